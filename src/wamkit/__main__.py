@@ -1,0 +1,3 @@
+from wamkit.cli import main
+
+main()

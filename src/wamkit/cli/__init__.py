@@ -1,0 +1,46 @@
+"""The ``wamkit`` command line.
+
+This package only parses arguments, calls one library function, renders the
+result and picks the exit code. It imports nothing heavy at module level, so
+``wamkit --help`` stays fast; pandas/scipy are imported inside the commands.
+
+Exit codes: 0 success; 1 the command ran but a check the user asked for failed
+(e.g. ``instruments check``); 2 bad usage or bad input; 3 internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from wamkit.cli import common, dataprep, instruments, simulate
+
+app = typer.Typer(
+    name="wamkit",
+    help="Psychometrics for working-alliance questionnaires: score, validate, relate to outcomes, pair dyads.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback for errors (for bug reports)."),
+    version: bool = typer.Option(False, "--version", help="Print the wamkit version and exit.",
+                                 is_eager=True, callback=common.print_version),
+) -> None:
+    common.STATE["debug"] = debug
+
+
+app.command("score")(dataprep.score_command)
+app.command("inspect")(dataprep.inspect_command)
+app.add_typer(instruments.app, name="instruments")
+app.command("simulate")(simulate.simulate_command)
+common.register_optional_commands(app)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning wamkit errors into messages and exit codes."""
+    common.run(app)

@@ -1,0 +1,502 @@
+"""Reading survey exports and writing results, safely.
+
+Readers: CSV/TSV (encoding, delimiter and decimal-comma sniffing), XLSX, SPSS
+``.sav`` and Parquet; ``-`` reads CSV from stdin. Non-item columns (ids, rater,
+wave, ...) are read as text and passed through unchanged, so ``007`` stays ``007``.
+
+Writers are atomic (temporary file + rename in the target folder), refuse to
+overwrite an input file, and neutralise spreadsheet formulas in text cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from wamkit.errors import DataError, UsageError
+
+#: cell texts read as missing in numeric (item) columns of text files
+NULL_TOKENS = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A"]
+SNIFF_BYTES = 1 << 16
+BLOCK_SIZE = 1 << 24  # 16 MiB: the longest line pyarrow's reader accepts
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+TEXT_FORMATS = {"csv", "tsv", "txt"}
+FORMATS = {"csv", "tsv", "txt", "xlsx", "sav", "parquet"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A data file read into memory.
+
+    ``frame`` has one row per data row in file order (``RangeIndex``); data row
+    ``i`` (1-based, header not counted) is ``frame.iloc[i - 1]``.
+    """
+
+    frame: object  # pandas.DataFrame
+    source: str
+    path: str | None
+    format: str
+    sha256: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal_comma: bool = False
+    meta: dict = field(default_factory=dict)
+
+
+def file_format(path: str, override: str | None = None) -> str:
+    if override:
+        fmt = override.lower()
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown input format '{override}' (use one of: {', '.join(sorted(FORMATS))})")
+        return fmt
+    if path == "-":
+        return "csv"
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"xls": "xlsx", "xlsm": "xlsx", "tab": "tsv", "pq": "parquet"}.get(suffix, suffix if suffix in FORMATS else "csv")
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: str | None = None,
+               format: str | None = None, all_text: bool = False) -> Table:
+    """Read a data file.
+
+    Parameters
+    ----------
+    path
+        File path, or ``-`` for CSV on stdin.
+    infer_columns
+        Columns of a text file whose type is inferred (numeric when every cell is a
+        number); every other column is kept as text verbatim, so identifiers such as
+        ``007`` are never converted. ``None`` infers every column.
+    all_text
+        Read every column of a text file as text (used for key columns of outcome files).
+    """
+    fmt = file_format(path, format)
+    source = "<stdin>" if path == "-" else os.path.basename(path)
+    if path != "-":
+        p = Path(path)
+        if not p.exists():
+            raise DataError(f"{path}: file not found")
+        if p.is_dir():
+            raise DataError(f"{path}: is a folder, not a data file")
+        if not os.access(path, os.R_OK):
+            raise DataError(f"{path}: file is not readable (permission denied)")
+    if fmt in TEXT_FORMATS:
+        return _read_text(path, source, fmt, infer_columns, all_text)
+    if fmt == "xlsx":
+        return _read_xlsx(path, source, sheet)
+    if fmt == "sav":
+        return _read_sav(path, source)
+    if fmt == "parquet":
+        return _read_parquet(path, source)
+    raise UsageError(f"unknown input format '{fmt}'")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- text
+
+
+@dataclass(frozen=True)
+class TextDialect:
+    encoding: str
+    delimiter: str
+    decimal_comma: bool
+    header: list[str]
+
+
+def _sniff(sample: bytes, source: str, fmt: str, at_eof: bool) -> TextDialect:
+    if not sample.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise DataError(f"{source}: file is empty")
+    if b"\x00" in sample:
+        raise DataError(f"{source}: not a text file (binary content: NUL byte at offset {sample.index(bytes(1))})")
+    encoding = "utf-8"
+    body = sample[3:] if sample.startswith(b"\xef\xbb\xbf") else sample
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if not at_eof and e.start >= len(body) - 4:
+            text = body[: e.start].decode("utf-8")
+        else:
+            try:
+                text = body.decode("cp1252")
+                encoding = "cp1252"
+            except UnicodeDecodeError:
+                text = body.decode("latin-1")
+                encoding = "latin-1"
+    lines = text.splitlines()
+    header_line = lines[0] if lines else ""
+    if fmt == "tsv":
+        delimiter = "\t"
+    else:
+        counts = {d: _count_outside_quotes(header_line, d) for d in [",", ";", "\t", "|"]}
+        delimiter = max(counts, key=lambda d: counts[d])
+        if counts[delimiter] == 0:
+            delimiter = ","
+    header = next(csv.reader([header_line], delimiter=delimiter)) if header_line else []
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise DataError(f"{source}: the first line (header) is empty")
+    decimal_comma = False
+    if delimiter != ",":
+        for line in lines[1:200]:
+            if any(_DECIMAL_COMMA.match(c) for c in line.split(delimiter)):
+                decimal_comma = True
+                break
+    return TextDialect(encoding=encoding, delimiter=delimiter, decimal_comma=decimal_comma, header=header)
+
+
+def _count_outside_quotes(line: str, ch: str) -> int:
+    n, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == ch and not quoted:
+            n += 1
+    return n
+
+
+def check_header(header: list[str], source: str) -> None:
+    problems = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if name == "":
+            problems.append(f"{source}: column {i} has an empty name in the header")
+        elif name in seen:
+            problems.append(f"{source}: duplicate column name '{name}' (columns {seen[name]} and {i})")
+        seen.setdefault(name, i)
+    if problems:
+        raise DataError(problems[0], details=problems[1:])
+
+
+def _read_source_bytes(path: str) -> tuple[bytes | None, bytes]:
+    """(whole content for stdin or None, first SNIFF_BYTES)."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        return data, data[:SNIFF_BYTES]
+    with open(path, "rb") as fh:
+        return None, fh.read(SNIFF_BYTES)
+
+
+def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool) -> Table:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    content, sample = _read_source_bytes(path)
+    at_eof = (content is not None) or (os.path.getsize(path) <= len(sample))
+    dialect = _sniff(sample, source, fmt, at_eof)
+    check_header(dialect.header, source)
+
+    def attempt(encoding: str):
+        types = _text_types(dialect.header, infer_columns, all_text)
+        read_opts = pcsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE, use_threads=True)
+        parse_opts = pcsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
+        conv_opts = pcsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                        null_values=NULL_TOKENS,
+                                        decimal_point="," if dialect.decimal_comma else ".")
+        src = pa.BufferReader(content) if content is not None else path
+        return pcsv.read_csv(src, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
+
+    encoding = dialect.encoding
+    try:
+        try:
+            table = attempt(encoding)
+        except pa.ArrowInvalid as e:
+            if "UTF8" in str(e) or "utf8" in str(e).lower():
+                encoding = "cp1252"
+                table = attempt(encoding)
+            else:
+                raise
+    except pa.ArrowInvalid as e:
+        raise _diagnose_csv(path, content, source, dialect, encoding, e) from None
+    except (UnicodeDecodeError, LookupError) as e:  # pragma: no cover - transcoder errors
+        raise DataError(f"{source}: cannot decode the file as {encoding} ({e})") from None
+    frame = table.to_pandas(types_mapper=_types_mapper)
+    if len(frame) == 0:
+        raise DataError(f"{source}: has a header but no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    sha = hashlib.sha256(content).hexdigest() if content is not None else sha256_file(path)
+    return Table(frame=frame, source=source, path=None if path == "-" else path, format=fmt, sha256=sha,
+                 encoding=encoding, delimiter=dialect.delimiter, decimal_comma=dialect.decimal_comma)
+
+
+def _text_types(header: list[str], infer_columns, all_text: bool) -> dict:
+    import pyarrow as pa
+
+    if all_text:
+        return {c: pa.string() for c in header}
+    if infer_columns is None:
+        return {}
+    infer = set(infer_columns)
+    return {c: pa.string() for c in header if c not in infer}
+
+
+def _types_mapper(arrow_type):
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype(na_value=float("nan"))
+    return None
+
+
+def _diagnose_csv(path, content, source, dialect, encoding, err) -> DataError:
+    """Turn a pyarrow parse error into a message with the line number."""
+    msg = str(err).splitlines()[0]
+    try:
+        raw = content if content is not None else open(path, "rb").read()
+        text = raw.decode(encoding, errors="replace")
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
+        ncols = len(dialect.header)
+        for row in reader:
+            if len(row) != ncols and reader.line_num > 1 and not (len(row) == 0):
+                data_row = reader.line_num - 1
+                what = "is truncated" if len(row) < ncols else "has extra fields"
+                return DataError(f"{source}: row {data_row} (line {reader.line_num}) {what}: "
+                                 f"{len(row)} fields where the header has {ncols}")
+    except csv.Error as e:
+        return DataError(f"{source}: cannot parse as delimited text ({e})")
+    except OSError:  # pragma: no cover
+        pass
+    if "straddling" in msg or "block" in msg:
+        return DataError(f"{source}: a line is longer than {BLOCK_SIZE >> 20} MiB; not a plausible survey export")
+    return DataError(f"{source}: cannot parse as delimited text ({msg.removeprefix('CSV parse error: ')})")
+
+
+def iter_text_chunks(path: str, *, chunk_rows: int = 200_000,
+                     format: str | None = None) -> Iterator[object]:
+    """Stream a CSV/TSV file as pandas DataFrames of about ``chunk_rows`` rows (bounded memory)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    fmt = file_format(path, format)
+    source = os.path.basename(path)
+    _, sample = _read_source_bytes(path)
+    dialect = _sniff(sample, source, fmt, os.path.getsize(path) <= len(sample))
+    check_header(dialect.header, source)
+    # every column as text, so that all chunks agree on types; items are parsed by the scorer
+    read_opts = pcsv.ReadOptions(encoding=dialect.encoding, block_size=1 << 22)
+    parse_opts = pcsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
+    conv_opts = pcsv.ConvertOptions(column_types={c: pa.string() for c in dialect.header},
+                                    strings_can_be_null=False, null_values=NULL_TOKENS,
+                                    decimal_point="," if dialect.decimal_comma else ".")
+    try:
+        reader = pcsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
+        buf = []
+        rows = 0
+        for batch in reader:
+            buf.append(batch)
+            rows += batch.num_rows
+            if rows >= chunk_rows:
+                yield pa.Table.from_batches(buf).to_pandas(types_mapper=_types_mapper)
+                buf, rows = [], 0
+        if buf:
+            yield pa.Table.from_batches(buf).to_pandas(types_mapper=_types_mapper)
+    except pa.ArrowInvalid as e:
+        raise _diagnose_csv(path, None, source, dialect, dialect.encoding, e) from None
+
+
+# --------------------------------------------------------------------------- binary formats
+
+
+def _read_xlsx(path: str, source: str, sheet: str | None) -> Table:
+    import pandas as pd
+
+    try:
+        import openpyxl  # noqa: F401
+        xl = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as e:  # zipfile.BadZipFile, InvalidFileException, KeyError ...
+        raise DataError(f"{source}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+    sheets = xl.sheet_names
+    if sheet is None:
+        name = sheets[0]
+    elif sheet in sheets:
+        name = sheet
+    elif sheet.isdigit() and int(sheet) - 1 < len(sheets):
+        name = sheets[int(sheet) - 1]
+    else:
+        raise DataError(f"{source}: no sheet '{sheet}' (sheets: {', '.join(sheets)})")
+    frame = xl.parse(name, dtype=object, header=0)
+    header = [str(c) for c in frame.columns]
+    if any(h.startswith("Unnamed:") for h in header):
+        bad = [i + 1 for i, h in enumerate(header) if h.startswith("Unnamed:")]
+        raise DataError(f"{source}: sheet '{name}' column {bad[0]} has an empty name in the header")
+    dup = [h for h in header if re.search(r"\.\d+$", h) and h.rsplit(".", 1)[0] in header]
+    if dup:
+        raise DataError(f"{source}: duplicate column name '{dup[0].rsplit('.', 1)[0]}' in sheet '{name}'")
+    if len(frame) == 0:
+        raise DataError(f"{source}: sheet '{name}' has a header but no data rows")
+    frame.columns = [h.strip() for h in header]
+    return Table(frame=frame.reset_index(drop=True), source=source, path=path, format="xlsx",
+                 sha256=sha256_file(path), meta={"sheet": name})
+
+
+def _read_sav(path: str, source: str) -> Table:
+    try:
+        import pyreadstat
+    except ImportError:  # pragma: no cover
+        raise DataError("reading SPSS files needs the 'pyreadstat' package") from None
+    try:
+        frame, meta = pyreadstat.read_sav(path, apply_value_formats=False, user_missing=False)
+    except Exception as e:
+        raise DataError(f"{source}: not a readable SPSS .sav file ({type(e).__name__}: {e})") from None
+    if len(frame) == 0:
+        raise DataError(f"{source}: has variables but no cases")
+    labels = {k: {float(c): str(t) for c, t in v.items()} for k, v in (meta.variable_value_labels or {}).items()}
+    return Table(frame=frame, source=source, path=path, format="sav", sha256=sha256_file(path),
+                 meta={"value_labels": labels})
+
+
+def _read_parquet(path: str, source: str) -> Table:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as e:
+        raise DataError(f"{source}: not a readable Parquet file ({type(e).__name__}: {e})") from None
+    if len(frame) == 0:
+        raise DataError(f"{source}: has columns but no rows")
+    return Table(frame=frame.reset_index(drop=True), source=source, path=path, format="parquet",
+                 sha256=sha256_file(path))
+
+
+# --------------------------------------------------------------------------- writing
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_formulas(frame):
+    """Prefix text cells a spreadsheet would run as a formula with ``'`` (numbers are left alone)."""
+    import pandas as pd
+
+    out = frame
+    copied = False
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        text = s.astype("string")
+        risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.match(_NUMBER).fillna(False)
+        if risky.any():
+            if not copied:
+                out = frame.copy()
+                copied = True
+            out[col] = s.where(~risky, "'" + text)
+    return out
+
+
+def check_output_path(out: str, inputs: Iterable[str | None]) -> Path:
+    """Refuse an output path in a missing folder, on an input file, or unwritable."""
+    p = Path(out)
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.exists():
+        raise UsageError(f"{out}: output folder '{folder}' does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{out}: '{folder}' is not a folder")
+    if p.is_dir():
+        raise UsageError(f"{out}: is a folder; give a file name")
+    for inp in inputs:
+        if inp and inp != "-" and Path(inp).exists() and p.exists() and os.path.samefile(inp, p):
+            raise UsageError(f"{out}: output path is an input file; refusing to overwrite the input")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UsageError(f"{out}: cannot write here (permission denied)")
+    return p
+
+
+def atomic_write(out: str | Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename into place; on any failure nothing is left behind."""
+    p = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=str(p.parent if str(p.parent) else "."))
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def output_format(out: str | None, override: str | None) -> str:
+    if override:
+        fmt = override.lower()
+    elif out is None:
+        fmt = "csv"
+    else:
+        fmt = Path(out).suffix.lower().lstrip(".") or "csv"
+        fmt = {"xls": "xlsx", "txt": "csv", "pq": "parquet"}.get(fmt, fmt)
+    if fmt not in {"csv", "tsv", "json", "parquet", "xlsx"}:
+        raise UsageError(f"unknown output format '{fmt}' (use csv, tsv, json, parquet or xlsx)")
+    return fmt
+
+
+def frame_to_bytes(frame, fmt: str) -> bytes:
+    """Serialise a result frame as csv/tsv/json (text formats for stdout)."""
+    if fmt in ("csv", "tsv"):
+        buf = io.BytesIO()
+        _write_csv(frame, buf, fmt)
+        return buf.getvalue()
+    if fmt == "json":
+        import json
+
+        from wamkit.results import to_jsonable
+
+        return (json.dumps(to_jsonable(frame), ensure_ascii=False) + "\n").encode("utf-8")
+    raise UsageError(f"format '{fmt}' cannot be written to stdout; give -o FILE")
+
+
+def write_frame(frame, out: str, fmt: str) -> None:
+    """Write a DataFrame atomically in ``fmt`` (csv, tsv, json, parquet, xlsx)."""
+
+    def write(tmp: str) -> None:
+        if fmt in ("csv", "tsv", "json"):
+            _write_text_frame(frame, tmp, fmt)
+        elif fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        elif fmt == "xlsx":
+            neutralise_formulas(frame).to_excel(tmp, index=False, engine="openpyxl")
+        else:  # pragma: no cover
+            raise UsageError(f"unknown output format '{fmt}'")
+
+    atomic_write(out, write)
+
+
+def _write_text_frame(frame, tmp: str, fmt: str) -> None:
+    if fmt == "json":
+        with open(tmp, "wb") as fh:
+            fh.write(frame_to_bytes(frame, "json"))
+        return
+    with open(tmp, "wb") as fh:
+        _write_csv(frame, fh, fmt)
+
+
+def _write_csv(frame, sink, fmt: str) -> None:
+    """CSV/TSV through pyarrow (fast; the same writer as the streaming path, so outputs are identical)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    safe = neutralise_formulas(frame)
+    try:
+        table = pa.Table.from_pandas(safe, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        # mixed Python objects (e.g. dates and text in one Excel column): write them as text
+        safe = safe.astype({c: "string" for c in safe.columns if safe[c].dtype == object})
+        table = pa.Table.from_pandas(safe, preserve_index=False)
+    pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(
+        delimiter="," if fmt == "csv" else "\t", quoting_style="needed"))

@@ -295,16 +295,15 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000,
                                     decimal_point="," if dialect.decimal_comma else ".")
     try:
         reader = pcsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
-        buf = []
-        rows = 0
+        pending = None
         for batch in reader:
-            buf.append(batch)
-            rows += batch.num_rows
-            if rows >= chunk_rows:
-                yield pa.Table.from_batches(buf).to_pandas(types_mapper=_types_mapper)
-                buf, rows = [], 0
-        if buf:
-            yield pa.Table.from_batches(buf).to_pandas(types_mapper=_types_mapper)
+            pending = pa.Table.from_batches([batch]) if pending is None else pa.concat_tables(
+                [pending, pa.Table.from_batches([batch])])
+            while pending.num_rows >= chunk_rows:
+                yield pending.slice(0, chunk_rows).to_pandas(types_mapper=_types_mapper)
+                pending = pending.slice(chunk_rows)
+        if pending is not None and pending.num_rows:
+            yield pending.to_pandas(types_mapper=_types_mapper)
     except pa.ArrowInvalid as e:
         raise _diagnose_csv(path, None, source, dialect, dialect.encoding, e) from None
 
@@ -420,7 +419,7 @@ def check_output_path(out: str, inputs: Iterable[str | None]) -> Path:
 def atomic_write(out: str | Path, write) -> None:
     """Call ``write(tmp_path)`` then rename into place; on any failure nothing is left behind."""
     p = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=str(p.parent if str(p.parent) else "."))
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=f".part{p.suffix}", dir=str(p.parent if str(p.parent) else "."))
     os.close(fd)
     try:
         write(tmp)

@@ -1,0 +1,53 @@
+"""Shared fixtures: paths to data, an in-process CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+REFERENCE = ROOT / "tests" / "reference"
+EXAMPLES = ROOT / "examples"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes
+
+
+@pytest.fixture
+def cli(capfdbinary, monkeypatch):
+    """Run ``wamkit ARGS`` in-process; returns exit code, stdout and stderr."""
+    from wamkit.cli import app
+    from wamkit.cli.common import STATE, run
+
+    def invoke(*args: str, stdin: bytes | None = None) -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["wamkit", *map(str, args)])
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        STATE["debug"] = False
+        code = 0
+        capfdbinary.readouterr()
+        try:
+            run(app)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        out, err = capfdbinary.readouterr()
+        return CliResult(code=code, stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"),
+                         stdout_bytes=out)
+
+    return invoke
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -8,7 +8,6 @@ needed at test time.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -82,17 +81,12 @@ def test_agreeableness_matches_psych(bfi):
     assert res.rho[0, 3] == pytest.approx(-0.1754, abs=5e-5)
 
 
-def test_all_25_items_match_psych_and_are_fast(bfi):
+def test_all_25_items_match_psych(bfi):
+    # speed is measured side by side with R in benchmarks/, not asserted here
     items = REF["items25"]
-    polychoric(bfi[items[:3]])  # warm-up
-    elapsed = np.inf
-    for _ in range(2):  # best of 2: other jobs may share the machine
-        t0 = time.perf_counter()
-        res = polychoric(bfi[items])
-        elapsed = min(elapsed, time.perf_counter() - t0)
+    res = polychoric(bfi[items])
     np.testing.assert_allclose(res.rho, arr(REF["all25"]["rho"]), rtol=0, atol=RHO_TOL)
     np.testing.assert_allclose(res.tau, arr(REF["all25"]["tau"]), rtol=0, atol=TAU_TOL)
-    assert elapsed < 1.0
     np.testing.assert_array_equal(res.rho, res.rho.T)
 
 

@@ -458,8 +458,8 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
     validator = _schema_validator()
     for err in sorted(validator.iter_errors(_jsonify_keys(data)), key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(err.absolute_path)
-        field_name = _path_text(path) or "file"
-        errors.append(f"{where(path)}: {field_name}: {_schema_message(err)}")
+        field_name = f"{_path_text(path)}: " if path else ""
+        errors.append(f"{where(path)}: {field_name}{_schema_message(err)}")
     if errors:
         raise InstrumentError(errors[0], details=errors[1:] if len(errors) > 1 else None)
 

@@ -216,6 +216,13 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
 
 
 def _display(v):
+    """Value as shown in messages: numbers (also numeric text) without quotes, other text as is."""
+    if isinstance(v, str):
+        try:
+            f = float(v.strip().replace(",", "."))
+        except ValueError:
+            return v
+        return _display(f) if math.isfinite(f) else v
     if isinstance(v, float) and v.is_integer():
         return int(v)
     if isinstance(v, (np.floating, np.integer)):

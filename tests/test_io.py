@@ -135,3 +135,11 @@ def test_chunked_reading_matches_whole_file(tmp_path):
     whole = pd.concat(chunks, ignore_index=True)
     assert whole["id"].tolist() == df["id"].tolist()
     assert whole["a"].astype(int).tolist() == df["a"].tolist()
+
+
+def test_utf16_unicode_text_export(tmp_path):
+    p = tmp_path / "unicode.txt"
+    p.write_bytes("id\twai01\n007\t3\n".encode("utf-16"))
+    t = read_table(str(p), infer_columns={"wai01"})
+    assert t.encoding == "utf-16" and t.delimiter == "\t"
+    assert t.frame["id"].tolist() == ["007"] and t.frame["wai01"].tolist() == [3]

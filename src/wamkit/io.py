@@ -121,6 +121,12 @@ class TextDialect:
 def _sniff(sample: bytes, source: str, fmt: str, at_eof: bool) -> TextDialect:
     if not sample.strip(b"\xef\xbb\xbf \t\r\n"):
         raise DataError(f"{source}: file is empty")
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with BOM (Excel's "Unicode text" export)
+        text = sample.decode("utf-16", errors="ignore")
+        if not at_eof:
+            text = text.rsplit("\n", 1)[0]
+        return _dialect_from_text(text, "utf-16", source, fmt)
     if b"\x00" in sample:
         raise DataError(f"{source}: not a text file (binary content: NUL byte at offset {sample.index(bytes(1))})")
     encoding = "utf-8"
@@ -137,8 +143,12 @@ def _sniff(sample: bytes, source: str, fmt: str, at_eof: bool) -> TextDialect:
             except UnicodeDecodeError:
                 text = body.decode("latin-1")
                 encoding = "latin-1"
+    return _dialect_from_text(text, encoding, source, fmt)
+
+
+def _dialect_from_text(text: str, encoding: str, source: str, fmt: str) -> TextDialect:
     lines = text.splitlines()
-    header_line = lines[0] if lines else ""
+    header_line = lines[0].lstrip("\ufeff") if lines else ""
     if fmt == "tsv":
         delimiter = "\t"
     else:

@@ -189,3 +189,16 @@ def test_ordinal_validate_equals_lavaan_wlsmv_and_psych_ordinal_alpha():
     ordinal = REL["ordinal_agree"]
     assert d["reliability"]["agree"]["ordinal_alpha"] == pytest.approx(ordinal["raw_alpha"], abs=1e-6)
     assert d["reliability"]["agree"]["ordinal_omega_total"] == pytest.approx(ordinal["omega_tot"], abs=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_cli_reports_are_self_contained(cli, tmp_path, fmt):
+    out = tmp_path / f"report.{fmt}"
+    r = cli("validate", "examples/wam_demo.csv", "-i", "wam-demo-client", "--where", "rater=client",
+            "--group", "wave", "--format", fmt, "-o", out)
+    assert r.code == 0, r.stderr
+    text = out.read_text()
+    assert "http://" not in text and "https://" not in text.replace("http://www.w3.org/2000/svg", "")
+    assert "Measurement invariance by wave" in text and "scree plot" in text
+    if fmt == "html":
+        assert "<svg" in text and "<script" not in text

@@ -433,6 +433,7 @@ def atomic_write(out: str | Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, p)
     except BaseException:
         try:
@@ -440,6 +441,12 @@ def atomic_write(out: str | Path, write) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def output_format(out: str | None, override: str | None) -> str:

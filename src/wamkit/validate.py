@@ -270,7 +270,7 @@ def _reliability(block: pd.DataFrame, structure: Structure, settings: ValidateSe
     for it in its:
         row = st.loc[it]
         entry = {"r_drop": row["r_drop"], "alpha_if_dropped": row["alpha_if_dropped"], "mean": row["mean"],
-                 "sd": row["sd"], "missing": row["missing_share"], "n": row["n"]}
+                 "sd": row["sd"], "missing": row["missing_share"], "n": int(row["n"])}
         if "floor_share" in st.columns:
             entry["floor"] = row["floor_share"]
             entry["ceiling"] = row["ceiling_share"]

@@ -148,7 +148,12 @@ def inspect_command(
     report = inspect_items(table.frame, ins, source=table.source, id_columns=id_, column_map=opts.column_map,
                            column_template=columns, decimal_comma=table.decimal_comma)
     if format == "json":
-        emit(json_bytes(report.to_dict()), output, [data])
+        from wamkit.provenance import provenance
+
+        payload = report.to_dict()
+        payload["provenance"] = provenance(command="inspect", instrument=ins, tables=[table],
+                                           settings={"id": id_ or [], "column_map": opts.column_map, "columns": columns})
+        emit(json_bytes(payload), output, [data])
         return
     if format != "table":
         raise UsageError(f"--format must be table or json, not '{format}'")

@@ -1,0 +1,89 @@
+"""Render a reflection sheet in a real headless browser (Debian's chromium) and check the rendered page.
+
+Skipped, with the reason shown, when chromium is not installed (`apt-get install -y chromium`;
+`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from conftest import EXAMPLES
+from wamkit.data import load_instrument_specs, read_multi_table
+from wamkit.dyad_report import build_reflection_sheets
+
+CHROMIUM = next((p for p in (os.environ.get("WAMKIT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                             shutil.which("chromium-browser")) if p and os.path.exists(p)), None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium); "
+                                                         "the rendered-page checks did not run")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         # any network request would fail: the page must not need one
+         "--host-resolver-rules=MAP * ~NOTFOUND"]
+
+
+def chromium(tmp_path, *args, timeout=90):
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *map(str, args)],
+                          capture_output=True, timeout=timeout, cwd=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def sheet():
+    ins = load_instrument_specs(["client=wam-demo-client", "professional=wam-demo-professional"], "rater")
+    table = read_multi_table(str(EXAMPLES / "wam_demo.csv"), ins)
+    # D0396 has the most alerts of the demo data (19): the longest sheet
+    res = build_reflection_sheets(table.frame, dyad_ids=["D0006", "D0396"], instruments=ins, dyad="dyad",
+                                  rater="rater", wave="wave")
+    return res.sheets, ins
+
+
+def write(tmp_path, sheet):
+    p = tmp_path / sheet.filename
+    p.write_text(sheet.html, encoding="utf-8")
+    return p
+
+
+def test_rendered_dom_has_subscales_svg_and_sections(tmp_path, sheet):
+    (s, _), ins = sheet
+    r = chromium(tmp_path, "--dump-dom", write(tmp_path, s).as_uri())
+    dom = r.stdout.decode("utf-8", "replace")
+    assert r.returncode == 0 and "<body" in dom, r.stderr.decode()[-2000:]
+    assert "<svg" in dom and "<rect" in dom
+    for name in {sub.name for form in ins.values() for sub in form.subscales}:
+        assert name in dom, name
+    assert "D0006" in dom and "Points to talk about" in dom and "What the subscales mean" in dom
+
+
+def test_screenshot_is_an_a4_sized_png(tmp_path, sheet):
+    s = sheet[0][0]
+    png = tmp_path / "sheet.png"
+    r = chromium(tmp_path, f"--screenshot={png}", "--window-size=794,1123", "--hide-scrollbars",
+                 write(tmp_path, s).as_uri())
+    assert r.returncode == 0 and png.exists(), r.stderr.decode()[-2000:]
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (794, 1123)
+    assert len(data) > 30_000  # a drawn page, not a blank one
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_prints_on_one_a4_page(tmp_path, sheet, which):
+    s = sheet[0][which]
+    pdf = tmp_path / "sheet.pdf"
+    r = chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", write(tmp_path, s).as_uri())
+    assert r.returncode == 0 and pdf.exists(), r.stderr.decode()[-2000:]
+    data = pdf.read_bytes()
+    counts = [int(c) for c in re.findall(rb"/Count (\d+)", data)]
+    assert counts and max(counts) == 1, counts
+    # A4 MediaBox: 595.x by 841.x points
+    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    assert box and abs(float(box.group(1)) - 595.3) < 1.5 and abs(float(box.group(2)) - 841.9) < 1.5

@@ -412,15 +412,9 @@ def analyse_dyads(
         if profiles is None:
             profiles = res.profiles
         notes += [w for w in res.warnings if not w.startswith("no reliabilities given")
-                  and not (w.startswith("profile correlation") and group is not sub_shared)
-                  and "dyad-wave profile(s) are flat" not in w]  # recounted exactly below
+                  and not ((w.startswith("profile correlation") or "profile(s) are flat" in w)
+                           and group is not sub_shared)]
     agree = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    if profiles is not None and len(profiles) and sub_shared:
-        profiles = _exact_flat_profiles(pairs[pairs["subscale"].isin(sub_shared)], profiles)
-        n_flat = int((profiles["profile_correlation"].isna() & (profiles["n_subscales"] >= 3)).sum())
-        if n_flat:
-            notes.append(f"{n_flat} dyad-wave profile(s) are flat (no variation across subscales); "
-                         "their profile correlation is NaN")
     if profiles is None:
         from wamkit.dyads import PROFILE_COLUMNS
 
@@ -504,35 +498,6 @@ def analyse_dyads(
         caseload_scores=cl_scores, caseload_alerts=cl_alerts, subscales=tuple(info), shared=tuple(shared),
         wave_order=tuple(order_used) if wave else (), instruments=inst_info, item_info=item_info,
         settings=settings, warnings=tuple(dict.fromkeys(notes)))
-
-
-def _exact_flat_profiles(pairs: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
-    """NaN profile correlation where a profile is exactly flat.
-
-    :func:`wamkit.dyads.agreement` tests ``den > 0`` after centring, which rounding
-    (e.g. 3.8 - mean(3.8, 3.8, 3.8) = 4e-16) can miss; R's ``cor`` returns NA there.
-    A profile is flat when its largest and smallest scores (over the subscales both
-    raters scored) are equal.
-    """
-    ok = np.isfinite(pairs["client"].to_numpy(dtype=float)) & np.isfinite(pairs["professional"].to_numpy(dtype=float))
-    p = pairs[ok]
-    def wkey(w: pd.Series) -> np.ndarray:  # wave None (no waves) as a plain string key
-        return w.astype(object).where(w.notna(), _SINGLE_WAVE).to_numpy(dtype=object)
-
-    p = pd.DataFrame({"dyad": p["dyad"].to_numpy(dtype=object), "_w": wkey(p["wave"]),
-                      "client": p["client"].to_numpy(dtype=float), "professional": p["professional"].to_numpy(dtype=float)})
-    g = p.groupby(["dyad", "_w"], sort=False)
-    span = pd.DataFrame({"c": g["client"].max() - g["client"].min(),
-                         "p": g["professional"].max() - g["professional"].min()}).reset_index()
-    flat = span[(span["c"] == 0) | (span["p"] == 0)][["dyad", "_w"]].assign(_flat=True)
-    if flat.empty:
-        return profiles
-    probe = pd.DataFrame({"dyad": profiles["dyad"].to_numpy(dtype=object), "_w": wkey(profiles["wave"])})
-    m = probe.merge(flat, on=["dyad", "_w"], how="left")
-    hit = m["_flat"].fillna(False).to_numpy(dtype=bool)
-    out = profiles.copy()
-    out.loc[hit, "profile_correlation"] = np.nan
-    return out
 
 
 def _roles(values: pd.Series, client_value: Any, professional_value: Any) -> pd.Series:

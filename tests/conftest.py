@@ -36,6 +36,9 @@ def cli(capfdbinary, monkeypatch):
 
             monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
         STATE["debug"] = False
+        from wamkit import io as wamkit_io
+
+        wamkit_io._INPUTS_READ.clear()   # one CLI call = one process
         code = 0
         capfdbinary.readouterr()
         try:

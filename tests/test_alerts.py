@@ -110,7 +110,7 @@ def test_replace_defaults(tmp_path):
      r"rule 'r1' is defined twice"),
     ("rules:\n  - kind: missing_followup\n", r"rule #1 needs a 'name'"),
     ("rules:\n  - name: r1\n    kind: missing_followup\n    enabled: maybe\n", r"rule 'r1': enabled must be true or false"),
-    ("rules: [\n", r"not valid YAML"),
+    ("rules: [\n", r"YAML syntax error"),
     ("- a\n- b\n", r"must be a mapping with a 'rules' list"),
     ("rulez: []\n", r"unknown top-level field\(s\) rulez"),
 ])

@@ -152,7 +152,7 @@ def test_yaml_alias_bomb_is_refused_before_expansion(tmp_path):
     for c, prev in zip("bcdefghi", "abcdefgh"):
         bomb += f"{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
     p = write(tmp_path, bomb)
-    assert error_of(p) == "inst.yaml:1: YAML anchors and aliases are not allowed in instrument files"
+    assert error_of(p) == "inst.yaml:1: YAML anchors and aliases are not allowed"
 
 
 def test_yaml_python_object_tag_is_refused(tmp_path):
@@ -192,3 +192,13 @@ def test_environment_folder_adds_instruments(tmp_path, monkeypatch):
     monkeypatch.setenv("WAMKIT_INSTRUMENTS", str(tmp_path))
     assert load_instrument("mini").id == "mini"
     assert "mini" in {e["id"] for e in list_instruments()}
+
+
+def test_duplicate_yaml_key_is_refused(tmp_path):
+    p = write(tmp_path, MINIMAL.replace('version: "1"\n', 'version: "1"\nid: other\n'))
+    assert error_of(p) == "inst.yaml:4: key 'id' is given twice in this mapping (first on line 1)"
+
+
+def test_tab_indentation_message(tmp_path):
+    p = write(tmp_path, MINIMAL.replace("  - {id: c}", "\t- {id: c}"))
+    assert "tab character used for indentation (use spaces)" in error_of(p)

@@ -120,12 +120,9 @@ def default_rules_text() -> str:
 
 
 def _read_yaml(text: str, source: str) -> dict[str, Any]:
-    import yaml
+    from wamkit.safe_yaml import parse_yaml
 
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
+    doc, _ = parse_yaml(text, source, UsageError)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
@@ -168,7 +165,7 @@ def _validate(raw: dict[str, Any], source: str) -> AlertRule:
     name = raw["name"]
     where = f"{source}, rule {name!r}"
     kind = raw.get("kind")
-    if kind not in _THRESHOLD_FIELDS:
+    if not isinstance(kind, str) or kind not in _THRESHOLD_FIELDS:
         raise UsageError(f"{where}: kind must be one of {', '.join(KINDS)}; got {kind!r}")
     tfields = _THRESHOLD_FIELDS[kind]
     allowed = set(_COMMON_FIELDS)
@@ -270,7 +267,10 @@ def load_alert_rules(path: str | Path | None = None, *, include_defaults: bool =
         for raw in _read_yaml(default_rules_text(), src)["rules"]:
             entries[raw["name"]] = (raw, src)
     if path is not None:
+        from wamkit.io import note_input
+
         p = Path(path)
+        note_input(p)
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
@@ -521,6 +521,10 @@ def evaluate_alerts(
                      np.full(len(hits), amount), msgs)
 
         elif rule.kind == "reliable_drop":
+            if isinstance(reliability, dict):   # only scores with a reliability estimate can change reliably
+                subs = [s for s in subs if s in reliability]
+            if not subs:
+                continue
             cache_key = tuple(subs)
             if cache_key not in rc_cache:
                 rc_cache[cache_key] = reliable_change(

@@ -563,7 +563,8 @@ def _alerts(long, rules, *, wave, order, analysed, rc_subs, ranges, hib, rel_map
                              for c in ALERT_COLUMNS})
     subs = analysed
     if any(r.kind == "reliable_drop" for r in active) and len(rc_subs) < len(analysed):
-        subs = rc_subs
+        notes.append("reliable-change alerts skip scores without a reliability estimate: "
+                     + ", ".join(s for s in analysed if s not in rc_subs))
     rel_arg = {s: {client_value if r == "client" else professional_value: v for r, v in rel_map[s].items()}
                for s in subs if s in rel_map}
     out = evaluate_alerts(long, dyad="dyad", rater="rater", wave="wave", wave_order=order, subscales=subs,

@@ -468,8 +468,10 @@ def _profile_correlations(pairs, sub_codes, n_sub, client_all, prof_all, notes) 
     # flat = no variation across subscales; tested on the scores themselves (max == min),
     # not on den, which rounding after centring can leave at ~1e-16 (R's cor gives NA there)
     with np.errstate(invalid="ignore"):  # rows without scores give inf - inf = NaN; they are `few`
-        c_span = np.where(ok, c_mat, -np.inf).max(axis=1) - np.where(ok, c_mat, np.inf).min(axis=1)
-        p_span = np.where(ok, p_mat, -np.inf).max(axis=1) - np.where(ok, p_mat, np.inf).min(axis=1)
+        c_span = (np.where(ok, c_mat, -np.inf).max(axis=1, initial=-np.inf)
+                  - np.where(ok, c_mat, np.inf).min(axis=1, initial=np.inf))
+        p_span = (np.where(ok, p_mat, -np.inf).max(axis=1, initial=-np.inf)
+                  - np.where(ok, p_mat, np.inf).min(axis=1, initial=np.inf))
     flat = ~few & ((c_span == 0) | (p_span == 0) | ~(den > 0))
     r[few | flat] = np.nan
     if few.any():

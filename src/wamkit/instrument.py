@@ -211,10 +211,11 @@ class _Source:
 
 
 def _read_yaml(path: str | os.PathLike) -> _Source:
-    import yaml
+    from wamkit.io import note_input
 
     path = str(path)
     name = os.path.basename(path)
+    note_input(path)
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
@@ -233,48 +234,12 @@ def _read_yaml(path: str | os.PathLike) -> _Source:
     except UnicodeDecodeError as e:
         raise InstrumentError(f"{name}: instrument files must be UTF-8 (bad byte at offset {e.start})") from None
 
-    def mark_line(exc) -> str:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        return f"{name}:{mark.line + 1}" if mark is not None else name
+    from wamkit.safe_yaml import parse_yaml
 
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1
-                raise InstrumentError(f"{name}:{line}: YAML anchors and aliases are not allowed in instrument files")
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.constructor.ConstructorError as e:
-        raise InstrumentError(f"{mark_line(e)}: YAML tag not allowed ({e.problem}); instrument files hold plain data only") from None
-    except yaml.YAMLError as e:
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        if "\t" in text and "tab" in str(e).lower():
-            problem = "tab character used for indentation (use spaces)"
-        raise InstrumentError(f"{mark_line(e)}: YAML syntax error: {problem}") from None
+    data, lines = parse_yaml(text, name, InstrumentError)
     if not isinstance(data, dict):
         raise InstrumentError(f"{name}: an instrument file must be a YAML mapping (id: ..., items: ...)")
-    lines: dict[tuple, int] = {}
-    _collect_lines(node, (), lines)
     return _Source(path=path, data=data, lines=lines, raw=raw)
-
-
-def _collect_lines(node, path: tuple, out: dict) -> None:
-    import yaml
-
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[path + (key,)] = k.start_mark.line + 1
-            _collect_lines(v, path + (key,), out)
-            out[path + (key,)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _collect_lines(v, path + (i,), out)
 
 
 # --------------------------------------------------------------------------- registry

@@ -32,6 +32,19 @@ TEXT_FORMATS = {"csv", "tsv", "txt"}
 FORMATS = {"csv", "tsv", "txt", "xlsx", "sav", "parquet"}
 
 
+#: real paths of every file this process has read (data, instruments, rules): never an output
+_INPUTS_READ: set[str] = set()
+
+
+def note_input(path: str | os.PathLike) -> None:
+    """Remember that ``path`` was read, so that no output of this run can overwrite it."""
+    if str(path) != "-":
+        try:
+            _INPUTS_READ.add(os.path.realpath(path))
+        except OSError:  # pragma: no cover
+            pass
+
+
 @dataclass(frozen=True)
 class Table:
     """A data file read into memory.
@@ -96,6 +109,7 @@ def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: 
             raise DataError(f"{path}: is a folder, not a data file")
         if not os.access(path, os.R_OK):
             raise DataError(f"{path}: file is not readable (permission denied)")
+        note_input(path)
     if fmt in TEXT_FORMATS:
         return _read_text(path, source, fmt, infer_columns, all_text)
     if fmt == "xlsx":
@@ -221,11 +235,14 @@ def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool) 
         return pcsv.read_csv(src, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
 
     encoding = dialect.encoding
+    if encoding in ("cp1252", "latin-1"):
+        _refuse_mixed_encoding(path, content, source)
     try:
         try:
             table = attempt(encoding)
         except pa.ArrowInvalid as e:
             if "UTF8" in str(e) or "utf8" in str(e).lower():
+                _refuse_mixed_encoding(path, content, source)
                 encoding = "cp1252"
                 table = attempt(encoding)
             else:
@@ -263,26 +280,62 @@ def _types_mapper(arrow_type):
     return None
 
 
-def _diagnose_csv(path, content, source, dialect, encoding, err) -> DataError:
-    """Turn a pyarrow parse error into a message with the line number."""
-    msg = str(err).splitlines()[0]
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_mixed_encoding(path, content, source) -> None:
+    """A file with valid UTF-8 text *and* bytes that are not UTF-8 mixes encodings.
+
+    Reading it as cp1252 would silently garble the UTF-8 part (``José`` -> ``JosÃ©``),
+    identifiers included, so it is refused with the line of the first bad byte.
+    """
+    raw = content if content is not None else open(path, "rb").read()
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        raw = content if content is not None else open(path, "rb").read()
-        text = raw.decode(encoding, errors="replace")
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
-        ncols = len(dialect.header)
-        for row in reader:
-            if len(row) != ncols and reader.line_num > 1 and not (len(row) == 0):
-                data_row = reader.line_num - 1
-                what = "is truncated" if len(row) < ncols else "has extra fields"
-                return DataError(f"{source}: row {data_row} (line {reader.line_num}) {what}: "
-                                 f"{len(row)} fields where the header has {ncols}")
-    except csv.Error as e:
-        return DataError(f"{source}: cannot parse as delimited text ({e})")
-    except OSError:  # pragma: no cover
-        pass
+        body.decode("utf-8")
+        return
+    except UnicodeDecodeError as e:
+        bad = e.start
+    if _UTF8_MULTIBYTE.search(body):
+        line = body.count(b"\n", 0, bad) + 1
+        raise DataError(f"{source}: line {line}: byte 0x{body[bad]:02x} is not UTF-8, but other lines are UTF-8 "
+                        f"(mixed encodings); save the file as UTF-8")
+
+
+def _diagnose_csv(path, content, source, dialect, encoding, err) -> DataError:
+    """Turn a pyarrow parse error into a message naming the data row and line."""
+    msg = str(err).splitlines()[0]
     if "straddling" in msg or "block" in msg:
         return DataError(f"{source}: a line is longer than {BLOCK_SIZE >> 20} MiB; not a plausible survey export")
+    try:
+        raw = content if content is not None else open(path, "rb").read()
+    except OSError:  # pragma: no cover
+        return DataError(f"{source}: cannot parse as delimited text ({msg.removeprefix('CSV parse error: ')})")
+    text = raw.decode(encoding, errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, strict=True)
+    ncols = len(dialect.header)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(BLOCK_SIZE)
+    data_row, last_line = 0, 0
+    try:
+        for row in reader:
+            start, last_line = last_line + 1, reader.line_num
+            if start == 1:
+                continue
+            data_row += 1
+            if row and len(row) != ncols:
+                what = "is truncated" if len(row) < ncols else "has extra fields"
+                return DataError(f"{source}: row {data_row} (line {start}) {what}: "
+                                 f"{len(row)} fields where the header has {ncols}")
+    except csv.Error as e:
+        where = f"row {data_row + 1} (line {last_line + 1})"
+        if "end of data" in str(e) or "EOF" in str(e):
+            return DataError(f"{source}: {where}: a quoted field starts here and is never closed")
+        if "field larger" in str(e):
+            return DataError(f"{source}: {where}: a field is longer than {BLOCK_SIZE >> 20} MiB")
+        return DataError(f"{source}: {where}: cannot parse as delimited text ({e})")
+    finally:
+        csv.field_size_limit(old_limit)
     return DataError(f"{source}: cannot parse as delimited text ({msg.removeprefix('CSV parse error: ')})")
 
 
@@ -418,8 +471,10 @@ def check_output_path(out: str, inputs: Iterable[str | None]) -> Path:
         raise UsageError(f"{out}: '{folder}' is not a folder")
     if p.is_dir():
         raise UsageError(f"{out}: is a folder; give a file name")
-    for inp in inputs:
-        if inp and inp != "-" and Path(inp).exists() and p.exists() and os.path.samefile(inp, p):
+    if p.exists():
+        real = os.path.realpath(p)
+        named = {os.path.realpath(i) for i in inputs if i and i != "-" and Path(i).exists()}
+        if real in named or real in _INPUTS_READ:
             raise UsageError(f"{out}: output path is an input file; refusing to overwrite the input")
     if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise UsageError(f"{out}: cannot write here (permission denied)")
@@ -429,6 +484,8 @@ def check_output_path(out: str, inputs: Iterable[str | None]) -> Path:
 def atomic_write(out: str | Path, write) -> None:
     """Call ``write(tmp_path)`` then rename into place; on any failure nothing is left behind."""
     p = Path(out)
+    if p.exists() and os.path.realpath(p) in _INPUTS_READ:
+        raise UsageError(f"{out}: output path is an input file; refusing to overwrite the input")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=f".part{p.suffix}", dir=str(p.parent if str(p.parent) else "."))
     os.close(fd)
     try:

@@ -64,9 +64,11 @@ def inspect_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = 
         if sc is not None and n_ans[j]:
             floor[j] = np.sum(x[:, j] == sc.min) / n_ans[j]
             ceil[j] = np.sum(x[:, j] == sc.max) / n_ans[j]
-    with np.errstate(invalid="ignore"):
-        means = np.nanmean(np.where(answered, x, np.nan), axis=0) if rows else np.full(x.shape[1], np.nan)
-    sds = np.array([np.nanstd(x[:, j], ddof=1) if n_ans[j] > 1 else np.nan for j in range(x.shape[1])])
+    filled = np.where(answered, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):   # items nobody answered: NaN, no warning
+        means = filled.sum(axis=0) / n_ans
+        centred = np.where(answered, x - means, 0.0)
+        sds = np.where(n_ans > 1, np.sqrt((centred ** 2).sum(axis=0) / (n_ans - 1)), np.nan)
     items = pd.DataFrame({
         "item": list(parsed.item_ids), "column": list(parsed.columns), "n": n_ans,
         "missing_share": 1 - n_ans / rows, "invalid": parsed.invalid_mask.sum(axis=0),

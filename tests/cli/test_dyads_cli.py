@@ -106,7 +106,7 @@ def test_dyads_duplicate_rows_clear_error_no_output(cli, tmp_path):
     (["--rater", "rater"], "--dyad"),  # missing required option (click usage error)
     (["--rater", "rater", "--dyad", "client_id"], "has no column(s) 'client_id'"),
     (["--rater", "rater", "--dyad", "dyad", "--wave", "wave", "--wave-order", "T1,T2"], "not in --wave-order"),
-    (["--rater", "rater", "--dyad", "dyad", "--format", "xml"], "--format must be table, json or csv"),
+    (["--rater", "rater", "--dyad", "dyad", "--format", "xml"], "--format must be one of table, json, csv"),
     (["--rater", "rater", "--dyad", "dyad", "--table", "caseload", "--format", "csv"], "needs --caseload"),
     (["--rater", "rater", "--dyad", "dyad", "--key-file", "k.txt"], "--key-file is only used with --pseudonymise"),
 ])

@@ -96,6 +96,33 @@ def register_optional_commands(app) -> None:
                 app.command(name)(fn)
 
 
+def choose_format(format: str | None, output: str | None, allowed: tuple[str, ...]) -> str:
+    """The report format: ``--format``, else the extension of ``-o``, else ``table``.
+
+    ``table`` prints to the terminal, so it cannot go with ``-o FILE``.
+    """
+    from pathlib import Path
+
+    from wamkit.errors import UsageError
+
+    to_file = output not in (None, "-")
+    fmt = (format or "").lower()
+    if not fmt:
+        if not to_file:
+            return "table"
+        ext = Path(output).suffix.lower().lstrip(".")
+        fmt = {"htm": "html", "markdown": "md"}.get(ext, ext)
+        if fmt not in allowed or fmt == "table":
+            files = ", ".join(f for f in allowed if f != "table")
+            raise UsageError(f"cannot tell the output format from '{output}'; give --format {files}")
+    if fmt not in allowed:
+        raise UsageError(f"--format must be one of {', '.join(allowed)}, not '{format}'")
+    if fmt == "table" and to_file:
+        files = ", ".join(f for f in allowed if f != "table")
+        raise UsageError(f"--format table prints to the terminal; with -o give --format {files}")
+    return fmt
+
+
 def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     """Parse repeated ``KEY=VALUE`` options."""
     from wamkit.errors import UsageError

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from wamkit.cli.common import console, emit, fmt_num, json_bytes, parse_pairs
+from wamkit.cli.common import choose_format, console, emit, fmt_num, json_bytes, parse_pairs
 
 DataArg = typer.Argument(..., help="Data file: CSV/TSV, XLSX, SPSS .sav or Parquet; '-' reads CSV from stdin.",
                          show_default=False)
@@ -126,8 +126,8 @@ def inspect_command(
     data: str = DataArg,
     instrument: str = InstrumentOpt,
     id_: Optional[list[str]] = typer.Option(None, "--id", help="Key column(s) that should identify a row (repeatable), e.g. --id dyad --id rater --id wave."),
-    format: str = typer.Option("table", "--format", help="table or json."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to this file."),
+    format: Optional[str] = typer.Option(None, "--format", help="table (default) or json; default from the -o extension."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to this file (json)."),
     sheet: Optional[str] = SheetOpt,
     map_: Optional[list[str]] = MapOpt,
     columns: Optional[str] = ColumnsOpt,
@@ -142,6 +142,7 @@ def inspect_command(
     from wamkit.instrument import load_instrument
     from wamkit.quality import inspect_items
 
+    format = choose_format(format, output, ("table", "json"))
     opts = read_options(sheet, map_, columns, input_format)
     ins = load_instrument(instrument)
     table = read_item_table(data, ins, opts)
@@ -155,8 +156,6 @@ def inspect_command(
                                            settings={"id": id_ or [], "column_map": opts.column_map, "columns": columns})
         emit(json_bytes(payload), output, [data])
         return
-    if format != "table":
-        raise UsageError(f"--format must be table or json, not '{format}'")
     _render_quality(report)
 
 

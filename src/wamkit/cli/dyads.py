@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from wamkit.cli.common import console, emit, fmt_num, json_bytes
+from wamkit.cli.common import choose_format, console, emit, fmt_num, json_bytes
 from wamkit.cli.dataprep import (
     ColumnsOpt,
     DataArg,
@@ -124,17 +124,7 @@ def dyads_command(
     from wamkit.errors import UsageError
     from wamkit.io import check_output_path, frame_to_bytes
 
-    fmt = format
-    if fmt is None:
-        fmt = "table"
-        if output not in (None, "-"):
-            fmt = "json" if output.lower().endswith(".json") else "csv" if output.lower().endswith(".csv") else None
-            if fmt is None:
-                raise UsageError(f"cannot tell the output format from '{output}'; give --format json or csv")
-    if fmt not in ("table", "json", "csv"):
-        raise UsageError(f"--format must be table, json or csv, not '{fmt}'")
-    if fmt == "table" and output not in (None, "-"):
-        raise UsageError("--format table prints to the terminal; use --format json or csv with -o")
+    fmt = choose_format(format, output, ("table", "json", "csv"))
     if table_name not in DYAD_TABLES:
         raise UsageError(f"--table must be one of {', '.join(DYAD_TABLES)}, not '{table_name}'")
     if table_name.startswith("caseload") and caseload is None:

@@ -63,25 +63,13 @@ def outcomes_command(
     --outcome stagnations:count --outcome dropout:binary --event rearrest:days_to_rearrest
     --covariate risk_score --cluster officer --interaction goals:reactance --discrepancy --format html -o report.html
     """
-    from pathlib import Path
-
-    from wamkit.cli.common import emit, json_bytes
+    from wamkit.cli.common import choose_format, emit, json_bytes
     from wamkit.data import load_instrument_specs, parse_where
-    from wamkit.errors import UsageError
     from wamkit.io import check_output_path
     from wamkit.outcomes import outcomes_from_files, render_report
     from wamkit.provenance import provenance
 
-    fmt = (format or "").lower()
-    if not fmt:
-        ext = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
-        fmt = {"htm": "html", "markdown": "md"}.get(ext, ext) if ext else "table"
-        if fmt not in _FORMATS:
-            raise UsageError(f"cannot tell the output format from '{output}': give --format json, csv, md or html")
-    if fmt not in _FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(_FORMATS)}, not '{format}'")
-    if fmt == "table" and output and output != "-":
-        raise UsageError("--format table prints to the terminal; give --format json, csv, md or html with -o")
+    fmt = choose_format(format, output, _FORMATS)
     if output is not None and output != "-":
         check_output_path(output, [data, outcomes])
     opts = read_options(sheet, map_, columns, input_format)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from wamkit.cli.common import console, emit, fmt_num, json_bytes
+from wamkit.cli.common import choose_format, console, emit, fmt_num, json_bytes
 from wamkit.cli.dataprep import ColumnsOpt, DataArg, InputFormatOpt, MapOpt, SheetOpt, WhereOpt, read_options
 
 
@@ -26,7 +26,7 @@ def validate_command(
     parallel_iter: int = typer.Option(20, "--parallel-iter", help="Parallel-analysis iterations (psych's default is 20)."),
     missing: str = typer.Option("listwise", "--missing", help="CFA missing data: listwise (lavaan default) or fiml."),
     skip: Optional[list[str]] = typer.Option(None, "--skip", help="Leave out a part: parallel, efa, cfa (repeatable)."),
-    format: str = typer.Option("table", "--format", help="table, json, md or html."),
+    format: Optional[str] = typer.Option(None, "--format", help="table (default), json, md or html; default from the -o extension."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to this file."),
     sheet: Optional[str] = SheetOpt,
     map_: Optional[list[str]] = MapOpt,
@@ -43,8 +43,7 @@ def validate_command(
     from wamkit.provenance import provenance
     from wamkit.validate import ValidateSettings, validate_file
 
-    if format not in ("table", "json", "md", "html"):
-        raise UsageError(f"--format must be table, json, md or html, not '{format}'")
+    format = choose_format(format, output, ("table", "json", "md", "html"))
     if extraction not in ("minres", "ml", "pa"):
         raise UsageError(f"--extraction must be minres, ml or pa, not '{extraction}'")
     if rotation not in ("oblimin", "geomin", "quartimin", "promax", "varimax", "none"):

@@ -105,3 +105,16 @@ def pseudonym_map(values: Iterable[object], key: bytes, *, prefix: str = "P-",
         seen[p] = v
         out[v] = p
     return out
+
+
+def pseudonymise_columns(frame, columns: Iterable[str], key: bytes, *, source: str = "data"):
+    """A copy of ``frame`` with each of ``columns`` replaced by keyed pseudonyms (blank cells stay blank)."""
+    cols = list(columns)
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise UsageError(f"--pseudonymise {missing[0]}: {source} has no column '{missing[0]}'")
+    out = frame.copy()
+    for c in cols:
+        mapping = pseudonym_map(frame[c].unique(), key)
+        out[c] = frame[c].map(mapping).astype(object)
+    return out

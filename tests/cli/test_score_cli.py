@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -208,3 +209,20 @@ def test_simulate_is_deterministic_and_matches_shipped_example(cli, tmp_path):
     assert r.code == 0, r.stderr
     assert (tmp_path / "wam_demo.csv").read_bytes() == DEMO.read_bytes()
     assert (tmp_path / "wam_demo_outcomes.csv").read_bytes() == (EXAMPLES / "wam_demo_outcomes.csv").read_bytes()
+
+
+def test_score_pseudonymises_identifier_columns(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("WAMKIT_PSEUDONYM_KEY", "a-secret-key-of-enough-length")
+    out = tmp_path / "s.csv"
+    r = cli("score", DEMO, *BOTH, "--pseudonymise", "dyad", "--pseudonymise", "officer", "-o", out, "-q")
+    assert r.code == 0, r.stderr
+    text = out.read_text()
+    assert "D0001" not in text and "PO0" not in text
+    scores = pd.read_csv(out)
+    assert scores["dyad"].str.startswith("P-").all()
+    assert scores["dyad"].nunique() == pd.read_csv(DEMO)["dyad"].nunique()   # one pseudonym per id
+    r2 = cli("score", DEMO, *BOTH, "--pseudonymise", "dyad", "-q")
+    assert pd.read_csv(io.StringIO(r2.stdout))["dyad"].tolist() == scores["dyad"].tolist()  # same key, same ids
+    monkeypatch.delenv("WAMKIT_PSEUDONYM_KEY")
+    r = cli("score", DEMO, *BOTH, "--pseudonymise", "dyad", "-o", tmp_path / "x.csv")
+    assert r.code == 2 and "key" in r.stderr and not (tmp_path / "x.csv").exists()

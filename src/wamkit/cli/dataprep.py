@@ -46,6 +46,8 @@ def score_command(
     invalid: str = typer.Option("error", "--invalid", help="'error' (default): stop on invalid cells; 'missing': treat them as missing and count them."),
     keep_items: bool = typer.Option(False, "--keep-items", help="Also output the keyed (reversed) item values as <item>_keyed."),
     keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per score as <score>_n."),
+    pseudonymise: Optional[list[str]] = typer.Option(None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms (repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
+    key_file: Optional[str] = typer.Option(None, "--key-file", help="File holding the pseudonymisation key (at least 16 bytes)."),
     chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this many rows (bounded memory; automatic for inputs over 1 GB)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary on stderr."),
 ) -> None:
@@ -68,9 +70,17 @@ def score_command(
         check_output_path(output, [data])
     elif fmt in ("parquet", "xlsx"):
         raise UsageError(f"--format {fmt} needs an output file (-o FILE)")
+    key = None
+    if pseudonymise:
+        from wamkit.pseudonym import load_key
+
+        key = load_key(key_file)
+    elif key_file is not None:
+        raise UsageError("--key-file is only used with --pseudonymise COLUMN")
     if should_stream(data, opts, chunk_rows):
-        if list(instruments) != [None] or filters:
-            raise UsageError("streaming (--chunk-rows, or an input over 1 GB) takes one instrument and no --where")
+        if list(instruments) != [None] or filters or pseudonymise:
+            raise UsageError("streaming (--chunk-rows, or an input over 1 GB) takes one instrument, "
+                             "no --where and no --pseudonymise")
         summary = stream_score(data, instruments[None], opts, output=output, fmt=fmt, chunk_rows=chunk_rows,
                                keep_items=keep_items, keep_counts=keep_counts, progress=not quiet)
         if not quiet:
@@ -84,13 +94,21 @@ def score_command(
         frame = frame[where_mask(frame, filters, table.source)]
     result = score_multi(table, instruments, rater, opts, keep_items=keep_items, keep_counts=keep_counts,
                          frame=frame)
+    if pseudonymise:
+        import dataclasses
+
+        from wamkit.pseudonym import pseudonymise_columns
+
+        result = dataclasses.replace(result, scores=pseudonymise_columns(result.scores, pseudonymise, key,
+                                                                         source=table.source), problems=())
     if fmt == "json":
         ins = list(instruments.values())
         payload = {"provenance": provenance(command="score", instrument=ins[0] if len(ins) == 1 else None,
                                             extra_instruments=ins if len(ins) > 1 else (), tables=[table],
                                             settings={"invalid": invalid, "min_answered": result.min_answered,
                                                       "column_map": opts.column_map, "columns": columns,
-                                                      "where": dict(filters), "rater": rater}),
+                                                      "where": dict(filters), "rater": rater,
+                                                      "pseudonymised": pseudonymise or []}),
                    "summary": result.summary_dict(), "scores": result.scores}
         emit(json_bytes(payload), output, [data])
     elif output is None or output == "-":

@@ -163,8 +163,9 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
     check_item_columns(frame, columns, source)
     n = len(frame)
     k = len(instrument.items)
-    values = np.empty((n, k), dtype=float)
-    invalid = np.zeros((n, k), dtype=bool)
+    # column-major: every step below works item by item on contiguous columns
+    values = np.empty((n, k), dtype=float, order="F")
+    invalid = np.zeros((n, k), dtype=bool, order="F")
     problems: list[DataProblem] = []
     n_invalid = 0
     missing_labels = {m.strip().casefold() for m in instrument.missing_labels}
@@ -290,7 +291,7 @@ def _looks_decimal_comma(text: str) -> bool:
 
 def key_items(values: np.ndarray, instrument: Instrument) -> np.ndarray:
     """Reverse-key the reversed items with the declared range (``min + max - x``)."""
-    keyed = values.copy()
+    keyed = values.copy(order="K")
     for j, item in enumerate(instrument.items):
         if item.reverse:
             sc = instrument.item_scale(item)
@@ -304,9 +305,15 @@ def required_answers(k: int, min_answered: float) -> int:
 
 
 def _item_score(keyed: np.ndarray, idx: list[int], method: str, min_answered: float):
-    block = keyed[:, idx]
-    answered = np.count_nonzero(~np.isnan(block), axis=1)
-    total = np.nansum(block, axis=1)
+    # accumulate column by column (no n x k temporaries: this is the hot path on big files)
+    n = keyed.shape[0]
+    answered = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n)
+    for j in idx:
+        col = keyed[:, j]
+        ok = col == col            # not NaN
+        answered += ok
+        total += np.where(ok, col, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / answered
     ok = answered >= required_answers(len(idx), min_answered)
@@ -345,12 +352,15 @@ def compute_scores(keyed: np.ndarray, instrument: Instrument, *, min_answered: f
 
 
 def straightlined_rows(values: np.ndarray, min_items: int = 3) -> np.ndarray:
-    """Rows whose answered raw responses (at least ``min_items``, all items answered) are all equal."""
-    answered = ~np.isnan(values)
-    full = answered.all(axis=1) & (values.shape[1] >= min_items)
-    first = values[:, :1]
-    same = np.all(values == first, axis=1)
-    return full & same
+    """Rows with every item answered (at least ``min_items`` items) and all raw responses equal."""
+    n, k = values.shape
+    if k < min_items:
+        return np.zeros(n, dtype=bool)
+    first = values[:, 0]
+    same = first == first          # answered (NaN never equals itself)
+    for j in range(1, k):
+        same &= values[:, j] == first
+    return same
 
 
 def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
@@ -404,11 +414,13 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     result_frame = pd.DataFrame(out, index=frame.index)
     summary = tuple(_summarise(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
                                scores[sid]) for sid in instrument.score_ids)
-    score_matrix = np.column_stack([scores[s] for s in instrument.score_ids])
+    any_score = np.zeros(len(frame), dtype=bool)
+    for sid in instrument.score_ids:
+        any_score |= ~np.isnan(scores[sid])
     return ScoreResult(
         scores=result_frame, instrument_id=instrument.id, instrument_version=instrument.version,
         score_ids=tuple(instrument.score_ids), rows_read=len(frame),
-        rows_scored=int((~np.isnan(score_matrix)).any(axis=1).sum()),
+        rows_scored=int(any_score.sum()),
         n_invalid=items.n_invalid, invalid_policy=invalid,
         straightlined=int(straightlined_rows(items.values).sum()), summary=summary,
         problems=items.problems, min_answered=used,

@@ -289,9 +289,9 @@ def _looks_decimal_comma(text: str) -> bool:
 # --------------------------------------------------------------------------- scoring
 
 
-def key_items(values: np.ndarray, instrument: Instrument) -> np.ndarray:
+def key_items(values: np.ndarray, instrument: Instrument, *, inplace: bool = False) -> np.ndarray:
     """Reverse-key the reversed items with the declared range (``min + max - x``)."""
-    keyed = values.copy(order="K")
+    keyed = values if inplace else values.copy(order="K")
     for j, item in enumerate(instrument.items):
         if item.reverse:
             sc = instrument.item_scale(item)
@@ -393,7 +393,8 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
                         decimal_comma=decimal_comma, row_offset=row_offset)
     if items.n_invalid and invalid == "error":
         raise_problems(list(items.problems) + _count_only(items), f"{source}: invalid item values")
-    keyed = key_items(items.values, instrument)
+    straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
+    keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
     scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
 
     item_cols = set(columns.values())
@@ -422,7 +423,7 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         score_ids=tuple(instrument.score_ids), rows_read=len(frame),
         rows_scored=int(any_score.sum()),
         n_invalid=items.n_invalid, invalid_policy=invalid,
-        straightlined=int(straightlined_rows(items.values).sum()), summary=summary,
+        straightlined=straight, summary=summary,
         problems=items.problems, min_answered=used,
     )
 

@@ -17,10 +17,13 @@ from wamkit.errors import UsageError
 from wamkit.io import TEXT_FORMATS, atomic_write, file_format, iter_text_chunks, neutralise_formulas
 from wamkit.scoring import score
 
-AUTO_STREAM_BYTES = 1 << 30
+#: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
+AUTO_STREAM_BYTES = 64 << 20
 
 
-def should_stream(path: str, opts, chunk_rows: int | None) -> bool:
+def should_stream(path: str, opts, chunk_rows: int | None, *, eligible: bool = True) -> bool:
+    """Stream when asked (``--chunk-rows``), or automatically for a large CSV/TSV input when
+    ``eligible`` (one instrument, no row filter, a csv/tsv/parquet output file)."""
     if path == "-":
         if chunk_rows:
             raise UsageError("--chunk-rows needs a file, not stdin")
@@ -32,7 +35,8 @@ def should_stream(path: str, opts, chunk_rows: int | None) -> bool:
         if chunk_rows < 1:
             raise UsageError("--chunk-rows must be a positive number")
         return True
-    return fmt in TEXT_FORMATS and os.path.exists(path) and os.path.getsize(path) > AUTO_STREAM_BYTES
+    return (eligible and fmt in TEXT_FORMATS and os.path.exists(path)
+            and os.path.getsize(path) > AUTO_STREAM_BYTES)
 
 
 class _Moments:
@@ -71,7 +75,7 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
     import pyarrow.parquet as pq
 
     if output is None or output == "-":
-        raise UsageError("streaming (--chunk-rows, or an input over 1 GB) needs an output file: -o FILE")
+        raise UsageError("streaming (--chunk-rows) needs an output file: -o FILE")
     if fmt not in ("csv", "tsv", "parquet"):
         raise UsageError(f"streaming writes csv, tsv or parquet, not {fmt}")
     chunk_rows = chunk_rows or 200_000

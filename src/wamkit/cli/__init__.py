@@ -43,4 +43,11 @@ common.register_optional_commands(app)
 
 def main() -> None:
     """Console entry point: run the app, turning wamkit errors into messages and exit codes."""
+    import os
+
+    # wamkit's matrices are small (items x items); a BLAS thread per core only adds contention,
+    # which made EFA and parallel analysis several times slower on a busy 2-core machine.
+    # numpy is imported later (inside the commands), so this takes effect; a user's setting wins.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     common.run(app)

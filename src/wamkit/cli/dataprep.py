@@ -48,7 +48,7 @@ def score_command(
     keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per score as <score>_n."),
     pseudonymise: Optional[list[str]] = typer.Option(None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms (repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
     key_file: Optional[str] = typer.Option(None, "--key-file", help="File holding the pseudonymisation key (at least 16 bytes)."),
-    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this many rows (bounded memory; automatic for inputs over 1 GB)."),
+    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this many rows (bounded memory; automatic for inputs over 64 MiB when scoring one instrument into a file)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary on stderr."),
 ) -> None:
     """Score item responses: one score column per subscale and total, every input row kept in order.
@@ -77,10 +77,12 @@ def score_command(
         key = load_key(key_file)
     elif key_file is not None:
         raise UsageError("--key-file is only used with --pseudonymise COLUMN")
-    if should_stream(data, opts, chunk_rows):
-        if list(instruments) != [None] or filters or pseudonymise:
-            raise UsageError("streaming (--chunk-rows, or an input over 1 GB) takes one instrument, "
-                             "no --where and no --pseudonymise")
+    eligible = (list(instruments) == [None] and not filters and not pseudonymise
+                and output not in (None, "-") and fmt in ("csv", "tsv", "parquet"))
+    if should_stream(data, opts, chunk_rows, eligible=eligible):
+        if not eligible:
+            raise UsageError("--chunk-rows streams one instrument, without --where or --pseudonymise, "
+                             "into a csv, tsv or parquet file given with -o")
         summary = stream_score(data, instruments[None], opts, output=output, fmt=fmt, chunk_rows=chunk_rows,
                                keep_items=keep_items, keep_counts=keep_counts, progress=not quiet)
         if not quiet:

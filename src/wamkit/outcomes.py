@@ -393,7 +393,7 @@ def _ols(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: 
     t and p then use that V on n - k df (``lmtest::coeftest(fit, vcov = V)``).
     Returns a dict shaped like :class:`wamkit.stats.models.ModelResult`'s fields used here.
     """
-    from scipy import stats
+    from scipy import special
 
     cols = [outcome, *predictors]
     arr = np.column_stack([df[c].to_numpy(dtype=float) for c in cols])
@@ -440,10 +440,10 @@ def _ols(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: 
             warns.append(f"only {G} clusters: cluster-robust standard errors may be too small")
     se = np.sqrt(np.diag(V))
     t = beta / se
-    q = stats.t.ppf((1 + ci_level) / 2, dfr)
+    q = special.stdtrit(dfr, (1 + ci_level) / 2)
     tab = pd.DataFrame({"term": ["(Intercept)", *predictors], "coef": beta, "se": se, "estimate": beta,
                         "ci_low": beta - q * se, "ci_high": beta + q * se, "z": t,
-                        "p": 2 * stats.t.sf(np.abs(t), dfr), "n": n, "events": np.nan})
+                        "p": 2 * special.stdtr(dfr, -np.abs(t)), "n": n, "events": np.nan})
     return {"table": tab, "n": n, "events": math.nan, "dispersion": math.nan, "theta": math.nan,
             "converged": True, "cov_type": cov_type, "n_clusters": G, "warnings": tuple(warns),
             "df_resid": dfr, "sigma": math.sqrt(float(e @ e) / dfr)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from wamkit.cli import common, dataprep, instruments, simulate
+from wamkit.cli import common, dataprep, dyads, instruments, outcomes, simulate, validate
 
 app = typer.Typer(
     name="wamkit",
@@ -37,8 +37,11 @@ def _root(
 app.command("score")(dataprep.score_command)
 app.command("inspect")(dataprep.inspect_command)
 app.add_typer(instruments.app, name="instruments")
+app.command("validate")(validate.validate_command)
+app.command("outcomes")(outcomes.outcomes_command)
+app.command("dyads")(dyads.dyads_command)
+app.command("report")(dyads.report_command)
 app.command("simulate")(simulate.simulate_command)
-common.register_optional_commands(app)
 
 
 def main() -> None:

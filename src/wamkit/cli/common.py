@@ -77,25 +77,6 @@ def _click_exception_types() -> tuple:
     return tuple(types)
 
 
-def register_optional_commands(app) -> None:
-    """Attach the analysis commands (each module imports its heavy libraries lazily)."""
-    import importlib
-
-    for module_name, names in [("wamkit.cli.validate", ["validate"]),
-                               ("wamkit.cli.outcomes", ["outcomes"]),
-                               ("wamkit.cli.dyads", ["dyads", "report"])]:
-        try:
-            mod = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name == module_name:
-                continue
-            raise
-        for name in names:
-            fn = getattr(mod, f"{name}_command", None)
-            if fn is not None:
-                app.command(name)(fn)
-
-
 def choose_format(format: str | None, output: str | None, allowed: tuple[str, ...]) -> str:
     """The report format: ``--format``, else the extension of ``-o``, else ``table``.
 

@@ -7,11 +7,11 @@ sets at once (used by parallel analysis).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from wamkit.errors import DataError
+from wamkit.errors import DataError, UsageError
 
 __all__ = ["pairwise_cor", "as_float_matrix"]
 
@@ -19,31 +19,41 @@ __all__ = ["pairwise_cor", "as_float_matrix"]
 MIN_PAIRS = 3
 
 
-def as_float_matrix(X: Any) -> tuple[np.ndarray, list[str]]:
-    """Return ``X`` (array or DataFrame, rows = respondents) as a float 2-D array and column names.
+def as_float_matrix(X: Any, items: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """``X`` (DataFrame or 2-D array, rows = respondents) as a float array (a copy) and item names.
 
-    Missing values (``None``, ``pd.NA``, NaN) become NaN. The input is never modified.
+    With a DataFrame, ``items`` selects and orders columns (default: all); with an array,
+    ``items`` names its columns (default ``V1..Vp``). Missing values (``None``, ``pd.NA``,
+    NaN) become NaN. Unknown or duplicate names are a :class:`UsageError`; non-numeric or
+    infinite data a :class:`DataError`. The input is never modified.
     """
-    names: list[str]
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-        names = [str(c) for c in X.columns]
+        cols = [str(c) for c in X.columns]
+        names = cols if items is None else [str(i) for i in items]
+        unknown = [i for i in names if i not in cols]
+        if unknown:
+            raise UsageError(f"unknown item(s): {', '.join(unknown)}")
+        block = X if items is None else X.loc[:, list(items)]
         try:
-            arr = X.to_numpy(dtype=float, na_value=np.nan)
+            arr = np.array(block.to_numpy(dtype=float, na_value=np.nan), dtype=float)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"data must be numeric: {exc}") from None
+            raise DataError(f"item data must be numeric: {exc}") from None
     else:
         try:
             arr = np.array(X, dtype=float)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"data must be numeric: {exc}") from None
-        if arr.ndim == 2:
-            names = [f"V{j + 1}" for j in range(arr.shape[1])]
-        else:
-            names = []
+            raise DataError(f"item data must be numeric: {exc}") from None
+        if arr.ndim != 2:
+            raise DataError(f"item data must be 2-D (respondents x items), got {arr.ndim} dimension(s)")
+        names = [f"V{j + 1}" for j in range(arr.shape[1])] if items is None else [str(i) for i in items]
+        if len(names) != arr.shape[1]:
+            raise UsageError(f"{len(names)} item names given for {arr.shape[1]} columns")
     if arr.ndim != 2:
-        raise DataError(f"data must be a 2-D table (respondents x items), got {arr.ndim} dimension(s)")
+        raise DataError(f"item data must be 2-D (respondents x items), got {arr.ndim} dimension(s)")
+    if len(set(names)) != len(names):
+        raise UsageError("item names must be unique")
     if np.isinf(arr).any():
-        raise DataError("data contain infinite values")
+        raise DataError("item data contain infinite values")
     return arr, names
 
 

@@ -226,34 +226,13 @@ def _brent_fmin(f, lo: float, hi: float, m: int, tol: float, max_iter: int = 500
 
 # ----------------------------------------------------------------------------- data handling
 def _as_int_items(X: Any, items: list[str] | None) -> tuple[np.ndarray, list[str]]:
-    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-        cols = [str(c) for c in X.columns]
-        if items is None:
-            items = cols
-        unknown = [i for i in items if i not in cols]
-        if unknown:
-            raise UsageError(f"unknown item(s): {', '.join(unknown)}")
-        try:
-            arr = X.loc[:, list(items)].to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"item data must be numeric: {exc}") from None
-    else:
-        try:
-            arr = np.array(X, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"item data must be numeric: {exc}") from None
-        if arr.ndim != 2:
-            raise DataError(f"item data must be 2-D (respondents x items), got {arr.ndim} dimension(s)")
-        if items is None:
-            items = [f"V{j + 1}" for j in range(arr.shape[1])]
-        if len(items) != arr.shape[1]:
-            raise UsageError(f"{len(items)} item names given for {arr.shape[1]} columns")
+    from wamkit.stats.correlation import as_float_matrix
+
+    arr, names = as_float_matrix(X, items)
     obs = arr[~np.isnan(arr)]
-    if np.isinf(obs).any():
-        raise DataError("item data contain infinite values")
     if obs.size and not np.all(obs == np.round(obs)):
         raise DataError("polychoric correlations need integer category codes")
-    return arr, [str(i) for i in items]
+    return arr, names
 
 
 def cor_smooth(R: Any, *, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:

@@ -37,35 +37,9 @@ _BOOT_CELLS = 4_000_000
 # ----------------------------------------------------------------------------- helpers
 def _as_items(X: Any, items: list[str] | None) -> tuple[np.ndarray, list[str]]:
     """Select ``items`` from ``X`` and return them as a float array (copy) and names."""
-    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-        cols = [str(c) for c in X.columns]
-        if items is None:
-            items = cols
-        missing = [it for it in items if it not in cols]
-        if missing:
-            raise UsageError(f"unknown item(s): {', '.join(map(str, missing))}")
-        sub = X.loc[:, list(items)]
-        try:
-            arr = sub.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"item data must be numeric: {exc}") from None
-    else:
-        try:
-            arr = np.array(X, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"item data must be numeric: {exc}") from None
-        if arr.ndim != 2:
-            raise DataError(f"item data must be 2-D (respondents x items), got {arr.ndim} dimension(s)")
-        if items is None:
-            items = [f"V{j + 1}" for j in range(arr.shape[1])]
-        if len(items) != arr.shape[1]:
-            raise UsageError(f"{len(items)} item names given for {arr.shape[1]} columns")
-    items = [str(i) for i in items]
-    if len(set(items)) != len(items):
-        raise UsageError("item names must be unique")
-    if np.isinf(arr).any():
-        raise DataError("item data contain infinite values")
-    return arr, items
+    from wamkit.stats.correlation import as_float_matrix
+
+    return as_float_matrix(X, items)
 
 
 def _pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

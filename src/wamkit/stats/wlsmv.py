@@ -257,30 +257,19 @@ def _as_factors(factors: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _data_block(X: Any, items: Sequence[str] | None, model_items: list[str]) -> np.ndarray:
-    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-        cols = [str(c) for c in X.columns]
-        names = list(items) if items is not None else cols
-        missing = [i for i in model_items if i not in names or i not in cols]
-        if missing:
-            raise UsageError(f"unknown item(s) in the model: {', '.join(missing)}")
-        try:
-            return X.loc[:, model_items].to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"item data must be numeric: {exc}") from None
-    try:
-        arr = np.array(X, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"item data must be numeric: {exc}") from None
-    if arr.ndim != 2:
-        raise DataError(f"item data must be 2-D (respondents x items), got {arr.ndim} dimension(s)")
-    if items is None:
+    from wamkit.stats.correlation import as_float_matrix
+
+    is_frame = hasattr(X, "columns") and hasattr(X, "to_numpy")
+    if not is_frame and items is None:
         raise UsageError("item names are required with an array")
-    names = [str(i) for i in items]
-    if len(names) != arr.shape[1]:
-        raise UsageError(f"{len(names)} item names given for {arr.shape[1]} columns")
-    missing = [i for i in model_items if i not in names]
+    names = [str(c) for c in X.columns] if is_frame and items is None else [str(i) for i in items]
+    cols = [str(c) for c in X.columns] if is_frame else names
+    missing = [i for i in model_items if i not in names or i not in cols]
     if missing:
         raise UsageError(f"unknown item(s) in the model: {', '.join(missing)}")
+    if is_frame:
+        return as_float_matrix(X, model_items)[0]
+    arr, names = as_float_matrix(X, names)
     return arr[:, [names.index(i) for i in model_items]]
 
 

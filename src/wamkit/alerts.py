@@ -372,16 +372,13 @@ def evaluate_alerts(
     """
     from wamkit.dyads import (
         CLASS_DETERIORATED,
-        _check_keys_present,
         _duplicate_error,
         _float_block,
-        _fmt_rows,
         _require_columns,
-        _row_numbers,
         pair_dyads,
         reliable_change,
+        wave_positions,
     )
-    from wamkit.errors import MAX_LISTED_PROBLEMS, DataError
 
     subscales = list(dict.fromkeys(subscales))
     wave_order = list(wave_order)
@@ -412,16 +409,7 @@ def evaluate_alerts(
             raise UsageError(f"{rule.where()}: reliable_drop needs subscale reliabilities; pass them or "
                              "disable the rule (enabled: false)")
 
-    rows = _row_numbers(scores)
-    _check_keys_present(scores, rows, {"dyad": dyad, "rater": rater, "wave": wave})
-    wpos_map = {w: i for i, w in enumerate(wave_order)}
-    wpos = scores[wave].map(wpos_map)
-    unknown_w = wpos.isna().to_numpy()
-    if unknown_w.any():
-        vals = pd.unique(scores[wave][unknown_w])[:5]
-        raise DataError(f"wave column {wave!r} holds value(s) not in wave_order {wave_order!r} "
-                        f"(e.g. {', '.join(repr(v) for v in vals)}) in "
-                        f"{_fmt_rows(rows[unknown_w][:MAX_LISTED_PROBLEMS])}")
+    rows, wpos = wave_positions(scores, dyad=dyad, rater=rater, wave=wave, wave_order=wave_order)
     raw_rater = scores[rater].to_numpy()
     role = np.where(raw_rater == client_value, "client",
                     np.where(raw_rater == professional_value, "professional", raw_rater.astype(object)))

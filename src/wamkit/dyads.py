@@ -448,6 +448,21 @@ def agreement(
     return AgreementResult(by_subscale=by_subscale, profiles=profiles, alpha=float(alpha), warnings=tuple(notes))
 
 
+def wave_positions(scores: pd.DataFrame, *, dyad: str, rater: str, wave: str,
+                   wave_order: Sequence[str]) -> tuple[np.ndarray, pd.Series]:
+    """Data row numbers and each row's position in ``wave_order``; refuses unknown waves and missing keys."""
+    rows = _row_numbers(scores)
+    _check_keys_present(scores, rows, {"dyad": dyad, "rater": rater, "wave": wave})
+    wpos = scores[wave].map({w: i for i, w in enumerate(wave_order)})
+    unknown = wpos.isna().to_numpy()
+    if unknown.any():
+        vals = pd.unique(scores[wave][unknown])[:5]
+        raise DataError(f"wave column {wave!r} holds value(s) not in wave_order {wave_order!r} "
+                        f"(e.g. {', '.join(repr(v) for v in vals)}) in "
+                        f"{_fmt_rows(rows[unknown][:MAX_LISTED_PROBLEMS])}")
+    return rows, wpos
+
+
 def _profile_correlations(pairs, sub_codes, n_sub, client_all, prof_all, notes) -> pd.DataFrame:
     grp = pairs.groupby(["dyad", "wave"], sort=False, dropna=False).ngroup().to_numpy()
     n_grp = int(grp.max() + 1) if grp.size else 0
@@ -623,16 +638,7 @@ def reliable_change(
     if missing_rel:
         raise UsageError("reliable_change: no reliability given for " + ", ".join(missing_rel))
 
-    rows = _row_numbers(scores)
-    _check_keys_present(scores, rows, {"dyad": dyad, "rater": rater, "wave": wave})
-    wpos_map = {w: i for i, w in enumerate(wave_order)}
-    wpos = scores[wave].map(wpos_map)
-    unknown = wpos.isna().to_numpy()
-    if unknown.any():
-        vals = pd.unique(scores[wave][unknown])[:5]
-        raise DataError(f"wave column {wave!r} holds value(s) not in wave_order {wave_order!r} "
-                        f"(e.g. {', '.join(repr(v) for v in vals)}) in "
-                        f"{_fmt_rows(rows[unknown][:MAX_LISTED_PROBLEMS])}")
+    rows, wpos = wave_positions(scores, dyad=dyad, rater=rater, wave=wave, wave_order=wave_order)
     keys = pd.DataFrame({"dyad": scores[dyad].to_numpy(), "rater": scores[rater].to_numpy(),
                          "wave": scores[wave].to_numpy(), "row": rows,
                          "_wpos": wpos.to_numpy(dtype=np.int64)})

@@ -20,6 +20,7 @@ def provenance(*, command: str, instrument=None, tables=(), settings: dict | Non
         "command": command,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
+        "libraries": _library_versions(),
         "instrument": ins(instrument) if instrument is not None else None,
         "inputs": [{"file": t.source, "format": t.format, "sha256": t.sha256,
                     **({"sheet": t.meta["sheet"]} if t.meta.get("sheet") else {})} for t in tables],
@@ -28,4 +29,16 @@ def provenance(*, command: str, instrument=None, tables=(), settings: dict | Non
     }
     if extra_instruments:
         out["instruments"] = [ins(i) for i in extra_instruments]
+    return out
+
+
+def _library_versions() -> dict[str, str]:
+    """Versions of the numeric libraries already imported by this run (none is imported here)."""
+    import sys
+
+    out = {}
+    for name in ("numpy", "pandas", "scipy", "pyarrow"):
+        mod = sys.modules.get(name)
+        if mod is not None:
+            out[name] = getattr(mod, "__version__", "")
     return out

@@ -20,7 +20,7 @@ Choices (documented in README):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -141,7 +141,8 @@ def instrument_from_model(model_text: str) -> Instrument:
 
 def validate_items(items: pd.DataFrame, structure: Structure, *, settings: ValidateSettings = ValidateSettings(),
                    groups: pd.Series | None = None, clusters: pd.Series | None = None,
-                   scores: pd.DataFrame | None = None, instrument_id: str | None = None) -> ValidationReport:
+                   scores: pd.DataFrame | None = None, instrument_id: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Reliability, sampling adequacy, number of factors, EFA, CFA, invariance and nesting.
 
     Parameters
@@ -154,7 +155,10 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
     scores
         Subscale scores (by the instrument's scoring rule) for the nesting ICCs; by default
         the mean of the answered items.
+    progress
+        Called with the name of each step as it starts (for a progress display).
     """
+    step = progress or (lambda name: None)
     from wamkit.stats.correlation import pairwise_cor
     from wamkit.stats.efa import bartlett, fa, kmo
     from wamkit.stats.nfactors import map_test, parallel_analysis
@@ -173,10 +177,12 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
     warnings: list[str] = []
     rng = np.random.default_rng(settings.seed)
 
+    step("reliability" + (f" ({settings.bootstrap} bootstrap resamples)" if settings.bootstrap else ""))
     reliability = {}
     for name, its in [*structure.factors.items(), *structure.totals.items()]:
         reliability[name] = _reliability(items[list(its)], structure, settings, rng)
 
+    step("sampling adequacy")
     R, npair = pairwise_cor(X)
     k = kmo(R, items=cols)
     b = bartlett(R, n)
@@ -185,6 +191,7 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
 
     n_factors: dict[str, Any] = {}
     if "parallel" not in settings.skip:
+        step(f"parallel analysis ({settings.parallel_iter} iterations)")
         pa = parallel_analysis(X, n_iter=settings.parallel_iter, rng=rng)
         n_factors.update({"parallel": pa.nfact, "parallel_components": pa.ncomp,
                           "observed_fa": pa.fa_values, "simulated_fa": pa.fa_sim,
@@ -202,6 +209,7 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         k_f = max(1, int(k_f))
         if k_f >= p:
             raise UsageError(f"--n-factors {k_f} needs more than {k_f} items (have {p})")
+        step(f"EFA ({k_f} factors)")
         efa = fa(R, k_f, n_obs=n, fm=settings.extraction, rotate=settings.rotation, np_obs=npair, items=cols)
         warnings += [f"EFA: {w}" for w in efa.warnings]
 
@@ -211,6 +219,7 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         from wamkit.stats.cfa import fit_cfa, modification_indices
 
         data = items[cols]
+        step("CFA (WLSMV)" if settings.ordinal else "CFA (ML)")
         if settings.ordinal:
             from wamkit.stats.wlsmv import fit_wlsmv
 
@@ -236,6 +245,7 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         levels = gdata["__group__"].nunique()
         if levels < 2:
             raise DataError(f"--group {settings.group}: needs at least two groups, found {levels}")
+        step(f"measurement invariance by {settings.group}")
         inv = invariance_sequence(gdata, model_text, "__group__", levels=settings.levels, missing=settings.missing)
 
     nesting = None
@@ -437,10 +447,12 @@ def load_validation_input(path: str, *, instrument: Instrument | None = None, mo
 
 
 def validate_file(path: str, *, instrument: Instrument | None = None, model: str | None = None, opts=None,
-                  where=None, settings: ValidateSettings = ValidateSettings()) -> tuple[ValidationReport, ValidationInput]:
+                  where=None, settings: ValidateSettings = ValidateSettings(),
+                  progress: Callable[[str], None] | None = None) -> tuple[ValidationReport, ValidationInput]:
     """Read, key and validate: the one call behind ``wamkit validate``."""
     vin = load_validation_input(path, instrument=instrument, model=model, opts=opts, where=where,
                                 group=settings.group, cluster=settings.cluster)
     report = validate_items(vin.items, vin.structure, settings=settings, groups=vin.groups, clusters=vin.clusters,
-                            scores=vin.scores, instrument_id=None if model is not None else vin.instrument.id)
+                            scores=vin.scores, instrument_id=None if model is not None else vin.instrument.id,
+                            progress=progress)
     return report, vin

@@ -62,8 +62,9 @@ def validate_command(
                                 bootstrap=bootstrap, seed=seed, parallel_iter=parallel_iter, missing=missing,
                                 group=group, cluster=cluster, skip=frozenset(skip or []))
     opts = read_options(sheet, map_, columns, input_format)
-    report, vin = validate_file(data, instrument=ins, model=model, opts=opts, where=parse_where(where),
-                                settings=settings)
+    with console().status("validate: reading data") as status:
+        report, vin = validate_file(data, instrument=ins, model=model, opts=opts, where=parse_where(where),
+                                    settings=settings, progress=lambda s: status.update(f"validate: {s}"))
     payload = report.to_dict()
     payload["provenance"] = provenance(command="validate", instrument=ins, tables=[vin.table],
                                        settings={**settings.to_dict(), "where": where or [], "model": model},

@@ -87,3 +87,25 @@ def test_prints_on_one_a4_page(tmp_path, sheet, which):
     # A4 MediaBox: 595.x by 841.x points
     box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
     assert box and abs(float(box.group(1)) - 595.3) < 1.5 and abs(float(box.group(2)) - 841.9) < 1.5
+
+
+@pytest.mark.parametrize("command,needle", [
+    (["validate", str(EXAMPLES / "wam_demo.csv"), "-i", "wam-demo-client", "--where", "rater=client",
+      "--group", "wave", "--skip", "parallel"], ["Reliability", "Measurement invariance by wave", "<svg"]),
+    (["outcomes", str(EXAMPLES / "wam_demo.csv"), "--outcomes", str(EXAMPLES / "wam_demo_outcomes.csv"), "--on",
+      "dyad", "-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater",
+      "--by", "rater", "--outcome", "stagnations:count", "--event", "rearrest:days_to_rearrest"],
+     ["client-rated trust", "<svg"]),
+])
+def test_validate_and_outcomes_reports_render_offline(tmp_path, cli, command, needle):
+    out = tmp_path / "report.html"
+    r = cli(*command, "--format", "html", "-o", out)
+    assert r.code == 0, r.stderr
+    rendered = chromium(tmp_path, "--dump-dom", out.as_uri())
+    dom = rendered.stdout.decode("utf-8", "replace")
+    assert rendered.returncode == 0 and "<body" in dom, rendered.stderr.decode()[-2000:]
+    for n in needle:
+        assert n in dom
+    shot = tmp_path / "shot.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1000,1400", out.as_uri())
+    assert shot.exists() and shot.stat().st_size > 10_000      # something was drawn

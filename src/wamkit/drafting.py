@@ -21,9 +21,24 @@ def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale
     if not cols:
         raise UsageError(f"no column of {table.source} matches --items '{pattern}'")
 
+    import json
+
     def ident(c: str) -> str:
         s = re.sub(r"[^A-Za-z0-9_.-]", "_", c)
         return s if s[:1].isalpha() else f"item_{s}"
+
+    def q(text: str) -> str:
+        # a JSON string is a valid double-quoted YAML scalar: quotes, control characters and
+        # words YAML would read as booleans/null (yes, on, null) stay text
+        return json.dumps(text, ensure_ascii=False)
+
+    ids: list[str] = []
+    for c in cols:                     # 'Q1 a' and 'Q1_a' must not become the same item id
+        base, k = ident(str(c)), 2
+        iid = base
+        while iid in ids:
+            iid, k = f"{base}_{k}", k + 1
+        ids.append(iid)
 
     lines = [
         f"# Draft written by `wamkit instruments new` from {table.source}.",
@@ -38,10 +53,9 @@ def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale
         "min_answered: 0.75",
         "items:",
     ]
-    for c in cols:
-        iid = ident(c)
-        col = "" if iid == c else f", column: '{c}'"
-        lines.append(f"  - {{id: {iid}{col}, reverse: false}}")
+    for c, iid in zip(cols, ids):
+        col = "" if iid == c else f", column: {q(str(c))}"
+        lines.append(f"  - {{id: {q(iid)}{col}, reverse: false}}")
     lines += ["subscales:", "  - id: todo", "    name: TODO - split the items into the real subscales",
-              "    items: [" + ", ".join(ident(c) for c in cols) + "]", ""]
+              "    items: [" + ", ".join(q(i) for i in ids) + "]", ""]
     return "\n".join(lines)

@@ -641,7 +641,9 @@ def _caseload(group_col, long, role, alerts, analysed, min_cell, *, wave, order)
     melted = melted[np.isfinite(melted["x"].to_numpy(dtype=float))]
     grp = melted.groupby(["group", "wave", "rater", "subscale"], sort=False)["x"]
     stats = grp.agg(["count", "mean", "std"])
-    q = grp.quantile([0.25, 0.5, 0.75]).unstack()
+    # one aggregation per quantile: with no answered score at all, quantile([...]).unstack()
+    # would have no 0.25/0.5/0.75 columns
+    q = pd.DataFrame({qq: grp.quantile(qq) for qq in (0.25, 0.5, 0.75)}, index=stats.index)
     stats = stats.join(q).reset_index()
     order_s = {s: i for i, s in enumerate(analysed)}
     wpos = {w: i for i, w in enumerate(order)}

@@ -350,8 +350,14 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000,
     _, sample = _read_source_bytes(path)
     dialect = _sniff(sample, source, fmt, os.path.getsize(path) <= len(sample))
     check_header(dialect.header, source)
+    # the sniffing sample may be all ASCII while a later line is cp1252: decide on the whole file
+    # (a streamed pass over the bytes), so that streaming reads what the in-memory path reads
+    encoding = dialect.encoding
+    if encoding in ("utf-8", "cp1252", "latin-1"):
+        whole = _whole_file_encoding(path, source)
+        encoding = "latin-1" if whole == "cp1252" and encoding == "latin-1" else whole
     # every column as text, so that all chunks agree on types; items are parsed by the scorer
-    read_opts = pcsv.ReadOptions(encoding=dialect.encoding, block_size=1 << 22)
+    read_opts = pcsv.ReadOptions(encoding=encoding, block_size=1 << 22)
     parse_opts = pcsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
     conv_opts = pcsv.ConvertOptions(column_types={c: pa.string() for c in dialect.header},
                                     strings_can_be_null=False, null_values=NULL_TOKENS,
@@ -368,7 +374,48 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000,
         if pending is not None and pending.num_rows:
             yield pending.to_pandas(types_mapper=_types_mapper)
     except pa.ArrowInvalid as e:
-        raise _diagnose_csv(path, None, source, dialect, dialect.encoding, e) from None
+        raise _diagnose_csv(path, None, source, dialect, encoding, e) from None
+
+
+def _line_at(path: str, offset: int) -> int:
+    """1-based line number of byte ``offset`` (reads in blocks)."""
+    line, remaining = 1, offset
+    with open(path, "rb") as fh:
+        while remaining > 0:
+            block = fh.read(min(1 << 22, remaining))
+            if not block:
+                break
+            line += block.count(b"\n")
+            remaining -= len(block)
+    return line
+
+
+def _whole_file_encoding(path: str, source: str) -> str:
+    """``utf-8`` if the whole file is UTF-8, else ``cp1252``; mixed files are refused (bounded memory)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    bad_at = None
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as e:
+                bad_at = offset + e.start
+                break
+            offset += len(block)
+        else:
+            return "utf-8"
+        # not UTF-8 throughout: is any of it UTF-8 (then the encodings are mixed)?
+        fh.seek(0)
+        tail = b""
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            if _UTF8_MULTIBYTE.search(tail + block):
+                raise DataError(f"{source}: line {_line_at(path, bad_at)}: a byte is not UTF-8, but other "
+                                f"lines are UTF-8 (mixed encodings); save the file as UTF-8")
+            tail = block[-3:]
+    return "cp1252"
 
 
 # --------------------------------------------------------------------------- binary formats

@@ -51,8 +51,10 @@ def _walk(node, path: tuple, out: dict, name: str, error_cls) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for k, v in node.value:
-            key = k.value
             line = k.start_mark.line + 1
+            if not isinstance(k, yaml.ScalarNode):
+                raise error_cls(f"{name}:{line}: mapping keys must be plain text, not a list or mapping")
+            key = k.value
             if key in seen:
                 raise error_cls(f"{name}:{line}: key '{key}' is given twice in this mapping "
                                 f"(first on line {seen[key]})")

@@ -21,6 +21,8 @@ def simulate_command(
     from wamkit.io import write_frame
     from wamkit.simulate import simulate_demo
 
+    if seed < 0:
+        raise UsageError(f"--seed must be a non-negative whole number, not {seed}")
     folder = Path(output_dir)
     if not folder.is_dir():
         raise UsageError(f"{output_dir}: output folder does not exist")

@@ -55,6 +55,10 @@ def validate_command(
         raise UsageError(f"--skip takes parallel, efa or cfa, not {', '.join(sorted(bad_skip))}")
     if bootstrap < 0 or parallel_iter < 1:
         raise UsageError("--bootstrap must be >= 0 and --parallel-iter >= 1")
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed must be a non-negative whole number, not {seed}")
+    if n_factors is not None and n_factors < 1:
+        raise UsageError(f"--n-factors must be at least 1, not {n_factors}")
     if seed is None and (bootstrap or "parallel" not in (skip or [])):
         seed = 20261122  # a fixed default so that runs are reproducible; recorded in the output
     ins = load_instrument(instrument) if instrument else None

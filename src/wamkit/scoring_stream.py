@@ -18,7 +18,7 @@ from wamkit.io import TEXT_FORMATS, atomic_write, file_format, iter_text_chunks,
 from wamkit.scoring import score
 
 #: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
-AUTO_STREAM_BYTES = 64 << 20
+AUTO_STREAM_BYTES = 32 << 20
 
 
 def should_stream(path: str, opts, chunk_rows: int | None, *, eligible: bool = True) -> bool:

@@ -48,7 +48,7 @@ def score_command(
     keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per score as <score>_n."),
     pseudonymise: Optional[list[str]] = typer.Option(None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms (repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
     key_file: Optional[str] = typer.Option(None, "--key-file", help="File holding the pseudonymisation key (at least 16 bytes)."),
-    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this many rows (bounded memory; automatic for inputs over 64 MiB when scoring one instrument into a file)."),
+    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this many rows (bounded memory; automatic for inputs over 32 MiB when scoring one instrument into a file)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary on stderr."),
 ) -> None:
     """Score item responses: one score column per subscale and total, every input row kept in order.

@@ -103,7 +103,11 @@ def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: 
     source = "<stdin>" if path == "-" else os.path.basename(path)
     if path != "-":
         p = Path(path)
-        if not p.exists():
+        try:
+            exists = p.exists()
+        except OSError as e:   # e.g. a file name longer than the system allows
+            raise DataError(f"{path[:80]}{'...' if len(path) > 80 else ''}: cannot open ({e.strerror})") from None
+        if not exists:
             raise DataError(f"{path}: file not found")
         if p.is_dir():
             raise DataError(f"{path}: is a folder, not a data file")
@@ -249,8 +253,8 @@ def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool) 
                 raise
     except pa.ArrowInvalid as e:
         raise _diagnose_csv(path, content, source, dialect, encoding, e) from None
-    except (UnicodeDecodeError, LookupError) as e:  # pragma: no cover - transcoder errors
-        raise DataError(f"{source}: cannot decode the file as {encoding} ({e})") from None
+    except (UnicodeDecodeError, LookupError) as e:  # transcoder errors (e.g. a lone UTF-16 surrogate)
+        raise DataError(f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {getattr(e, 'reason', e)})") from None
     frame = table.to_pandas(types_mapper=_types_mapper)
     if len(frame) == 0:
         raise DataError(f"{source}: has a header but no data rows")
@@ -339,6 +343,13 @@ def _diagnose_csv(path, content, source, dialect, encoding, err) -> DataError:
     return DataError(f"{source}: cannot parse as delimited text ({msg.removeprefix('CSV parse error: ')})")
 
 
+def read_header(path: str, format: str | None = None) -> list[str]:
+    """Column names of a CSV/TSV file (sniffed as :func:`read_table` does)."""
+    fmt = file_format(path, format)
+    _, sample = _read_source_bytes(path)
+    return _sniff(sample, os.path.basename(path), fmt, os.path.getsize(path) <= len(sample)).header
+
+
 def iter_text_chunks(path: str, *, chunk_rows: int = 200_000,
                      format: str | None = None) -> Iterator[object]:
     """Stream a CSV/TSV file as pandas DataFrames of about ``chunk_rows`` rows (bounded memory)."""
@@ -375,6 +386,8 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000,
             yield pending.to_pandas(types_mapper=_types_mapper)
     except pa.ArrowInvalid as e:
         raise _diagnose_csv(path, None, source, dialect, encoding, e) from None
+    except (UnicodeDecodeError, LookupError) as e:
+        raise DataError(f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {e.reason if hasattr(e, 'reason') else e})") from None
 
 
 def _line_at(path: str, offset: int) -> int:
@@ -471,9 +484,13 @@ def _read_sav(path: str, source: str) -> Table:
 
 def _read_parquet(path: str, source: str) -> Table:
     import pandas as pd
+    import pyarrow.parquet as pq
 
     try:
+        check_header([str(n) for n in pq.read_schema(path).names], source)
         frame = pd.read_parquet(path)
+    except DataError:
+        raise
     except Exception as e:
         raise DataError(f"{source}: not a readable Parquet file ({type(e).__name__}: {e})") from None
     if len(frame) == 0:
@@ -510,6 +527,15 @@ def neutralise_formulas(frame):
 
 def check_output_path(out: str, inputs: Iterable[str | None]) -> Path:
     """Refuse an output path in a missing folder, on an input file, or unwritable."""
+    if out.endswith(("/", os.sep)):
+        raise UsageError(f"{out}: names a folder; give a file name")
+    try:
+        return _check_output_path(out, inputs)
+    except OSError as e:   # e.g. a file name longer than the system allows
+        raise UsageError(f"{out[:80]}{'...' if len(out) > 80 else ''}: cannot write here ({e.strerror})") from None
+
+
+def _check_output_path(out: str, inputs) -> Path:
     p = Path(out)
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.exists():
@@ -533,7 +559,11 @@ def atomic_write(out: str | Path, write) -> None:
     p = Path(out)
     if p.exists() and os.path.realpath(p) in _INPUTS_READ:
         raise UsageError(f"{out}: output path is an input file; refusing to overwrite the input")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=f".part{p.suffix}", dir=str(p.parent if str(p.parent) else "."))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.stem[:100]}.", suffix=f".part{p.suffix[:20]}",
+                                   dir=str(p.parent if str(p.parent) else "."))
+    except OSError as e:
+        raise UsageError(f"{str(out)[:80]}: cannot write here ({e.strerror})") from None
     os.close(fd)
     try:
         write(tmp)

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from wamkit.errors import UsageError
+from wamkit.errors import DataError, UsageError
 from wamkit.io import TEXT_FORMATS, atomic_write, file_format, iter_text_chunks, neutralise_formulas
 from wamkit.scoring import score
 
@@ -121,6 +121,16 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
                 writer.write_table(table.cast(writer.schema) if fmt == "parquet" else table)
                 if bar is not None:
                     bar.update(task, rows=totals["rows_read"])
+            if totals["rows_read"] == 0:   # header only: the checks that run per chunk never ran
+                import pandas as pd
+
+                from wamkit.io import read_header
+                from wamkit.scoring import check_item_columns, resolve_columns
+
+                header = read_header(path, opts.input_format)
+                check_item_columns(pd.DataFrame(columns=header), resolve_columns(
+                    instrument, column_map=opts.column_map, column_template=opts.column_template), source)
+                raise DataError(f"{source}: has a header but no data rows")
         finally:
             if writer is not None:
                 writer.close()

@@ -210,8 +210,8 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         if k_f >= p:
             raise UsageError(f"--n-factors {k_f} needs more than {k_f} items (have {p})")
         step(f"EFA ({k_f} factors)")
-        efa = fa(R, k_f, n_obs=n, fm=settings.extraction, rotate=settings.rotation, np_obs=npair, items=cols)
-        warnings += [f"EFA: {w}" for w in efa.warnings]
+        efa = _model_or_warning("EFA", warnings, lambda: fa(R, k_f, n_obs=n, fm=settings.extraction,
+                                                             rotate=settings.rotation, np_obs=npair, items=cols))
 
     cfa = mods = cfa_ord = None
     model_text = structure.model_syntax()
@@ -223,12 +223,10 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         if settings.ordinal:
             from wamkit.stats.wlsmv import fit_wlsmv
 
-            cfa_ord = fit_wlsmv(data, None, model_text)
-            warnings += [f"ordinal CFA: {w}" for w in cfa_ord.warnings]
+            cfa_ord = _model_or_warning("ordinal CFA", warnings, lambda: fit_wlsmv(data, None, model_text))
         else:
-            cfa = fit_cfa(data, model_text, missing=settings.missing)
-            warnings += [f"CFA: {w}" for w in cfa.warnings]
-            if settings.missing == "listwise":
+            cfa = _model_or_warning("CFA", warnings, lambda: fit_cfa(data, model_text, missing=settings.missing))
+            if cfa is not None and settings.missing == "listwise":
                 mods = modification_indices(cfa, top=settings.top_mi)
 
     inv = None
@@ -246,7 +244,8 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         if levels < 2:
             raise DataError(f"--group {settings.group}: needs at least two groups, found {levels}")
         step(f"measurement invariance by {settings.group}")
-        inv = invariance_sequence(gdata, model_text, "__group__", levels=settings.levels, missing=settings.missing)
+        inv = _model_or_warning("invariance", warnings, lambda: invariance_sequence(
+            gdata, model_text, "__group__", levels=settings.levels, missing=settings.missing))
 
     nesting = None
     if settings.cluster:
@@ -259,6 +258,18 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
                             reliability=reliability, sampling=sampling, n_factors=n_factors, efa=efa,
                             cfa=cfa, cfa_ordinal=cfa_ord, invariance=inv, nesting=nesting, mod_indices=mods,
                             warnings=tuple(warnings))
+
+
+def _model_or_warning(what: str, warnings: list[str], fit: Callable[[], Any]) -> Any:
+    """Fit a model; a model the data cannot support (not identified, too few cases per group,
+    singular) becomes a warning in the report instead of losing the rest of it."""
+    try:
+        res = fit()
+    except DataError as e:
+        warnings.append(f"{what} not estimated: {e.message}")
+        return None
+    warnings.extend(f"{what}: {w}" for w in getattr(res, "warnings", ()))
+    return res
 
 
 def _reliability(block: pd.DataFrame, structure: Structure, settings: ValidateSettings, rng) -> dict[str, Any]:

@@ -55,6 +55,8 @@ def score_command(
 
     Example: wamkit score examples/wam_demo.csv -i client=wam-demo-client -i professional=wam-demo-professional --rater rater -o scores.csv
     """
+    import sys
+
     from wamkit.data import load_instrument_specs, parse_where, read_multi_table, score_multi, where_mask
     from wamkit.errors import UsageError
     from wamkit.io import check_output_path, frame_to_bytes, output_format, write_frame
@@ -84,7 +86,8 @@ def score_command(
             raise UsageError("--chunk-rows streams one instrument, without --where or --pseudonymise, "
                              "into a csv, tsv or parquet file given with -o")
         summary = stream_score(data, instruments[None], opts, output=output, fmt=fmt, chunk_rows=chunk_rows,
-                               keep_items=keep_items, keep_counts=keep_counts, progress=not quiet)
+                               keep_items=keep_items, keep_counts=keep_counts,
+                               progress=not quiet and sys.stderr.isatty())
         if not quiet:
             render_score_summary(summary, data)
         return

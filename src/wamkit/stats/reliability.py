@@ -99,8 +99,9 @@ def _alpha1(C: np.ndarray, R: np.ndarray) -> dict[str, float]:
     gf1 = 1.0 - (res1**2).sum() / (R**2).sum()
     Rd = R - np.diag(R)[None, :]  # psych: R - diag(R) recycles the diagonal vector by column
     np.fill_diagonal(res1, 0.0)
-    gf1_off = 1.0 - (res1**2).sum() / (Rd**2).sum()
-    sn = n * av_r / (1.0 - av_r)
+    with np.errstate(divide="ignore", invalid="ignore"):  # perfectly correlated items: inf/NaN, no warning
+        gf1_off = 1.0 - (res1**2).sum() / (Rd**2).sum()
+        sn = n * av_r / (1.0 - av_r)
     CC = C @ C
     Q = (2.0 * n**2 / ((n - 1.0) ** 2 * sumC**3)) * (
         sumC * (np.trace(CC) + trC**2) - 2.0 * (trC * CC.sum())

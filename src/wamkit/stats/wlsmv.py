@@ -356,8 +356,8 @@ def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[floa
     t1 = th_ext[iu]                                           # (m, K+1), item iu
     t2 = th_ext[ju]
     r3 = rho[:, None, None]
-    inf1 = np.where(np.abs(t1) >= _BIG, np.sign(t1) * np.inf, t1)
-    inf2 = np.where(np.abs(t2) >= _BIG, np.sign(t2) * np.inf, t2)
+    inf1 = np.where(t1 >= _BIG, np.inf, np.where(t1 <= -_BIG, -np.inf, t1))
+    inf2 = np.where(t2 >= _BIG, np.inf, np.where(t2 <= -_BIG, -np.inf, t2))
     F = bvn_cdf(inf1[:, :, None], inf2[:, None, :], r3)      # (m, K+1, K+1)
     pi = F[:, 1:, 1:] - F[:, :-1, 1:] - F[:, 1:, :-1] + F[:, :-1, :-1]  # (m, K, K)
     D = _phi2(t1[:, :, None], t2[:, None, :], r3)

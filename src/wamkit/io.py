@@ -451,7 +451,7 @@ def _read_xlsx(path: str, source: str, sheet: str | None) -> Table:
         name = sheets[int(sheet) - 1]
     else:
         raise DataError(f"{source}: no sheet '{sheet}' (sheets: {', '.join(sheets)})")
-    frame = xl.parse(name, dtype=object, header=0)
+    frame = pd.read_excel(xl, sheet_name=name, dtype=object, header=0)
     header = [str(c) for c in frame.columns]
     if any(h.startswith("Unnamed:") for h in header):
         bad = [i + 1 for i, h in enumerate(header) if h.startswith("Unnamed:")]
@@ -535,6 +535,13 @@ def check_output_path(out: str, inputs: Iterable[str | None]) -> Path:
         raise UsageError(f"{out[:80]}{'...' if len(out) > 80 else ''}: cannot write here ({e.strerror})") from None
 
 
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except OSError:  # an input name the system refuses cannot be this output
+        return False
+
+
 def _check_output_path(out: str, inputs) -> Path:
     p = Path(out)
     folder = p.parent if str(p.parent) else Path(".")
@@ -546,7 +553,7 @@ def _check_output_path(out: str, inputs) -> Path:
         raise UsageError(f"{out}: is a folder; give a file name")
     if p.exists():
         real = os.path.realpath(p)
-        named = {os.path.realpath(i) for i in inputs if i and i != "-" and Path(i).exists()}
+        named = {os.path.realpath(i) for i in inputs if i and i != "-" and _exists(i)}
         if real in named or real in _INPUTS_READ:
             raise UsageError(f"{out}: output path is an input file; refusing to overwrite the input")
     if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):

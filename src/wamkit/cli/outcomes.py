@@ -70,6 +70,10 @@ def outcomes_command(
     from wamkit.provenance import provenance
 
     fmt = choose_format(format, output, _FORMATS)
+    if data == "-" and outcomes == "-":
+        from wamkit.errors import UsageError
+
+        raise UsageError("DATA and --outcomes cannot both be '-': standard input can be read only once")
     if output is not None and output != "-":
         check_output_path(output, [data, outcomes])
     opts = read_options(sheet, map_, columns, input_format)

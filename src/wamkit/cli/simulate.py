@@ -24,6 +24,8 @@ def simulate_command(
     if seed < 0:
         raise UsageError(f"--seed must be a non-negative whole number, not {seed}")
     folder = Path(output_dir)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{output_dir}: is a file, not a folder")
     if not folder.is_dir():
         raise UsageError(f"{output_dir}: output folder does not exist")
     demo = simulate_demo(n_dyads=dyads, n_officers=officers, seed=seed)

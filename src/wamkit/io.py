@@ -101,6 +101,8 @@ def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: 
     """
     fmt = file_format(path, format)
     source = "<stdin>" if path == "-" else os.path.basename(path)
+    if sheet is not None and fmt != "xlsx":
+        raise UsageError(f"--sheet {sheet}: {source} is a {fmt} file, not a workbook")
     if path != "-":
         p = Path(path)
         try:

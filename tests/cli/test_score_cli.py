@@ -226,3 +226,10 @@ def test_score_pseudonymises_identifier_columns(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("WAMKIT_PSEUDONYM_KEY")
     r = cli("score", DEMO, *BOTH, "--pseudonymise", "dyad", "-o", tmp_path / "x.csv")
     assert r.code == 2 and "key" in r.stderr and not (tmp_path / "x.csv").exists()
+
+
+def test_options_that_would_be_ignored_are_refused(cli):
+    r = cli("score", DEMO, "-i", "wam-demo-client", "--rater", "rater")
+    assert r.code == 2 and "--rater picks an instrument per rater value" in r.stderr
+    r = cli("score", DEMO, "-i", "wam-demo-client", "--sheet", "T0")
+    assert r.code == 2 and "--sheet T0: wam_demo.csv is a csv file, not a workbook" in r.stderr

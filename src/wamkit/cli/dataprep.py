@@ -66,6 +66,9 @@ def score_command(
     if invalid not in ("error", "missing"):
         raise UsageError(f"--invalid must be 'error' or 'missing', not '{invalid}'")
     instruments = load_instrument_specs(instrument, rater)
+    if rater is not None and list(instruments) == [None]:
+        raise UsageError("--rater picks an instrument per rater value; it needs -i VALUE=INSTRUMENT "
+                         "(to keep one rater's rows, use --where rater=VALUE)")
     filters = parse_where(where)
     fmt = output_format(output, format)
     if output is not None and output != "-":

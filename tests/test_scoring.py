@@ -198,3 +198,14 @@ def test_straightlining_is_counted():
     cols = [f"wai{i:02d}" for i in range(1, 13)]
     df = frame([[5] * 12, [5] * 11 + [4], [5] * 11 + [None]], cols)
     assert score(df, ins).straightlined == 1
+
+
+def test_more_invalid_cells_than_kept_are_counted_in_full():
+    # only the first MAX_PROBLEMS_KEPT cells are kept as objects; the message counts them all
+    ins = load_instrument("wai-sr-client")
+    cols = [f"wai{i:02d}" for i in range(1, 13)]
+    df = frame([[8] * 12] * 100, cols)
+    with pytest.raises(DataError) as e:
+        score(df, ins, source="x.csv")
+    assert "x.csv: invalid item values: 1200 problems" in e.value.message
+    assert e.value.details[-1] == "... and 1180 more"

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from conftest import DATA, REFERENCE
-from wamkit.data import ReadOptions
 from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.results import to_jsonable

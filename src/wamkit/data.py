@@ -64,22 +64,6 @@ def where_mask(frame: pd.DataFrame, where: list[tuple[str, str]], source: str) -
     return mask
 
 
-def score_table(table: Table, instrument: Instrument, opts: ReadOptions = ReadOptions(), *,
-                keep_items: bool = False, keep_counts: bool = False) -> ScoreResult:
-    """Score a table that has been read with :func:`read_item_table`."""
-    return score(table.frame, instrument, source=table.source, column_map=opts.column_map,
-                 column_template=opts.column_template, min_answered=opts.min_answered,
-                 invalid=opts.invalid, keep_items=keep_items, keep_counts=keep_counts,
-                 decimal_comma=table.decimal_comma)
-
-
-def score_file(path: str, instrument: Instrument, opts: ReadOptions = ReadOptions(), *,
-               keep_items: bool = False, keep_counts: bool = False) -> tuple[ScoreResult, Table]:
-    """Read ``path`` and score it; returns the result and the table read."""
-    table = read_item_table(path, instrument, opts)
-    return score_table(table, instrument, opts, keep_items=keep_items, keep_counts=keep_counts), table
-
-
 # --------------------------------------------------------------------------- several forms in one file
 
 
@@ -172,7 +156,7 @@ def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_c
         from wamkit.errors import raise_problems
 
         problems.sort(key=lambda p: (p.row or 0, str(p.column)))
-        raise_problems(problems + [problems[-1]] * (n_invalid - len(problems)), f"{table.source}: invalid item values")
+        raise_problems(problems, f"{table.source}: invalid item values", total=n_invalid)
     combined = pd.concat(parts).sort_index()
     passthrough = [c for c in frame.columns if c not in item_cols]
     extra = [c for c in combined.columns if c not in passthrough and c not in score_ids]

@@ -3,8 +3,8 @@
 The CLI catches :class:`WamkitError` once, prints its message (one headline line,
 optionally followed by detail lines) and exits with :attr:`WamkitError.exit_code`.
 Programmer mistakes raise ``ValueError``/``TypeError`` and are not caught.
-Non-fatal statistical conditions (non-convergence, Heywood cases) are warnings
-of class :class:`WamkitWarning`, reported in results rather than raised.
+Non-fatal statistical conditions (non-convergence, Heywood cases, a model the
+data cannot support) are not exceptions: results carry them as ``warnings`` text.
 """
 
 from __future__ import annotations
@@ -52,13 +52,6 @@ class CheckFailed(WamkitError):
     exit_code = 1
 
 
-class WamkitWarning(UserWarning):
-    """A statistical condition worth reporting that does not stop the analysis."""
-
-
-class ConvergenceWarning(WamkitWarning):
-    """An iterative estimator stopped before it converged."""
-
 
 @dataclass(frozen=True)
 class DataProblem:
@@ -87,15 +80,19 @@ class DataProblem:
         return text + self.problem
 
 
-def raise_problems(problems: list[DataProblem], headline: str) -> None:
-    """Raise one :class:`DataError` listing ``problems`` (up to a limit, then a count)."""
+def raise_problems(problems: list[DataProblem], headline: str, total: int | None = None) -> None:
+    """Raise one :class:`DataError` listing ``problems`` (up to a limit, then a count).
+
+    ``total`` is the number of problems found when only the first ones were kept.
+    """
     if not problems:
         return
-    if len(problems) == 1:
+    total = max(total or 0, len(problems))
+    if total == 1:
         raise DataError(problems[0].render(), problems=problems)
     shown = [p.render() for p in problems[:MAX_LISTED_PROBLEMS]]
-    rest = len(problems) - len(shown)
+    rest = total - len(shown)
     if rest > 0:
         shown.append(f"... and {rest} more")
-    raise DataError(f"{headline}: {len(problems)} problems; first: {problems[0].render()}",
+    raise DataError(f"{headline}: {total} problems; first: {problems[0].render()}",
                     details=shown, problems=problems)

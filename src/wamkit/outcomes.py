@@ -28,7 +28,7 @@ refer to the OUTCOMES version.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np

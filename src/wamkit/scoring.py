@@ -392,7 +392,7 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     items = parse_items(frame, instrument, source=source, columns=columns,
                         decimal_comma=decimal_comma, row_offset=row_offset)
     if items.n_invalid and invalid == "error":
-        raise_problems(list(items.problems) + _count_only(items), f"{source}: invalid item values")
+        raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
     straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
     keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
     scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
@@ -426,12 +426,6 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         straightlined=straight, summary=summary,
         problems=items.problems, min_answered=used,
     )
-
-
-def _count_only(items: ItemMatrix) -> list[DataProblem]:
-    # pad the problem list so raise_problems reports the true total
-    extra = items.n_invalid - len(items.problems)
-    return [items.problems[-1]] * extra if extra > 0 else []
 
 
 def _summarise(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import DataError, UsageError
-from wamkit.instrument import Instrument, Item, Scale, Subscale
+from wamkit.instrument import Instrument, Item, Subscale
 from wamkit.results import to_jsonable
 
 CHEN_CUTOFFS = "Chen (2007): metric dCFI >= -.010, dRMSEA <= .015, dSRMR <= .030; scalar/strict dSRMR <= .010"
@@ -445,7 +445,7 @@ def load_validation_input(path: str, *, instrument: Instrument | None = None, mo
     if parsed.n_invalid and opts.invalid == "error":
         from wamkit.errors import raise_problems
 
-        raise_problems(list(parsed.problems), f"{table.source}: invalid item values")
+        raise_problems(list(parsed.problems), f"{table.source}: invalid item values", total=parsed.n_invalid)
     keyed_values = key_items(parsed.values, ins)
     keyed = pd.DataFrame(keyed_values, columns=ins.item_ids, index=frame.index)
     scores = pd.DataFrame(compute_scores(keyed_values, ins, min_answered=opts.min_answered)[0], index=frame.index)

@@ -164,7 +164,6 @@ def inspect_command(
     Example: wamkit inspect examples/wam_demo_client.csv -i wam-demo-client --id dyad --id wave
     """
     from wamkit.data import read_item_table
-    from wamkit.errors import UsageError
     from wamkit.instrument import load_instrument
     from wamkit.quality import inspect_items
 

@@ -693,7 +693,6 @@ class _CoxData:
         X = self.X
         eta = X @ beta
         w = np.exp(eta)
-        p = X.shape[1]
         cs0 = np.cumsum(w)
         cs1 = np.cumsum(w[:, None] * X, axis=0)
         S0 = cs0[self.risk_end]

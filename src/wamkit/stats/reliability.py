@@ -501,7 +501,6 @@ def alpha_from_cor(R: Any, *, items: list[str] | None = None) -> CorAlphaResult:
     Ordinal alpha (Zumbo, Gadermann & Zeisser 2007) = ``alpha_from_cor(polychoric(x).rho)``.
     """
     Rm, names = _check_cor(R, items)
-    k = Rm.shape[0]
     tot = _alpha1(Rm, Rm)
     drop = _drop_stats(Rm, Rm, n_sub=0)
     sumR = Rm.sum()

@@ -428,13 +428,39 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     )
 
 
+class ScoreMoments:
+    """Mergeable n/mean/M2/min/max of a score column (Chan et al. parallel update): one
+    summary for the in-memory path (one batch) and the streaming path (one batch per chunk)."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2, self.missing = 0, 0.0, 0.0, 0
+        self.min, self.max = math.inf, -math.inf
+
+    def add(self, x: np.ndarray) -> "ScoreMoments":
+        ok = x[~np.isnan(x)]
+        self.missing += int(x.size - ok.size)
+        if not ok.size:
+            return self
+        n_b, mean_b = ok.size, float(ok.mean())
+        m2_b = float(((ok - mean_b) ** 2).sum())
+        n = self.n + n_b
+        delta = mean_b - self.mean
+        self.mean += delta * n_b / n
+        self.m2 += m2_b + delta * delta * self.n * n_b / n
+        self.n = n
+        self.min, self.max = min(self.min, float(ok.min())), max(self.max, float(ok.max()))
+        return self
+
+    def summary(self, sid: str, kind: str) -> ScaleSummary:
+        n = self.n
+        return ScaleSummary(id=sid, kind=kind, n=n, missing=self.missing,
+                            mean=self.mean if n else math.nan,
+                            sd=math.sqrt(self.m2 / (n - 1)) if n > 1 else math.nan,
+                            min=self.min if n else math.nan, max=self.max if n else math.nan)
+
+
 def _summarise(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:
-    ok = x[~np.isnan(x)]
-    n = int(ok.size)
-    return ScaleSummary(id=sid, kind=kind, n=n, missing=int(x.size - n),
-                        mean=float(ok.mean()) if n else math.nan,
-                        sd=float(ok.std(ddof=1)) if n > 1 else math.nan,
-                        min=float(ok.min()) if n else math.nan, max=float(ok.max()) if n else math.nan)
+    return ScoreMoments().add(x).summary(sid, kind)
 
 
 # --------------------------------------------------------------------------- worked examples

@@ -8,14 +8,12 @@ no partial output behind.
 
 from __future__ import annotations
 
-import math
 import os
 
-import numpy as np
 
 from wamkit.errors import DataError, UsageError
 from wamkit.io import TEXT_FORMATS, atomic_write, file_format, iter_text_chunks, neutralise_formulas
-from wamkit.scoring import score
+from wamkit.scoring import ScoreMoments, score
 
 #: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
 AUTO_STREAM_BYTES = 32 << 20
@@ -39,34 +37,6 @@ def should_stream(path: str, opts, chunk_rows: int | None, *, eligible: bool = T
             and os.path.getsize(path) > AUTO_STREAM_BYTES)
 
 
-class _Moments:
-    """Mergeable count/mean/M2/min/max of a score column (Chan et al. parallel update)."""
-
-    def __init__(self):
-        self.n, self.mean, self.m2, self.missing = 0, 0.0, 0.0, 0
-        self.min, self.max = math.inf, -math.inf
-
-    def add(self, x: np.ndarray) -> None:
-        ok = x[~np.isnan(x)]
-        self.missing += int(x.size - ok.size)
-        if not ok.size:
-            return
-        n_b, mean_b = ok.size, float(ok.mean())
-        m2_b = float(((ok - mean_b) ** 2).sum())
-        n = self.n + n_b
-        delta = mean_b - self.mean
-        self.mean += delta * n_b / n
-        self.m2 += m2_b + delta * delta * self.n * n_b / n
-        self.n = n
-        self.min, self.max = min(self.min, float(ok.min())), max(self.max, float(ok.max()))
-
-    def as_dict(self, sid: str, kind: str) -> dict:
-        return {"id": sid, "kind": kind, "n": self.n, "missing": self.missing,
-                "mean": self.mean if self.n else math.nan,
-                "sd": math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else math.nan,
-                "min": self.min if self.n else math.nan, "max": self.max if self.n else math.nan}
-
-
 def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, chunk_rows: int | None,
                  keep_items: bool = False, keep_counts: bool = False, progress: bool = True) -> dict:
     """Score ``path`` chunk by chunk into ``output``; returns the summary dict (as ScoreResult.summary_dict)."""
@@ -81,7 +51,7 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
     chunk_rows = chunk_rows or 200_000
     source = os.path.basename(path)
     subscale_ids = {s.id for s in instrument.subscales}
-    moments = {sid: _Moments() for sid in instrument.score_ids}
+    moments = {sid: ScoreMoments() for sid in instrument.score_ids}
     totals = {"rows_read": 0, "rows_scored": 0, "invalid": 0, "straight": 0}
     used: dict = {}
 
@@ -145,6 +115,6 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
         "rows_read": totals["rows_read"], "rows_scored": totals["rows_scored"],
         "invalid_cells": totals["invalid"], "invalid_policy": opts.invalid,
         "straightlined_rows": totals["straight"], "min_answered": used,
-        "scales": [moments[sid].as_dict(sid, "subscale" if sid in subscale_ids else "total")
+        "scales": [moments[sid].summary(sid, "subscale" if sid in subscale_ids else "total").__dict__
                    for sid in instrument.score_ids],
     }

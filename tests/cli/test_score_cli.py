@@ -233,3 +233,20 @@ def test_options_that_would_be_ignored_are_refused(cli):
     assert r.code == 2 and "--rater picks an instrument per rater value" in r.stderr
     r = cli("score", DEMO, "-i", "wam-demo-client", "--sheet", "T0")
     assert r.code == 2 and "--sheet T0: wam_demo.csv is a csv file, not a workbook" in r.stderr
+
+
+def test_streamed_summary_equals_in_memory_summary():
+    # the summary on stderr comes from the same mergeable moments in both paths
+    from wamkit.instrument import load_instrument
+    from wamkit.scoring_stream import stream_score
+
+    ins = load_instrument(str(DATA / "bfi.yaml"))
+    table = read_multi_table(str(DATA / "bfi.csv"), {None: ins})
+    mem = score_multi(table, {None: ins}, None, ReadOptions()).summary_dict()
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        streamed = stream_score(str(DATA / "bfi.csv"), ins, ReadOptions(), output=f"{d}/s.csv", fmt="csv",
+                                chunk_rows=333, progress=False)
+    for a, b in zip(mem["scales"], streamed["scales"]):
+        assert (a["n"], a["missing"]) == (b["n"], b["missing"])
+        assert a["mean"] == pytest.approx(b["mean"], rel=1e-12) and a["sd"] == pytest.approx(b["sd"], rel=1e-10)

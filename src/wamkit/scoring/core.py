@@ -413,7 +413,7 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         for sid in instrument.score_ids:
             out[f"{sid}_n"] = counts[sid]
     result_frame = pd.DataFrame(out, index=frame.index)
-    summary = tuple(_summarise(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
+    summary = tuple(summarise_scale(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
                                scores[sid]) for sid in instrument.score_ids)
     any_score = np.zeros(len(frame), dtype=bool)
     for sid in instrument.score_ids:
@@ -459,7 +459,7 @@ class ScoreMoments:
                             min=self.min if n else math.nan, max=self.max if n else math.nan)
 
 
-def _summarise(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:
+def summarise_scale(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:
     return ScoreMoments().add(x).summary(sid, kind)
 
 

@@ -229,8 +229,12 @@ def _normalise(frame: pd.DataFrame, column: str, allowed: Sequence[str], study: 
         values = sorted(set(text[bad].tolist()))
         first = int(np.flatnonzero(bad.to_numpy())[0])
         where = f"{table.source}, row {rows[first]}, column {column}: value {text.iloc[first]!r}"
-        msg = (f"{where} is not a declared {what} ({', '.join(allowed)}); values not declared: "
-               f"{', '.join(values[:8])} ({int(bad.sum())} rows); declare them or filter with where")
+        if what == "role" and study.path is None:
+            msg = (f"{where} has no instrument ({int(bad.sum())} rows; values without an instrument: "
+                   f"{', '.join(values[:8])}); give an instrument for it or filter with where")
+        else:
+            msg = (f"{where} is not a declared {what} ({', '.join(allowed)}); values not declared: "
+                   f"{', '.join(values[:8])} ({int(bad.sum())} rows); declare them or filter with where")
         if study.path is not None:
             raise study.error(msg, *key)
         raise DataError(msg)

@@ -442,7 +442,7 @@ def study_from_options(
         RoleSpec(key=_role_key(value, client_value, professional_value), value=value, label=value, instrument=ref)
         for value, ref in instruments.items() if value is not None
     ]
-    if rater is not None:
+    if rater is not None and not roles:
         for key, value in (("client", client_value), ("professional", professional_value)):
             if value not in {r.value for r in roles} and key not in {r.key for r in roles}:
                 roles.append(RoleSpec(key=key, value=value, label=value))

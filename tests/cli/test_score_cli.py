@@ -135,7 +135,7 @@ def test_unknown_instrument_and_bad_options(cli):
     r = cli("score", DEMO, "-i", "wam-demo-client", "--map", "oops")
     assert r.code == 2 and "--map expects KEY=VALUE" in r.stderr
     r = cli("score", DEMO)
-    assert r.code == 2 and "Missing option" in r.stderr
+    assert r.code == 2 and "give an instrument with -i ID" in r.stderr
 
 
 def test_streaming_equals_in_memory(cli, tmp_path):

@@ -29,8 +29,11 @@ def run(app) -> None:
     """Run the Typer app once, catching wamkit errors in one place."""
     from wamkit.errors import WamkitError
 
+    from wamkit.cli.deprecations import rewrite
+
+    args = rewrite(sys.argv[1:])
     try:
-        rc = app(standalone_mode=False)
+        rc = app(args=args, standalone_mode=False)
     except WamkitError as e:
         if STATE["debug"]:
             import traceback

@@ -1,1 +1,1 @@
-"""Client–professional dyads: pairing, agreement, change, alerts, reflection sheets."""
+"""Client–professional dyads: pairing, agreement per wave, reliable change, alerts, caseloads, sheets' data."""

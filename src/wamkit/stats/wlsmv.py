@@ -41,10 +41,16 @@ standard errors and the mean-and-variance adjusted (``scaled.shifted``) test:
 4. **Categorical omega** per factor, ``semTools::compRelSEM(fit)`` with
    ``ord.scale=TRUE`` (Green & Yang 2009; semTools ``omegaCat``).
 
+Stage 2 and the tests are the one-group case of the multi-group engine
+:func:`wamkit.stats.wlsmv_groups.fit_wlsmv_model` (thresholds free, intercepts 0, scaling
+factors 1); this module holds stage 1 and lavaan's fit-index formulas, which that engine reuses.
+
 Pinned by ``tests/test_wlsmv.py`` against ``tests/reference/wlsmv.json`` (written by
 ``tests/reference/wlsmv.R``).
 
-Public API: :func:`fit_wlsmv`, :class:`WLSMVResult`, :class:`WLSMVFit`.
+Public API: :func:`fit_wlsmv`, :class:`WLSMVResult`, :class:`WLSMVFit`, :func:`ordinal_stage1`,
+:class:`OrdinalStage1`, :func:`as_factor_items`, :func:`lavaan_cfi`, :func:`lavaan_tli`,
+:func:`lavaan_rmsea`, :func:`lavaan_rmsea_ci`, :func:`lavaan_rmsea_pvalue`, :func:`scaled_shifted_test`.
 """
 
 from __future__ import annotations
@@ -79,8 +85,6 @@ __all__ = [
 ]
 
 _BIG = 100.0  # lavaan's stand-in for +-infinite thresholds in the score functions (lav_uvord o1/o2)
-_MAX_ITER = 500
-_GRAD_TOL = 1e-13
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
@@ -473,144 +477,6 @@ def ordinal_stage1(arr: np.ndarray, items: list[str]) -> tuple[OrdinalStage1, li
     return st, cats
 
 
-# ----------------------------------------------------------------------------- stage 2
-@dataclass
-class _Spec:
-    p: int
-    q: int
-    lam_mask: np.ndarray  # (p, q) bool: loading free
-    lam_fixed: np.ndarray  # (p, q) fixed values (marker = 1, else 0)
-    phi_free: list[tuple[int, int]]  # (a, b) a <= b free Phi elements
-
-    @property
-    def n_lam(self) -> int:
-        return int(self.lam_mask.sum())
-
-    @property
-    def npar(self) -> int:
-        return self.n_lam + len(self.phi_free)
-
-    def unpack(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lam = self.lam_fixed.copy()
-        lam.T[self.lam_mask.T] = x[: self.n_lam]  # column-major: factor by factor
-        phi = np.eye(self.q) if self.q else np.zeros((0, 0))
-        for k, (a, b) in enumerate(self.phi_free):
-            phi[a, b] = phi[b, a] = x[self.n_lam + k]
-        return lam, phi
-
-
-def _build_spec(factors, items: list[str], std_lv: bool) -> _Spec:
-    p, q = len(items), len(factors)
-    mask = np.zeros((p, q), dtype=bool)
-    fixed = np.zeros((p, q))
-    for f, (_, its) in enumerate(factors):
-        for k, it in enumerate(its):
-            i = items.index(it)
-            if k == 0 and not std_lv:
-                fixed[i, f] = 1.0
-            else:
-                mask[i, f] = True
-    # free factor (co)variances (a <= b); variances fixed to 1 with std_lv
-    phi_free = [(a, b) for b in range(q) for a in range(b + 1) if not (std_lv and a == b)]
-    return _Spec(p=p, q=q, lam_mask=mask, lam_fixed=fixed, phi_free=phi_free)
-
-
-def _sigma_and_delta(spec: _Spec, x: np.ndarray, iu: np.ndarray, ju: np.ndarray):
-    """Implied correlations (pairs) and their Jacobian w.r.t. the structural parameters."""
-    lam, phi = spec.unpack(x)
-    LP = lam @ phi  # (p, q)
-    Sig = LP @ lam.T
-    sig = Sig[iu, ju]
-    m = iu.size
-    J = np.zeros((m, spec.npar))
-    # d sigma_ij / d lambda_{i f} = (Lambda Phi)_{j f}; d / d lambda_{j f} = (Lambda Phi)_{i f}
-    cols = np.argwhere(spec.lam_mask.T)  # (f, i) in column-major order
-    for k, (f, i) in enumerate(cols):
-        J[:, k] = np.where(iu == i, LP[ju, f], 0.0) + np.where(ju == i, LP[iu, f], 0.0)
-    for k, (a, b) in enumerate(spec.phi_free):
-        if a == b:
-            J[:, spec.n_lam + k] = lam[iu, a] * lam[ju, a]
-        else:
-            J[:, spec.n_lam + k] = lam[iu, a] * lam[ju, b] + lam[iu, b] * lam[ju, a]
-    return sig, J, lam, phi, Sig
-
-
-def _start(spec: _Spec, R: np.ndarray, factors, items: list[str], std_lv: bool) -> np.ndarray:
-    x = []
-    lam0 = np.zeros((spec.p, spec.q))
-    for f, (_, its) in enumerate(factors):
-        idx = [items.index(i) for i in its]
-        sub = R[np.ix_(idx, idx)]
-        if len(idx) >= 2:
-            vals, vecs = np.linalg.eigh(sub)
-            v = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-3))
-            if v.sum() < 0:
-                v = -v
-            v = np.clip(v, -0.95, 0.95)
-        else:
-            v = np.array([0.7])
-        lam0[idx, f] = np.where(np.abs(v) < 0.05, 0.05, v)
-    for f in range(spec.q):
-        for i in range(spec.p):
-            if spec.lam_mask[i, f]:
-                if std_lv:
-                    x.append(lam0[i, f])
-                else:
-                    mk = np.argmax(spec.lam_fixed[:, f])
-                    x.append(lam0[i, f] / lam0[mk, f])
-    marker = [np.argmax(spec.lam_fixed[:, f]) for f in range(spec.q)]
-    for a, b in spec.phi_free:
-        if a == b:
-            x.append(lam0[marker[a], a] ** 2)
-        else:
-            x.append(0.0)
-    return np.array(x, dtype=float)
-
-
-def _dwls(spec: _Spec, r: np.ndarray, w: np.ndarray, x0: np.ndarray, iu, ju):
-    """Levenberg-Marquardt on F(x) = sum w (r - sigma(x))^2; returns x, iterations, converged."""
-    x = x0.copy()
-    sig, J, *_ = _sigma_and_delta(spec, x, iu, ju)
-    res = r - sig
-    F = float(np.sum(w * res * res))
-    mu = 1e-3
-    converged = False
-    it = 0
-    for it in range(1, _MAX_ITER + 1):
-        JW = J * w[:, None]
-        H = J.T @ JW
-        g = JW.T @ res  # -0.5 * gradient
-        if np.max(np.abs(g)) < _GRAD_TOL:
-            converged = True
-            break
-        accepted = False
-        for _ in range(60):
-            A = H + mu * np.diag(np.diag(H) + 1e-12)
-            try:
-                step = np.linalg.solve(A, g)
-            except np.linalg.LinAlgError:
-                mu *= 10.0
-                continue
-            xn = x + step
-            sn, Jn, *_ = _sigma_and_delta(spec, xn, iu, ju)
-            rn = r - sn
-            Fn = float(np.sum(w * rn * rn))
-            if Fn <= F:
-                accepted = True
-                small = np.max(np.abs(step)) < 1e-15 * (1.0 + np.max(np.abs(x)))
-                x, J, res, F = xn, Jn, rn, Fn
-                mu = max(mu / 10.0, 1e-15)
-                break
-            mu *= 10.0
-        if not accepted:
-            converged = np.max(np.abs(g)) < 1e-8
-            break
-        if small:
-            converged = True
-            break
-    return x, it, converged
-
-
 # ----------------------------------------------------------------------------- fit measures
 def lavaan_cfi(X2: float, df: float, X2n: float, dfn: float, c: float | None = None, cn: float | None = None) -> float:
     """lavaan ``lav_fit_cfi`` (with ``c``/``cn``: the robust version of Savalei)."""
@@ -799,172 +665,70 @@ def fit_wlsmv(
             f"{st.n_bad_cells} observed cell(s) of the bivariate tables have (near) zero model "
             "probability; their scores were dropped from the weight matrix (as lavaan does)"
         )
-    spec = _build_spec(fac, model_items, std_lv)
-    P, T = st.P, st.T
-    df = P - spec.npar
-    if df < 0:
+    from wamkit.stats.wlsmv_groups import OrdinalData, OrdinalModel, OrdinalParam, fit_wlsmv_model
+
+    params: list[OrdinalParam] = []
+    for f, (name, its) in enumerate(fac):
+        for k, it in enumerate(its):
+            marker = k == 0 and not std_lv
+            params.append(OrdinalParam(0, "=~", name, it, not marker, 1.0 if marker else 0.0))
+    for b, (fb, _) in enumerate(fac):
+        for a in range(b + 1):
+            params.append(OrdinalParam(0, "~~", fac[a][0], fb, not (std_lv and a == b), 1.0))
+    for i, it in enumerate(model_items):
+        params.extend(OrdinalParam(0, "|", it, f"t{k + 1}", True) for k in range(st.th_list[i].size))
+    P = st.P
+    npar_struct = sum(prm.free for prm in params if prm.op != "|")
+    if P - npar_struct < 0:
         raise UsageError(
-            f"the model is not identified: {spec.npar} free structural parameters for "
-            f"{P} polychoric correlations (df = {df})"
+            f"the model is not identified: {npar_struct} free structural parameters for "
+            f"{P} polychoric correlations (df = {P - npar_struct})"
         )
-    gdiag = np.diag(st.gamma)
-    if not np.all(np.isfinite(gdiag)) or np.any(gdiag <= 0):
-        raise DataError("the asymptotic covariance matrix of the polychoric correlations is not usable")
-    W = 1.0 / gdiag
-    w_r = W[T:]
-    r = st.R[st.iu, st.ju]
-
-    x0 = _start(spec, st.R, fac, model_items, std_lv)
-    x, iters, converged = _dwls(spec, r, w_r, x0, st.iu, st.ju)
-    if not converged:
-        warn.append(f"the DWLS optimiser did not converge in {iters} iterations")
-    sig, Jc, lam, phi, Sig = _sigma_and_delta(spec, x, st.iu, st.ju)
-    if std_lv:
-        # fix the sign indeterminacy: loadings of each factor sum to a positive number
-        flip = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
-        if np.any(flip < 0):
-            lam = lam * flip
-            phi = phi * np.outer(flip, flip)
-            x = np.concatenate([lam.T[spec.lam_mask.T], [phi[a, b] for a, b in spec.phi_free]])
-            sig, Jc, lam, phi, Sig = _sigma_and_delta(spec, x, st.iu, st.ju)
-    res = r - sig
-    F_dwls = float(np.sum(w_r * res * res))
-    # lavaan (lav_model_objective): fmin = 0.5 (N-1)/N F for the WLS family; chisq = 2 N fmin
-    chisq = (n - 1) * F_dwls
-    n_fit = n - 1  # lav_utils_get_ntotal: N - G for estimators other than ML
-
-    # Delta = d(tau, rho)/d(tau, theta) = [[I, 0], [0, Jc]] and W diagonal, so the information
-    # E = Delta' W Delta is block diagonal: E_tau = diag(W_tau), E_theta = Jc' W_rho Jc.  All of
-    # lavaan's matrices are evaluated blockwise (the threshold blocks of U = W - W Delta E^-1 Delta' W
-    # vanish), which keeps every product at the size of the correlation block.
-    npar_all = T + spec.npar
-    Pc = Jc * w_r[:, None]  # W_rho Jc
-    Es = Jc.T @ Pc
-    ev_e = np.linalg.eigvalsh(Es)
-    if not np.all(np.isfinite(ev_e)) or ev_e.min() <= 1e-12 * max(ev_e.max(), 1e-300):
-        raise DataError("the information matrix is singular: the model is not identified")
-    Es_inv = np.linalg.inv(Es)
+    data = OrdinalData(
+        items=tuple(model_items),
+        group_labels=("1",),
+        n_obs=(int(n),),
+        n_dropped=int(n_all - n),
+        categories=(tuple(cats),),
+        stage1=(st,),
+    )
+    model = OrdinalModel(items=tuple(model_items), factors=fac, n_groups=1, params=tuple(params))
+    res = fit_wlsmv_model(data, model)
+    warn.extend(w.replace(" in group '1'", "") for w in res.warnings)
+    fitm = res.fit
+    pt = res.parameters()
+    q = len(fac)
+    fidx = {name: f for f, (name, _) in enumerate(fac)}
+    iidx = {it: i for i, it in enumerate(model_items)}
+    lam = np.zeros((p, q))
+    lam_se = np.full((p, q), np.nan)
+    phi = np.zeros((q, q))
+    phi_se = np.full((q, q), np.nan)
+    th_est = [np.zeros(t.size) for t in st.th_list]
+    th_se_l = [np.zeros(t.size) for t in st.th_list]
+    for row in pt.itertuples():
+        if row.op == "=~":
+            lam[iidx[row.rhs], fidx[row.lhs]] = row.est
+            lam_se[iidx[row.rhs], fidx[row.lhs]] = row.se
+        elif row.op == "~~" and row.lhs in fidx:
+            a, b = fidx[row.lhs], fidx[row.rhs]
+            phi[a, b] = phi[b, a] = row.est
+            phi_se[a, b] = phi_se[b, a] = row.se
+        elif row.op == "|":
+            k = int(row.rhs[1:]) - 1
+            th_est[iidx[row.lhs]][k] = row.est
+            th_se_l[iidx[row.lhs]][k] = row.se
+    th_se = tuple(th_se_l)
     G = st.gamma
-    Gc = G[T:, T:]
-    U = np.diag(w_r) - Pc @ Es_inv @ Pc.T  # correlation block of U
-    UG = U @ Gc
-    trUG = float(np.trace(UG))
-    trUG2 = float(np.sum(UG * UG.T))
-    chisq_scaled, scaling, shift = scaled_shifted_test(chisq, df, trUG, trUG2)
-    pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
-    pval_scaled = float(stats.chi2.sf(chisq_scaled, df)) if df > 0 else float("nan")
-
-    # sandwich SEs: E^-1 Delta' W Gamma W Delta E^-1 / (N - 1) (lavaan divides by N - 1 for the WLS family)
-    V_s = Es_inv @ (Pc.T @ Gc @ Pc) @ Es_inv / (n - 1)
-    se_all = np.sqrt(np.clip(np.concatenate([np.diag(G)[:T] / (n - 1), np.diag(V_s)]), 0.0, None))
-
-    # baseline: thresholds free, correlations 0
-    bl_chisq = (n - 1) * float(np.sum(w_r * r * r))
-    bl_df = P
-    UGb = w_r[:, None] * Gc
-    bl_scaled, bl_scaling, bl_shift = scaled_shifted_test(
-        bl_chisq, bl_df, float(np.trace(UGb)), float(np.sum(UGb * UGb.T))
-    )
-    bl_p = float(stats.chi2.sf(bl_chisq, bl_df)) if bl_df > 0 else float("nan")
-    bl_p_scaled = float(stats.chi2.sf(bl_scaled, bl_df)) if bl_df > 0 else float("nan")
-
-    # robust (catML) indices, lav_fit_catml_dwls
-    XX3 = c3 = XX3n = c3n = float("nan")
-    ev = np.linalg.eigvalsh(st.R)
-    if ev.min() < math.sqrt(np.finfo(float).eps):
-        warn.append("the polychoric correlation matrix is not positive definite: robust CFI/TLI/RMSEA are NA")
-    else:
-        implied = Sig.copy()
-        np.fill_diagonal(implied, 1.0)
-        try:
-            Si = np.linalg.inv(implied)
-            _, ld_imp = np.linalg.slogdet(implied)
-            _, ld_s = np.linalg.slogdet(st.R)
-            Fml = ld_imp - ld_s + float(np.sum(st.R * Si)) - p
-            XX3 = n * Fml
-            Vw = Si[st.iu][:, st.iu] * Si[st.ju][:, st.ju] + Si[st.iu][:, st.ju] * Si[st.ju][:, st.iu]
-            WiU = np.eye(P) - Jc @ Es_inv @ Pc.T  # I - Delta_rho E^-1 Delta_rho' W_rho
-            ks = float(np.trace(WiU.T @ Vw @ WiU @ Gc))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                c3 = float(np.float64(ks) / df)  # inf or nan when df == 0, as in lavaan
-            XX3n = -n * ld_s
-            c3n = float(np.trace(Gc)) / bl_df
-        except np.linalg.LinAlgError:
-            warn.append("the model-implied correlation matrix is singular: robust CFI/TLI/RMSEA are NA")
-
-    # SRMR (categorical: residual correlations, srmr_bentler_nomean)
-    resid = st.R - Sig
-    np.fill_diagonal(resid, 0.0)
-    srmr = math.sqrt(float(np.sum(resid[np.triu_indices(p)] ** 2)) / (p * (p + 1) / 2))
-
-    ci_s = lavaan_rmsea_ci(chisq_scaled, df, n_fit)
-    ci_u = lavaan_rmsea_ci(chisq, df, n_fit)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        XX3s = float(np.float64(XX3) / c3)
-    ci_r = lavaan_rmsea_ci(XX3s, df, n_fit, c=c3)
-    fitm = WLSMVFit(
-        npar=int(npar_all),
-        fmin=0.5 * (n - 1) / n * F_dwls,
-        ntotal=int(n),
-        chisq=chisq,
-        df=int(df),
-        pvalue=pval,
-        chisq_scaled=chisq_scaled,
-        pvalue_scaled=pval_scaled,
-        scaling_factor=scaling,
-        shift=shift,
-        trace_ugamma=trUG,
-        trace_ugamma2=trUG2,
-        baseline_chisq=bl_chisq,
-        baseline_df=int(bl_df),
-        baseline_pvalue=bl_p,
-        baseline_chisq_scaled=bl_scaled,
-        baseline_pvalue_scaled=bl_p_scaled,
-        baseline_scaling_factor=bl_scaling,
-        baseline_shift=bl_shift,
-        cfi=lavaan_cfi(chisq, df, bl_chisq, bl_df),
-        tli=lavaan_tli(chisq, df, bl_chisq, bl_df),
-        cfi_scaled=lavaan_cfi(chisq_scaled, df, bl_scaled, bl_df),
-        tli_scaled=lavaan_tli(chisq_scaled, df, bl_scaled, bl_df),
-        cfi_robust=float(lavaan_cfi(XX3, df, XX3n, bl_df, c3, c3n)),
-        tli_robust=float(lavaan_tli(XX3, df, XX3n, bl_df, c3, c3n)),
-        rmsea=lavaan_rmsea(chisq, df, n_fit),
-        rmsea_ci_lower=ci_u[0],
-        rmsea_ci_upper=ci_u[1],
-        rmsea_pvalue=lavaan_rmsea_pvalue(chisq, df, n_fit),
-        rmsea_scaled=lavaan_rmsea(chisq_scaled, df, n_fit),
-        rmsea_ci_lower_scaled=ci_s[0],
-        rmsea_ci_upper_scaled=ci_s[1],
-        rmsea_pvalue_scaled=lavaan_rmsea_pvalue(chisq_scaled, df, n_fit),
-        rmsea_robust=lavaan_rmsea(XX3, df, n_fit, c3),
-        rmsea_ci_lower_robust=ci_r[0],
-        rmsea_ci_upper_robust=ci_r[1],
-        rmsea_pvalue_robust=lavaan_rmsea_pvalue(XX3s, df, n_fit, c3),
-        srmr=srmr,
-        catml_chisq=float(XX3),
-        catml_scaling=float(c3),
-        catml_baseline_chisq=float(XX3n),
-        catml_baseline_scaling=float(c3n),
-    )
-
-    # parameter SEs back into matrices
-    se_struct = se_all[T:]
-    lam_se = np.full((p, spec.q), np.nan)
-    lam_se.T[spec.lam_mask.T] = se_struct[: spec.n_lam]
-    phi_se = np.full((spec.q, spec.q), np.nan)
-    for k, (a, b) in enumerate(spec.phi_free):
-        phi_se[a, b] = phi_se[b, a] = se_struct[spec.n_lam + k]
-    th_se = tuple(se_all[c] for c in st.th_cols)
-    resvar = 1.0 - np.diag(Sig)
+    Sig = res.implied()[0][1]
+    resvar = 1.0 - np.einsum("if,fh,ih->i", lam, phi, lam)
     sd_f = np.sqrt(np.clip(np.diag(phi), 0.0, None))
     std_lam = lam * sd_f[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         fcor = phi / np.outer(sd_f, sd_f)
-    if np.any(resvar < 0):
-        bad = [model_items[i] for i in np.flatnonzero(resvar < 0)]
-        warn.append(f"negative residual variance (Heywood case) for {', '.join(bad)}")
-    if spec.q and np.linalg.eigvalsh(phi).min() < 0:
+    if q and np.linalg.eigvalsh(phi).min() < 0:
         warn.append("the factor covariance matrix is not positive definite")
+    converged, iters = res.converged, res.iterations
 
     omega = {}
     for f, (name, its) in enumerate(fac):
@@ -992,7 +756,7 @@ def fit_wlsmv(
         thresholds=tuple(st.th_list),
         threshold_se=th_se,
         sample_cor=st.R,
-        implied_cor=np.where(np.eye(p, dtype=bool), 1.0, Sig),
+        implied_cor=Sig,
         gamma=G,
         fit=fitm,
         omega=omega,

@@ -675,18 +675,24 @@ def _start(model: OrdinalModel, data: OrdinalData, comp: _Compiled) -> np.ndarra
             else:
                 v = np.array([0.7])
             lam0[idx, f] = v
+        # a factor with a fixed non-zero loading (marker) is on that item's scale
+        scale = np.ones(len(model.factors))
+        for f in range(len(model.factors)):
+            fixed = np.flatnonzero((gi.lam_i[:, f] < 0) & (gi.lam_v[:, f] != 0))
+            if fixed.size and lam0[fixed[0], f] != 0:
+                scale[f] = lam0[fixed[0], f] / gi.lam_v[fixed[0], f]
         th_sample = np.concatenate(st.th_list)
         for f_, a, b in gi.e_lam:
-            theta0[f_] = lam0[a, b]
+            theta0[f_] = lam0[a, b] / scale[b]
         for f_, a, b in gi.e_psi:
             if a == b:
-                theta0[f_] = 1.0
+                theta0[f_] = scale[a] ** 2
             else:
                 ia = [items[i] for i in model.factors[a][1]]
                 ib = [items[i] for i in model.factors[b][1]]
                 r = float(np.mean(R[np.ix_(ia, ib)]))
                 den = float(np.mean(np.abs(lam0[ia, a])) * np.mean(np.abs(lam0[ib, b])))
-                theta0[f_] = float(np.clip(r / den if den > 0 else 0.0, -0.9, 0.9))
+                theta0[f_] = float(np.clip(r / den if den > 0 else 0.0, -0.9, 0.9)) * scale[a] * scale[b]
         for f_, _ in gi.e_de:
             theta0[f_] = 1.0
         for f_, k in gi.e_tau:

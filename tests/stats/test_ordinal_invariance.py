@@ -459,6 +459,19 @@ def test_engine_direct_use(results):
     assert refit.fit.chisq == pytest.approx(res.model("configural").fit.fit.chisq, rel=1e-10)
 
 
+def test_group_labels_and_listwise_deletion(frames):
+    """Groups in order of first appearance (lavaan group.label); a float group column (it has a missing
+    value) still gives "1", "2"; rows with a missing group or item are dropped within groups."""
+    g = frames["bfi_gender"][[*A, "gender"]].copy()
+    g["gender"] = g["gender"].astype(float)
+    g.loc[g.index[0], "gender"] = np.nan
+    data = prepare_ordinal_data(g, A, "gender")
+    assert data.group_labels == (str(int(g["gender"].dropna().iloc[0])), str(3 - int(g["gender"].dropna().iloc[0])))
+    complete = g.dropna()
+    assert data.n_total == len(complete)
+    assert data.n_dropped == len(g) - len(complete)
+
+
 # ----------------------------------------------------------------------------- errors
 def test_errors(frames):
     g = frames["bfi_gender"]

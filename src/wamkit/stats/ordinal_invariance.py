@@ -767,18 +767,12 @@ def ordinal_invariance(
     """
     fac = as_factor_items(model)
     items = _model_items(fac, residual_covariances)
+    data_ = prepare_ordinal_data(data, items, group)
     design = _Design(
         items=tuple(items),
         factors=fac,
-        n_groups=0,
-        residual_covariances=tuple((str(a), str(b)) for a, b in residual_covariances),
-    )
-    data_ = prepare_ordinal_data(data, items, group)
-    design = _Design(
-        items=design.items,
-        factors=fac,
         n_groups=len(data_.group_labels),
-        residual_covariances=design.residual_covariances,
+        residual_covariances=tuple((str(a), str(b)) for a, b in residual_covariances),
     )
     out = _run(data_, design, levels, criterion, alpha, partial, max_release)
     return _finish(data_, "groups", group, None, tuple(levels), criterion, partial, out)

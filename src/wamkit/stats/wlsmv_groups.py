@@ -185,8 +185,8 @@ def prepare_ordinal_data(
             raise UsageError(f"group column {group!r} is also an item")
         gcol = data[group]
         keep = gcol.notna().to_numpy()
-        labels = [str(v) for v in pd.unique(gcol[keep])]
-        gv = gcol[keep].astype(str).to_numpy()
+        gv = np.array([_group_label(v) for v in gcol[keep]], dtype=object)
+        labels = list(dict.fromkeys(gv))
         frame = data.loc[keep]
         if len(labels) < 2:
             raise UsageError(f"group column {group!r} has {len(labels)} group(s); need at least 2")
@@ -201,25 +201,27 @@ def prepare_ordinal_data(
     if obs.size and not np.all(obs == np.round(obs)):
         raise DataError("ordinal items need integer category codes")
     complete = ~np.isnan(arr).any(axis=1)
-    stage, cats, nobs = [], [], []
-    for lab in labels:
-        block = arr[(gv == lab) & complete]
+    blocks = [arr[(gv == lab) & complete] for lab in labels]
+    for lab, block in zip(labels, blocks):
         if block.shape[0] < 10:
             raise DataError(f"too few complete rows in group {lab!r}: {block.shape[0]}")
+    if same_categories == "groups" and len(labels) > 1:
+        for j, it in enumerate(items):
+            ref = tuple(float(v) for v in np.unique(blocks[0][:, j]))
+            for g in range(1, len(labels)):
+                cg = tuple(float(v) for v in np.unique(blocks[g][:, j]))
+                if cg != ref:
+                    raise DataError(
+                        f"item {it!r} has categories {_fmt_cats(cg)} in group {labels[g]!r} but "
+                        f"{_fmt_cats(ref)} in group {labels[0]!r}; thresholds cannot be compared across groups "
+                        "(collapse the sparse categories)"
+                    )
+    stage, cats, nobs = [], [], []
+    for block in blocks:
         st, c = ordinal_stage1(block, items)
         stage.append(st)
         cats.append(tuple(c))
         nobs.append(int(block.shape[0]))
-    if same_categories == "groups" and len(labels) > 1:
-        for j, it in enumerate(items):
-            ref = cats[0][j]
-            for g in range(1, len(labels)):
-                if cats[g][j] != ref:
-                    raise DataError(
-                        f"item {it!r} has categories {_fmt_cats(cats[g][j])} in group {labels[g]!r} but "
-                        f"{_fmt_cats(ref)} in group {labels[0]!r}; thresholds cannot be compared across groups "
-                        "(collapse the sparse categories)"
-                    )
     warns = []
     bad = sum(st.n_bad_cells for st in stage)
     if bad:
@@ -237,6 +239,13 @@ def prepare_ordinal_data(
         stage1=tuple(stage),
         warnings=tuple(warns),
     )
+
+
+def _group_label(v: Any) -> str:
+    """A group value as text; integral floats without ``.0`` (a column with missing values is float)."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def _fmt_cats(c: tuple[float, ...]) -> str:

@@ -430,6 +430,24 @@ def test_result_json_and_frame(results, partial_results):
     assert results["demo_long"].to_dict()["partial"] is None
 
 
+def test_user_release_equals_partial_search(frames):
+    """release= gives the same models as the search's releases (measEq group.partial / long.partial)."""
+    res = run("sim3", frames, levels=("configural", "thresholds"), release=["y4 | t1"])
+    ref = REF["longitudinal"]["sim3"]["partial"]["levels"]["thresholds"]
+    assert res.models[1].released == ("y4 | t1",)
+    assert res.models[1].fit.fit.df == ref["final_fit"]["df"]
+    assert res.models[1].fit.fit.chisq == pytest.approx(ref["final_fit"]["fit"]["chisq"], rel=FIT_REL)
+    assert res.comparisons[0].chisq_diff == pytest.approx(ref["final"]["chisq_diff"], rel=LRT_REL)
+    with pytest.raises(UsageError, match="release 'y9 ~ 1': unknown item 'y9'"):
+        run("sim3", frames, release=["y9 ~ 1"])
+    with pytest.raises(UsageError, match="thresholds t1..t3"):
+        run("sim3", frames, release=["y1 | t4"])
+    with pytest.raises(UsageError, match="unknown factor"):
+        run("bfi_gender", frames, release=["consc =~ A1"])
+    with pytest.raises(UsageError, match="partial restriction"):
+        run("bfi_gender", frames, release=["A1 ~~ A2"])
+
+
 def test_dyadic_wrapper_matches_wide(frames):
     demo = frames["demo"]
     res = dyadic_ordinal_invariance(

@@ -597,6 +597,37 @@ def _compare(
     )
 
 
+def _check_release(design: _Design, nth: Sequence[int], release: Sequence[str]) -> list[str]:
+    """Validate user restrictions to release (measEq partial syntax) and normalise their text."""
+    if isinstance(release, str):
+        release = [release]
+    if design.longitudinal:
+        item_keys = {k: its[0] for k, its in design.long_items}
+        fac_keys = {k for k, _ in design.long_factors}
+    else:
+        item_keys = {it: it for it in design.items}
+        fac_keys = {f for f, _ in design.factors}
+    item_idx = {it: i for i, it in enumerate(design.items)}
+    out: list[str] = []
+    for text in release:
+        op, lhs, rhs = _parse_partial(text)
+        item = rhs if op == "=~" else lhs
+        if item not in item_keys:
+            raise UsageError(f"release {text!r}: unknown item {item!r}")
+        if op == "=~" and lhs not in fac_keys:
+            raise UsageError(f"release {text!r}: unknown factor {lhs!r}")
+        if op == "|":
+            k = rhs[1:] if rhs.startswith("t") else ""
+            if not k.isdigit() or not 1 <= int(k) <= nth[item_idx[item_keys[item]]]:
+                raise UsageError(
+                    f"release {text!r}: item {item!r} has thresholds t1..t{nth[item_idx[item_keys[item]]]}"
+                )
+        key = _partial_text((op, lhs, rhs))
+        if key not in out:
+            out.append(key)
+    return out
+
+
 def _run(
     data: OrdinalData,
     design: _Design,
@@ -605,6 +636,7 @@ def _run(
     alpha: float,
     partial: bool,
     max_release: int | None,
+    release: Sequence[str] = (),
 ) -> tuple[list[OrdinalInvarianceModel], list[OrdinalComparison], list[OrdinalPartialLevel]]:
     levels = tuple(levels)
     if not levels:
@@ -622,7 +654,7 @@ def _run(
     if max_release is not None and max_release < 0:
         raise UsageError("max_release must be >= 0")
     nth = data.n_thresholds
-    released: list[str] = []
+    released: list[str] = _check_release(design, nth, release)
     models: list[OrdinalInvarianceModel] = []
     comparisons: list[OrdinalComparison] = []
     partials: list[OrdinalPartialLevel] = []
@@ -740,6 +772,7 @@ def ordinal_invariance(
     alpha: float = 0.05,
     partial: bool = False,
     max_release: int | None = None,
+    release: Sequence[str] = (),
     residual_covariances: Sequence[tuple[str, str]] = (),
 ) -> OrdinalInvarianceResult:
     """Multi-group ordinal measurement invariance by WLSMV (Wu & Estabrook 2016 steps).
@@ -759,6 +792,8 @@ def ordinal_invariance(
         scaled-shifted difference test at ``alpha``).
     partial : search partial invariance where a level is not supported (release the restriction with the
         largest ``lavTestScore`` statistic, refit, repeat); at most ``max_release`` releases per level.
+    release : restrictions released from the start in every model, in measEq ``group.partial`` syntax
+        (``"A1 | t2"``, ``"agree =~ A1"``, ``"A1 ~ 1"``); the partial search adds to them.
     residual_covariances : extra free residual covariances (item pairs) in every group.
 
     Returns
@@ -774,7 +809,7 @@ def ordinal_invariance(
         n_groups=len(data_.group_labels),
         residual_covariances=tuple((str(a), str(b)) for a, b in residual_covariances),
     )
-    out = _run(data_, design, levels, criterion, alpha, partial, max_release)
+    out = _run(data_, design, levels, criterion, alpha, partial, max_release, release)
     return _finish(data_, "groups", group, None, tuple(levels), criterion, partial, out)
 
 
@@ -801,6 +836,7 @@ def longitudinal_ordinal_invariance(
     alpha: float = 0.05,
     partial: bool = False,
     max_release: int | None = None,
+    release: Sequence[str] = (),
     factor_names: str = "{factor}_{occasion}",
     residual_covariances: Sequence[tuple[str, str]] = (),
 ) -> OrdinalInvarianceResult:
@@ -820,8 +856,9 @@ def longitudinal_ordinal_invariance(
     columns : the data column of ``(item, occasion)``: a mapping, or a template with ``{item}`` and
         ``{occasion}`` (default ``"{item}_{occasion}"``).
     factor_names : template for the per-occasion factor names (``{factor}``, ``{occasion}``).
-    partial, criterion, alpha, max_release, levels : as :func:`ordinal_invariance`; partial restrictions
-        are named by item and factor (``"wam01 | t2"``, ``"trust =~ wam01"``, ``"wam01 ~ 1"``).
+    partial, criterion, alpha, max_release, release, levels : as :func:`ordinal_invariance`; restrictions
+        are named by item and factor, not by column (``"wam01 | t2"``, ``"trust =~ wam01"``, ``"wam01 ~ 1"``,
+        measEq ``long.partial`` with ``longIndNames`` named by item).
     residual_covariances : extra free residual covariances between data columns.
 
     Raises
@@ -879,7 +916,7 @@ def longitudinal_ordinal_invariance(
         long_factors=long_factors,
         residual_covariances=tuple((str(a), str(b)) for a, b in residual_covariances),
     )
-    out = _run(data_, design, levels, criterion, alpha, partial, max_release)
+    out = _run(data_, design, levels, criterion, alpha, partial, max_release, release)
     return _finish(data_, "occasions", None, occ, tuple(levels), criterion, partial, out)
 
 

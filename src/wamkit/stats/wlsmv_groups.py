@@ -762,9 +762,9 @@ def _lm(comp: _Compiled, geo: _Geom, s: list[np.ndarray], sw: list[np.ndarray], 
         accepted = False
         small = False
         for _ in range(40):
-            try:
-                step = linalg.solve(H + mu * np.diag(dH), g, assume_a="pos")
-            except (linalg.LinAlgError, ValueError):
+            try:   # numpy's solve: no LinAlgWarning on the (legitimately) ill-conditioned early steps
+                step = np.linalg.solve(H + mu * np.diag(dH), g)
+            except np.linalg.LinAlgError:
                 mu *= 10.0
                 continue
             xn = x + step

@@ -188,7 +188,7 @@ def test_sample_statistics_per_group(results, case):
         assert list(res.groups) == list(np.atleast_1d(ref["group_labels"]))
     samples = list(ref["sample"].values()) if isinstance(ref["sample"], dict) else ref["sample"]
     assert len(samples) == len(data.stage1)
-    for st, rs in zip(data.stage1, samples):
+    for st, rs in zip(data.stage1, samples, strict=True):
         np.testing.assert_allclose(np.concatenate(st.th_list), np.atleast_1d(rs["th"]), rtol=0, atol=1e-12)
         np.testing.assert_allclose(st.R, np.array(rs["cor"]), rtol=0, atol=1e-7)
 
@@ -350,7 +350,10 @@ def test_lrt_verdicts(partial_results):
 def test_score_tests(results, case, level):
     res, ref = results[case], ref_case(case)
     rs = ref["scores"][level]
-    theirs = {k: (x, d) for k, x, d in zip(np.atleast_1d(rs["key"]), np.atleast_1d(rs["X2"]), np.atleast_1d(rs["df"]))}
+    theirs = {
+        k: (x, d)
+        for k, x, d in zip(np.atleast_1d(rs["key"]), np.atleast_1d(rs["X2"]), np.atleast_1d(rs["df"]), strict=True)
+    }
     ours = res.model(level).score_tests()
     assert sorted(ours["restriction"]) == sorted(theirs)
     assert list(ours["X2"]) == sorted(ours["X2"], reverse=True)
@@ -366,7 +369,7 @@ def test_partial_invariance_search(partial_results, case):
     res, ref = partial_results[case], ref_case(case)["partial"]
     assert ref["criterion"] == "lrt" and res.criterion == "lrt"
     by_level = {p.level: p for p in res.partial}
-    for m, c in zip(res.models[1:], res.comparisons):
+    for m, c in zip(res.models[1:], res.comparisons, strict=True):
         r = ref["levels"][m.level]
         assert list(m.released) == list(np.atleast_1d(r["released"])) if r["released"] else not m.released
         assert c.supported == bool(r["final"]["supported"])
@@ -381,8 +384,8 @@ def test_partial_invariance_search(partial_results, case):
             assert p is None
             continue
         assert p is not None and [x.restriction for x in p.releases] == [it["released"] for it in iters]
-        for rel, it in zip(p.releases, iters):
-            theirs = dict(zip(np.atleast_1d(it["key"]), np.atleast_1d(it["X2"])))
+        for rel, it in zip(p.releases, iters, strict=True):
+            theirs = dict(zip(np.atleast_1d(it["key"]), np.atleast_1d(it["X2"]), strict=True))
             assert sorted(k for k, *_ in rel.candidates) == sorted(theirs)
             for key, x2, _, _ in rel.candidates:
                 assert close(x2, theirs[key], SCORE_REL, SCORE_ABS), (m.level, key)

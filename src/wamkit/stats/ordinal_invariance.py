@@ -347,7 +347,7 @@ class OrdinalInvarianceModel:
         """
         keys = list(self.candidates)
         stats_ = wlsmv_score_tests(self.fit, [list(self.candidates[k]) for k in keys]) if keys else []
-        rows = [(k, *st) for k, st in zip(keys, stats_)]
+        rows = [(k, *st) for k, st in zip(keys, stats_, strict=True)]
         out = pd.DataFrame(rows, columns=["restriction", "X2", "df", "pvalue"])
         return out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -900,7 +900,7 @@ def longitudinal_ordinal_invariance(
         if a not in items or b not in items or a == b:
             raise UsageError(f"residual covariance {a} ~~ {b}: both must be distinct model columns")
     data_ = prepare_ordinal_data(data, items, None, same_categories="none")
-    nth = dict(zip(items, data_.n_thresholds))
+    nth = dict(zip(items, data_.n_thresholds, strict=True))
     for it, cols in long_items:
         counts = {nth[c] for c in cols}
         if len(counts) > 1:

@@ -228,7 +228,7 @@ class WLSMVResult:
                     (names[a], "~~", names[b], self.factor_cov[a, b], self.factor_cov_se[a, b], self.factor_cor[a, b])
                 )
         for it_i, it in enumerate(self.items):
-            for c, (t, s) in enumerate(zip(self.thresholds[it_i], self.threshold_se[it_i])):
+            for c, (t, s) in enumerate(zip(self.thresholds[it_i], self.threshold_se[it_i], strict=True)):
                 rows.append((it, "|", f"t{c + 1}", t, s, t))
         df = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "se", "std_all"])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -668,7 +668,7 @@ def fit_wlsmv(
     from wamkit.stats.wlsmv_groups import OrdinalData, OrdinalModel, OrdinalParam, fit_wlsmv_model
 
     params: list[OrdinalParam] = []
-    for f, (name, its) in enumerate(fac):
+    for name, its in fac:
         for k, it in enumerate(its):
             marker = k == 0 and not std_lv
             params.append(OrdinalParam(0, "=~", name, it, not marker, 1.0 if marker else 0.0))
@@ -704,20 +704,18 @@ def fit_wlsmv(
     lam_se = np.full((p, q), np.nan)
     phi = np.zeros((q, q))
     phi_se = np.full((q, q), np.nan)
-    th_est = [np.zeros(t.size) for t in st.th_list]
-    th_se_l = [np.zeros(t.size) for t in st.th_list]
-    for row in pt.itertuples():
-        if row.op == "=~":
-            lam[iidx[row.rhs], fidx[row.lhs]] = row.est
-            lam_se[iidx[row.rhs], fidx[row.lhs]] = row.se
-        elif row.op == "~~" and row.lhs in fidx:
-            a, b = fidx[row.lhs], fidx[row.rhs]
-            phi[a, b] = phi[b, a] = row.est
-            phi_se[a, b] = phi_se[b, a] = row.se
-        elif row.op == "|":
-            k = int(row.rhs[1:]) - 1
-            th_est[iidx[row.lhs]][k] = row.est
-            th_se_l[iidx[row.lhs]][k] = row.se
+    th_se_l = [np.zeros(t.size) for t in st.th_list]  # the threshold estimates are the sample thresholds
+    cols = [pt[c].tolist() for c in ("op", "lhs", "rhs", "est", "se")]
+    for op, lhs, rhs, est, se in zip(*cols, strict=True):
+        if op == "=~":
+            lam[iidx[rhs], fidx[lhs]] = est
+            lam_se[iidx[rhs], fidx[lhs]] = se
+        elif op == "~~" and lhs in fidx:
+            a, b = fidx[lhs], fidx[rhs]
+            phi[a, b] = phi[b, a] = est
+            phi_se[a, b] = phi_se[b, a] = se
+        elif op == "|":
+            th_se_l[iidx[lhs]][int(rhs[1:]) - 1] = se
     th_se = tuple(th_se_l)
     G = st.gamma
     Sig = res.implied()[0][1]

@@ -202,7 +202,7 @@ def prepare_ordinal_data(
         raise DataError("ordinal items need integer category codes")
     complete = ~np.isnan(arr).any(axis=1)
     blocks = [arr[(gv == lab) & complete] for lab in labels]
-    for lab, block in zip(labels, blocks):
+    for lab, block in zip(labels, blocks, strict=True):
         if block.shape[0] < 10:
             raise DataError(f"too few complete rows in group {lab!r}: {block.shape[0]}")
     if same_categories == "groups" and len(labels) > 1:
@@ -671,7 +671,7 @@ def _start(model: OrdinalModel, data: OrdinalData, comp: _Compiled) -> np.ndarra
     """Start values per free entry (averaged over entries sharing a label)."""
     items = {it: i for i, it in enumerate(model.items)}
     theta0 = np.zeros(comp.n_full)
-    for g, (gi, st) in enumerate(zip(comp.groups, data.stage1)):
+    for gi, st in zip(comp.groups, data.stage1, strict=True):
         R = st.R
         lam0 = np.zeros((len(items), len(model.factors)))
         for f, (_, its) in enumerate(model.factors):
@@ -737,10 +737,10 @@ def _lm(comp: _Compiled, geo: _Geom, s: list[np.ndarray], sw: list[np.ndarray], 
 
     def resid_jac(xx: np.ndarray, jac: bool = True):
         sig, J, _ = _evaluate(comp, geo, xx, jac)
-        r = np.concatenate([swg * (sg - sgm) for swg, sg, sgm in zip(sw, s, sig)])
+        r = np.concatenate([swg * (sg - sgm) for swg, sg, sgm in zip(sw, s, sig, strict=True)])
         if not jac:
             return r, None
-        Jr = np.vstack([swg[:, None] * _reduce(Jg, comp) for swg, Jg in zip(sw, J)])
+        Jr = np.vstack([swg[:, None] * _reduce(Jg, comp) for swg, Jg in zip(sw, J, strict=True)])
         return r, Jr
 
     r, Jr = resid_jac(x)
@@ -748,7 +748,8 @@ def _lm(comp: _Compiled, geo: _Geom, s: list[np.ndarray], sw: list[np.ndarray], 
     mu = 1e-3
     converged = False
     it = 0
-    for it in range(1, _MAX_ITER + 1):
+    while it < _MAX_ITER:
+        it += 1
         H = Jr.T @ Jr
         g = Jr.T @ r
         if not np.all(np.isfinite(H)):
@@ -762,7 +763,7 @@ def _lm(comp: _Compiled, geo: _Geom, s: list[np.ndarray], sw: list[np.ndarray], 
         accepted = False
         small = False
         for _ in range(40):
-            try:   # numpy's solve: no LinAlgWarning on the (legitimately) ill-conditioned early steps
+            try:  # numpy's solve: no LinAlgWarning on the (legitimately) ill-conditioned early steps
                 step = np.linalg.solve(H + mu * np.diag(dH), g)
             except np.linalg.LinAlgError:
                 mu *= 10.0
@@ -879,7 +880,7 @@ def fit_wlsmv_model(data: OrdinalData, model: OrdinalModel, *, start: np.ndarray
     n = np.array(data.n_obs, dtype=float)
     N = float(n.sum())
     fg = n / N
-    sw = [np.sqrt((ng - 1.0) * wg) for ng, wg in zip(n, w)]
+    sw = [np.sqrt((ng - 1.0) * wg) for ng, wg in zip(n, w, strict=True)]
     warn: list[str] = list(data.warnings)
     x0 = _start(model, data, comp) if start is None else np.asarray(start, dtype=float)
     if x0.shape != (comp.n_red,):
@@ -890,27 +891,27 @@ def fit_wlsmv_model(data: OrdinalData, model: OrdinalModel, *, start: np.ndarray
     x = _flip_signs(model, comp, x)
     sig, Jfull, Cs = _evaluate(comp, geo, x)
     Delta = [_reduce(J, comp) for J in Jfull]
-    chisq = float(sum((ng - 1.0) * np.sum(wg * (sg - sgm) ** 2) for ng, wg, sg, sgm in zip(n, w, s, sig)))
+    chisq = float(sum((ng - 1.0) * np.sum(wg * (sg - sgm) ** 2) for ng, wg, sg, sgm in zip(n, w, s, sig, strict=True)))
     ndat = G * (geo.T + geo.P)
     df = ndat - comp.n_red
     if df < 0:
         raise UsageError(
             f"the model is not identified: {comp.n_red} free parameters for {ndat} sample statistics (df = {df})"
         )
-    E = sum(f * (D.T * wg) @ D for f, D, wg in zip(fg, Delta, w))
+    E = sum(f * (D.T * wg) @ D for f, D, wg in zip(fg, Delta, w, strict=True))
     E = 0.5 * (E + E.T)
     ev = np.linalg.eigvalsh(E)
     if not np.all(np.isfinite(ev)) or ev.min() <= 1e-10 * max(ev.max(), 1e-300):
         raise DataError("the information matrix is singular: the model is not identified")
     Einv = np.linalg.inv(E)
     gammas = [st.gamma for st in data.stage1]
-    B = sum(f * (D.T * wg) @ Gm @ (D * wg[:, None]) for f, D, wg, Gm in zip(fg, Delta, w, gammas))
+    B = sum(f * (D.T * wg) @ Gm @ (D * wg[:, None]) for f, D, wg, Gm in zip(fg, Delta, w, gammas, strict=True))
     V = Einv @ B @ Einv / (N - G)
     se = np.sqrt(np.clip(np.diag(V), 0.0, None))
 
     # scaled-shifted test (lav_test_satorra_bentler_trace_ABA)
-    v_all = np.concatenate([f * wg for f, wg in zip(fg, w)])
-    G_all = linalg.block_diag(*[Gm / f for Gm, f in zip(gammas, fg)])
+    v_all = np.concatenate([f * wg for f, wg in zip(fg, w, strict=True)])
+    G_all = linalg.block_diag(*[Gm / f for Gm, f in zip(gammas, fg, strict=True)])
     D_all = np.vstack(Delta)
     VD = D_all * v_all[:, None]
     U = np.diag(v_all) - VD @ Einv @ VD.T
@@ -923,10 +924,10 @@ def fit_wlsmv_model(data: OrdinalData, model: OrdinalModel, *, start: np.ndarray
 
     # baseline: thresholds free, correlations 0 in every group
     T = geo.T
-    bl_chisq = float(sum((ng - 1.0) * np.sum(wg[T:] * sg[T:] ** 2) for ng, wg, sg in zip(n, w, s)))
+    bl_chisq = float(sum((ng - 1.0) * np.sum(wg[T:] * sg[T:] ** 2) for ng, wg, sg in zip(n, w, s, strict=True)))
     bl_df = G * geo.P
     bl_tr = bl_tr2 = 0.0
-    for wg, Gm in zip(w, gammas):
+    for wg, Gm in zip(w, gammas, strict=True):
         UGb = wg[T:, None] * Gm[T:, T:]
         bl_tr += float(np.trace(UGb))
         bl_tr2 += float(np.sum(UGb * UGb.T))
@@ -955,16 +956,16 @@ def fit_wlsmv_model(data: OrdinalData, model: OrdinalModel, *, start: np.ndarray
             XX3, XX3n = 0.0, 0.0
             Vblocks = []
             iu, ju = geo.iu, geo.ju
-            for ng, st, C in zip(n, data.stage1, Cs):
+            for ng, st, C in zip(n, data.stage1, Cs, strict=True):
                 Si = np.linalg.inv(C)
                 _, ld_imp = np.linalg.slogdet(C)
                 _, ld_s = np.linalg.slogdet(st.R)
                 XX3 += ng * (ld_imp - ld_s + float(np.sum(st.R * Si)) - len(data.items))
                 XX3n += -ng * ld_s
                 Vblocks.append(Si[iu][:, iu] * Si[ju][:, ju] + Si[iu][:, ju] * Si[ju][:, iu])
-            Vr = linalg.block_diag(*[f * Vb for f, Vb in zip(fg, Vblocks)])
-            wr = np.concatenate([f * wg[T:] for f, wg in zip(fg, w)])
-            Gr = linalg.block_diag(*[Gm[T:, T:] / f for Gm, f in zip(gammas, fg)])
+            Vr = linalg.block_diag(*[f * Vb for f, Vb in zip(fg, Vblocks, strict=True)])
+            wr = np.concatenate([f * wg[T:] for f, wg in zip(fg, w, strict=True)])
+            Gr = linalg.block_diag(*[Gm[T:, T:] / f for Gm, f in zip(gammas, fg, strict=True)])
             Dr = np.vstack([D[T:] for D in Delta])
             WiU = np.eye(Dr.shape[0]) - Dr @ Einv @ (Dr.T * wr)
             ks = float(np.trace(WiU.T @ Vr @ WiU @ Gr))
@@ -978,7 +979,7 @@ def fit_wlsmv_model(data: OrdinalData, model: OrdinalModel, *, start: np.ndarray
     # SRMR (n_g/N-weighted srmr_bentler_nomean)
     p = len(data.items)
     srmr = 0.0
-    for f, st, C in zip(fg, data.stage1, Cs):
+    for f, st, C in zip(fg, data.stage1, Cs, strict=True):
         resid = st.R - C
         srmr += f * math.sqrt(float(np.sum(resid[np.triu_indices(p)] ** 2)) / (p * (p + 1) / 2))
 
@@ -1142,11 +1143,11 @@ def wlsmv_lrt(m1: WLSMVModelFit, m0: WLSMVModelFit) -> WLSMVDifference:
         A = A[~empty]
     PAAPAAP = Pinv @ A.T @ _ginv_sym(A @ Pinv @ A.T) @ A @ Pinv
     tr1 = 0.0
-    for f, D, wg, Gm in zip(fg, m1._delta, w, gammas):
+    for f, D, wg, Gm in zip(fg, m1._delta, w, gammas, strict=True):
         M = D @ PAAPAAP @ D.T
         tr1 += f * float(np.sum((wg[:, None] * Gm * wg[None, :]) * M.T))
     v_all = np.concatenate(w)
-    G_all = linalg.block_diag(*[f * Gm for f, Gm in zip(fg, gammas)])
+    G_all = linalg.block_diag(*[f * Gm for f, Gm in zip(fg, gammas, strict=True)])
     VD = D1 * v_all[:, None]
     UG = VD @ PAAPAAP @ VD.T @ G_all
     tr2 = float(np.sum(UG * UG.T))
@@ -1237,7 +1238,7 @@ def wlsmv_score_tests(fit: WLSMVModelFit, releases: Sequence[Sequence[Restrictio
     N = float(n.sum())
     score = np.zeros(ext.n_full)
     info = np.zeros((ext.n_full, ext.n_full))
-    for gi, sg, wg, ng in zip(ext.groups, s, w, n):
+    for gi, sg, wg, ng in zip(ext.groups, s, w, n, strict=True):
         m = _mats(gi, theta_ext)
         sig, S0, _ = _implied(m, geo)
         J = _jacobian(gi, m, geo, S0, ext.n_full)

@@ -4,7 +4,7 @@ The package root stays import-light on purpose: ``wamkit --help`` must not pull 
 pandas or scipy. Import the library modules you need, e.g.::
 
     from wamkit.instrument import load_instrument
-    from wamkit.scoring import score
+    from wamkit.scoring.core import score
 """
 
 __version__ = "0.1.0"

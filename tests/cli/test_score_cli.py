@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, EXAMPLES, sha256
-from wamkit.data import ReadOptions, load_instrument_specs, read_multi_table, score_multi
+from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
 from wamkit.results import to_jsonable
 
 DEMO = EXAMPLES / "wam_demo.csv"
@@ -238,7 +238,7 @@ def test_options_that_would_be_ignored_are_refused(cli):
 def test_streamed_summary_equals_in_memory_summary():
     # the summary on stderr comes from the same mergeable moments in both paths
     from wamkit.instrument import load_instrument
-    from wamkit.scoring_stream import stream_score
+    from wamkit.scoring.stream import stream_score
 
     ins = load_instrument(str(DATA / "bfi.yaml"))
     table = read_multi_table(str(DATA / "bfi.csv"), {None: ins})

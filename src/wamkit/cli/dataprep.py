@@ -19,7 +19,7 @@ InputFormatOpt = typer.Option(None, "--input-format", help="Input format when th
 
 
 def read_options(sheet, map_, columns, input_format, invalid="error", min_answered=None):
-    from wamkit.data import ReadOptions
+    from wamkit.scoring.multi import ReadOptions
 
     return ReadOptions(sheet=sheet, input_format=input_format, column_map=parse_pairs(map_, "--map"),
                        column_template=columns, invalid=invalid, min_answered=min_answered)
@@ -57,10 +57,10 @@ def score_command(
     """
     import sys
 
-    from wamkit.data import load_instrument_specs, parse_where, read_multi_table, score_multi, where_mask
+    from wamkit.scoring.multi import load_instrument_specs, parse_where, read_multi_table, score_multi, where_mask
     from wamkit.errors import UsageError
     from wamkit.io import check_output_path, frame_to_bytes, output_format, write_frame
-    from wamkit.scoring_stream import should_stream, stream_score
+    from wamkit.scoring.stream import should_stream, stream_score
 
     opts = read_options(sheet, map_, columns, input_format, invalid, min_answered)
     if invalid not in ("error", "missing"):
@@ -163,9 +163,9 @@ def inspect_command(
 
     Example: wamkit inspect examples/wam_demo_client.csv -i wam-demo-client --id dyad --id wave
     """
-    from wamkit.data import read_item_table
+    from wamkit.scoring.multi import read_item_table
     from wamkit.instrument import load_instrument
-    from wamkit.quality import inspect_items
+    from wamkit.scoring.quality import inspect_items
 
     format = choose_format(format, output, ("table", "json"))
     opts = read_options(sheet, map_, columns, input_format)

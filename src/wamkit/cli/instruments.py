@@ -79,7 +79,7 @@ def check_command(paths: list[str] = typer.Argument(..., help="Instrument YAML f
     """Validate instrument files against the schema and score their worked examples (exit 1 if an example fails)."""
     from wamkit.errors import CheckFailed, WamkitError
     from wamkit.instrument import load_instrument
-    from wamkit.scoring import check_examples
+    from wamkit.scoring.core import check_examples
 
     con = console()
     failed = 0
@@ -124,7 +124,7 @@ def new_command(
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the draft here (default: stdout)."),
 ) -> None:
     """Draft an instrument YAML from a data file's header (edit subscales and reverse keys afterwards)."""
-    from wamkit.drafting import draft_instrument
+    from wamkit.instrument.draft import draft_instrument
 
     text = draft_instrument(data, instrument_id=id_, pattern=items, scale_min=scale_min, scale_max=scale_max)
     emit(text.encode("utf-8"), output, [data])

@@ -37,11 +37,11 @@ def validate_command(
 
     Example: wamkit validate examples/wam_demo.csv -i wam-demo-client --where rater=client --where wave=T0 --seed 1
     """
-    from wamkit.data import parse_where
+    from wamkit.scoring.multi import parse_where
     from wamkit.errors import UsageError
     from wamkit.instrument import load_instrument
     from wamkit.provenance import provenance
-    from wamkit.validate import ValidateSettings, validate_file
+    from wamkit.measurement.validate import ValidateSettings, validate_file
 
     format = choose_format(format, output, ("table", "json", "md", "html"))
     if extraction not in ("minres", "ml", "pa"):
@@ -78,7 +78,7 @@ def validate_command(
         emit(json_bytes(payload), output, [data])
         return
     if format in ("md", "html"):
-        from wamkit.validate_report import render_validation
+        from wamkit.render.validate_report import render_validation
 
         emit(render_validation(payload, fmt=format).encode("utf-8"), output, [data])
         return

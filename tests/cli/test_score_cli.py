@@ -135,7 +135,7 @@ def test_unknown_instrument_and_bad_options(cli):
     r = cli("score", DEMO, "-i", "wam-demo-client", "--map", "oops")
     assert r.code == 2 and "--map expects KEY=VALUE" in r.stderr
     r = cli("score", DEMO)
-    assert r.code == 2 and "Missing option" in r.stderr
+    assert r.code == 2 and "give an instrument with -i ID" in r.stderr
 
 
 def test_streaming_equals_in_memory(cli, tmp_path):
@@ -169,14 +169,14 @@ def test_inspect_reports_quality(cli, tmp_path):
     src.write_text("\n".join(body) + "\n")
     r = cli("inspect", src, "-i", "wai-sr-client", "--id", "dyad", "--format", "json")
     assert r.code == 0, r.stderr
-    rep = json.loads(r.stdout)
+    rep = json.loads(r.stdout)["reports"]["all"]
     assert rep["n_invalid"] == 1 and rep["invalid_cells"][0]["row"] == 2
     assert rep["straightlined_rows"] == [1]
     assert rep["duplicates"][0]["rows"] == "1,2"
     item = {i["item"]: i for i in rep["items"]}
     assert item["wai01"]["ceiling_share"] == 0.5 and item["wai01"]["missing_share"] == pytest.approx(1 / 3)
     r = cli("inspect", src, "-i", "wai-sr-client", "--id", "dyad")
-    assert r.code == 0 and "duplicate keys on dyad: 1" in r.stderr
+    assert r.code == 0 and "duplicate keys on dyad: 1" in r.stdout     # tables for people go to stdout
 
 
 def test_instruments_list_show_check(cli, tmp_path):
@@ -229,8 +229,9 @@ def test_score_pseudonymises_identifier_columns(cli, tmp_path, monkeypatch):
 
 
 def test_options_that_would_be_ignored_are_refused(cli):
-    r = cli("score", DEMO, "-i", "wam-demo-client", "--rater", "rater")
-    assert r.code == 2 and "--rater picks an instrument per rater value" in r.stderr
+    # one instrument for every row: --rater only records which column holds the role
+    r = cli("score", DEMO, "-i", "wam-demo-client", "--rater", "rater", "-q")
+    assert r.code == 0 and r.stdout.splitlines()[0].startswith('"dyad","officer","rater","wave","trust"')
     r = cli("score", DEMO, "-i", "wam-demo-client", "--sheet", "T0")
     assert r.code == 2 and "--sheet T0: wam_demo.csv is a csv file, not a workbook" in r.stderr
 

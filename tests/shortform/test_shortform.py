@@ -22,6 +22,7 @@ from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.scoring import score
 from wamkit.shortform import DEFAULT_SEED, best_scales, data_sha256, shorten
+from wamkit.shortform.crossval import make_folds
 from wamkit.shortform.selection import fit_subscale, objective, search, theta_for_score
 from wamkit.shortform.simulate import simulate_items
 
@@ -247,9 +248,12 @@ def test_best_scales_matches_psych(case):
 
 # ----------------------------------------------------------------------------- CLI
 def test_cli_shorten(tmp_path, sim, cli):
+    """Two waves of the same 75 persons: the folds keep each person's rows together (grouped by the dyad)."""
     data = tmp_path / "sim.csv"
     frame = sim.items.iloc[:150].copy()
-    frame.insert(0, "group", "a")
+    frame.insert(0, "dyad", [f"d{i % 75}" for i in range(150)])
+    frame.insert(1, "wave", ["T0"] * 75 + ["T1"] * 75)
+    frame.insert(2, "site", "a")
     frame.to_csv(data, index=False)
     shutil.copy(DATA / "shortform_sim.yaml", tmp_path / "shortform-sim.yaml")
     yaml_in = str(tmp_path / "shortform-sim.yaml")
@@ -265,14 +269,19 @@ def test_cli_shorten(tmp_path, sim, cli):
         "2",
         "--skip-cfa",
         "--where",
-        "group=a",
+        "site=a",
+        "--dyad",
+        "dyad",
+        "--wave",
+        "wave",
         "--seed",
         "5",
     ]
     r = cli(*args, "-o", str(out), "--write-instrument", str(short))
     assert r.code == 0, r.stderr
     d = json.loads(out.read_text())
-    assert d["shorten"]["settings"]["seed"] == 5 and d["rows"] == {"read": 150, "used": 150}
+    st = d["shorten"]["settings"]
+    assert st["seed"] == 5 and st["n_rows"] == 150 and st["grouped_by"] == "dyad" and st["grouped_folds"]
     assert d["short_instrument"]["id"] == "shortform-sim-short"
     assert d["provenance"]["command"] == "shorten" and d["provenance"]["inputs"][0]["sha256"]
     assert load_instrument(str(short)).extends == "shortform-sim"
@@ -282,3 +291,18 @@ def test_cli_shorten(tmp_path, sim, cli):
     assert r.code == 2 and "--items-per-scale" in r.stderr
     r = cli(*args, "--cutoff", "x=1")
     assert r.code == 2 and "cutoffs" in r.stderr
+
+
+def test_folds_keep_groups_together():
+    groups = pd.Series([f"p{i // 3}" for i in range(90)] + [None] * 10)
+    parts = make_folds(100, 4, 11, groups)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(100))
+    label = np.empty(100, dtype=int)
+    for f, p in enumerate(parts):
+        label[p] = f
+    for g, idx in groups.dropna().groupby(groups.dropna()).groups.items():
+        assert len(set(label[list(idx)])) == 1, g
+    assert all(np.array_equal(a, b) for a, b in zip(parts, make_folds(100, 4, 11, groups)))
+    assert max(p.size for p in parts) - min(p.size for p in parts) <= 3
+    with pytest.raises(DataError, match="too few"):
+        make_folds(10, 4, 1, pd.Series(["a", "a", "b", "b", "b", "c", "c", "c", "c", "c"]))

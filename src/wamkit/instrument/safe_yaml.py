@@ -3,7 +3,9 @@
 * PyYAML's safe loader: tags that construct Python objects are refused;
 * anchors and aliases are refused before anything is expanded (no "billion laughs");
 * a key given twice in one mapping is refused (PyYAML would silently keep the last);
-* errors name the file and line: ``name:LINE: message``.
+* errors name the file and line: ``name:LINE: message``;
+* booleans are YAML 1.2's ``true``/``false`` only, so keys and values such as ``on``, ``off``,
+  ``yes``, ``no`` stay text (a study file's ``outcomes: {on: ...}`` must not become ``True``).
 
 Returns the data and a map from data path (tuple of keys/indices) to line number.
 """
@@ -11,6 +13,24 @@ Returns the data and a map from data path (tuple of keys/indices) to line number
 from __future__ import annotations
 
 from typing import Any
+
+
+def _loader_class() -> Any:
+    """PyYAML's safe loader with YAML 1.2 booleans (``true``/``false`` only)."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+    return Loader
 
 
 def parse_yaml(text: str, name: str, error_cls: type[Exception]) -> tuple[Any, dict[tuple, int]]:
@@ -23,7 +43,7 @@ def parse_yaml(text: str, name: str, error_cls: type[Exception]) -> tuple[Any, d
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise error_cls(f"{at(event.start_mark)}: YAML anchors and aliases are not allowed")
-        loader = yaml.SafeLoader(text)
+        loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
             lines: dict[tuple, int] = {}

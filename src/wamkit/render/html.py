@@ -17,10 +17,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
-__all__ = ["Report", "forest_svg", "markdown_table", "html_table", "format_cell"]
+__all__ = ["CSS", "Report", "forest_svg", "markdown_table", "html_table", "format_cell", "render_html"]
 
-_SVG_NS = "http" + "://www.w3.org/2000/svg"
-_CSS = """
+from wamkit.render.document import Bullets, Document, Figure, Heading, Note, Paragraph, Table
+from wamkit.render.svg import SVG_NS as _SVG_NS
+from wamkit.render.svg import forest_svg
+
+CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:1100px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.2em}h2{font-size:1.3em;margin-top:1.6em}
@@ -29,6 +32,12 @@ table{border-collapse:collapse;font-size:.82em;margin:.5em 0 1.5em}
 th,td{border:1px solid #ddd;padding:2px 6px;text-align:right}th{background:#f4f4f4}
 td.t,th.t{text-align:left}ul{margin-top:.2em}li{margin:.1em 0}
 .note{color:#666;font-size:.9em}svg{max-width:100%;height:auto}
+.wk-wrap{overflow-x:auto;max-width:100%}caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
+table.apa{border:none;border-top:2px solid #333;border-bottom:2px solid #333}
+table.apa th{background:none;border:none;border-bottom:1px solid #333;font-weight:600;vertical-align:bottom}
+table.apa td{border:none;white-space:nowrap}table.apa td.t{white-space:normal}
+p.tnote{font-size:.82em;color:#444;margin-top:-1em}div.warning{border-left:4px solid #c0392b;padding:.2em .6em;
+background:#fdf2f0;margin:.4em 0}div.note{border-left:4px solid #888;padding:.2em .6em;background:#f6f6f6;margin:.4em 0}
 """
 
 
@@ -91,100 +100,6 @@ def html_table(frame, text_columns: Sequence[str] | None = None) -> str:
         body.append("<tr>" + "".join(f'<td class="t">{html.escape(v)}</td>' if c in tset else
                                      f"<td>{html.escape(v)}</td>" for c, v in zip(cols, r)) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _nice_ticks(lo: float, hi: float, log: bool) -> list[float]:
-    if log:
-        cands = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 10, 20, 50, 100]
-        ticks = [t for t in cands if lo <= t <= hi]
-        if len(ticks) > 7:
-            ticks = ticks[:: math.ceil(len(ticks) / 7)]
-        return ticks or [lo, hi]
-    span = hi - lo
-    step = 10 ** math.floor(math.log10(span / 5)) if span > 0 else 1
-    for m in (1, 2, 2.5, 5, 10):
-        if span / (step * m) <= 6:
-            step *= m
-            break
-    start = math.ceil(lo / step) * step
-    out = []
-    t = start
-    while t <= hi + 1e-12:
-        out.append(round(t, 10))
-        t += step
-    return out
-
-
-def forest_svg(labels: Sequence[str], estimates: Sequence[float], ci_low: Sequence[float],
-               ci_high: Sequence[float], *, notes: Sequence[str] | None = None, log: bool = True,
-               null: float = 1.0, xlabel: str = "", width: int = 760) -> str:
-    """Forest plot as an inline SVG string.
-
-    One row per estimate: label at the left, a square at the estimate with a line
-    for the CI, a dashed vertical line at ``null`` (1 for ratios, 0 for
-    differences), an optional note at the right (e.g. ``n = 557, events = 80``).
-    ``log`` puts the x axis on a log scale (ratios). Non-finite estimates are
-    shown as "not estimable". All text is XML-escaped. The ``<svg>`` element
-    carries no namespace (inline SVG in HTML needs none); :class:`Report` adds it
-    when it embeds the figure as an image in Markdown.
-    """
-    n = len(labels)
-    notes = list(notes) if notes is not None else [""] * n
-    row_h, top, bottom = 22, 12, 46
-    label_w, note_w = 300, 170
-    plot_w = max(width - label_w - note_w, 120)
-    height = top + bottom + row_h * max(n, 1)
-    vals = [v for trio in zip(estimates, ci_low, ci_high) for v in trio
-            if v is not None and math.isfinite(v) and (not log or v > 0)]
-    vals.append(null)
-    lo, hi = min(vals), max(vals)
-    tf = (lambda v: math.log(v)) if log else (lambda v: v)
-    a, b = tf(lo), tf(hi)
-    if b - a < 1e-9:
-        a, b = a - 0.5, b + 0.5
-    pad = (b - a) * 0.05
-    a, b = a - pad, b + pad
-
-    def x(v: float) -> float:
-        t = min(max(tf(v), a), b) if (not log or v > 0) else a
-        return label_w + (t - a) / (b - a) * plot_w
-
-    esc = html.escape
-    out = [f'<svg role="img" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">']
-    out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
-    for i in range(0, n, 2):      # zebra rows first, so the null line stays visible
-        out.append(f'<rect x="0" y="{top + row_h * i}" width="{width}" height="{row_h}" fill="#f7f7f7"/>')
-    xn = x(null)
-    out.append(f'<line x1="{xn:.1f}" y1="{top}" x2="{xn:.1f}" y2="{height - bottom + 4}" stroke="#888" '
-               'stroke-dasharray="4 3"/>')
-    for i, (lab, est, l, h, note) in enumerate(zip(labels, estimates, ci_low, ci_high, notes)):
-        cy = top + row_h * i + row_h / 2
-        out.append(f'<text x="6" y="{cy + 4:.1f}">{esc(str(lab))}</text>')
-        ok = est is not None and math.isfinite(est) and (not log or est > 0)
-        if ok:
-            if l is not None and h is not None and math.isfinite(l) and math.isfinite(h):
-                out.append(f'<line x1="{x(l):.1f}" y1="{cy:.1f}" x2="{x(h):.1f}" y2="{cy:.1f}" stroke="#1f4e79" '
-                           'stroke-width="1.6"/>')
-            out.append(f'<rect x="{x(est) - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8" fill="#1f4e79"/>')
-        else:
-            out.append(f'<text x="{label_w + 4}" y="{cy + 4:.1f}" fill="#a00">not estimable</text>')
-        out.append(f'<text x="{label_w + plot_w + 8}" y="{cy + 4:.1f}" fill="#555">{esc(str(note))}</text>')
-    ya = height - bottom + 4
-    out.append(f'<line x1="{label_w}" y1="{ya}" x2="{label_w + plot_w}" y2="{ya}" stroke="#333"/>')
-    last = -1e9
-    for t in _nice_ticks(math.exp(a) if log else a, math.exp(b) if log else b, log):
-        xt = x(t)
-        if xt - last < 40:          # keep tick labels apart
-            continue
-        last = xt
-        out.append(f'<line x1="{xt:.1f}" y1="{ya}" x2="{xt:.1f}" y2="{ya + 4}" stroke="#333"/>')
-        out.append(f'<text x="{xt:.1f}" y="{ya + 16}" text-anchor="middle">{esc(format_cell(t, 2))}</text>')
-    if xlabel:
-        out.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{ya + 34}" text-anchor="middle">'
-                   f'{esc(xlabel)}{" (log scale)" if log else ""}</text>')
-    out.append("</svg>")
-    return "".join(out)
 
 
 @dataclass
@@ -257,5 +172,58 @@ class Report:
             elif kind == "svg":
                 body.append(f'<figure aria-label="{esc(b[2])}">{b[1]}</figure>')
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>{esc(self.title)}</title><style>{_CSS}</style></head><body>\n"
+                f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>\n"
                 + "\n".join(body) + "\n</body></html>\n")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _html_table(block: Table) -> str:
+    esc = html.escape
+    cap = f"<caption>{esc(block.title)}</caption>" if block.title else ""
+    head = "".join(f'<th class="t">{esc(c.header)}</th>' if c.is_text else f"<th>{esc(c.header)}</th>"
+                   for c in block.columns)
+    body = []
+    for row in block.rows():
+        cells = "".join(f'<td class="t">{esc(v)}</td>' if c.is_text else f"<td>{esc(v)}</td>"
+                        for c, v in zip(block.columns, row))
+        body.append(f"<tr>{cells}</tr>")
+    note = f'<p class="tnote">{esc(block.note)}</p>' if block.note else ""
+    return (f'<div class="wk-wrap"><table class="apa">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>{note}")
+
+
+def _block_html(b) -> str:
+    esc = html.escape
+    if isinstance(b, Heading):
+        level = min(max(b.level, 1), 6)
+        return f"<h{level}>{esc(b.text)}</h{level}>"
+    if isinstance(b, Paragraph):
+        return f"<p>{esc(b.text)}</p>"
+    if isinstance(b, Bullets):
+        return "<ul>" + "".join(f"<li>{esc(t)}</li>" for t in b.items) + "</ul>"
+    if isinstance(b, Note):
+        return f'<div class="{"warning" if b.kind == "warning" else "note"}"><b>{esc(b.kind)}:</b> {esc(b.text)}</div>'
+    if isinstance(b, Figure):
+        cap = f"<figcaption>{esc(b.caption)}</figcaption>" if b.caption else ""
+        return f'<figure aria-label="{esc(b.caption or "figure")}">{b.svg}{cap}</figure>'
+    if isinstance(b, Table):
+        return _html_table(b)
+    raise TypeError(f"unknown block {type(b).__name__}")  # pragma: no cover
+
+
+def render_html(doc: Document, *, standalone: bool = True, lang: str = "en") -> str:
+    """HTML of a document: a self-contained page (inline CSS and SVG, no scripts, no network
+    references), or with ``standalone=False`` a fragment for a notebook cell."""
+    esc = html.escape
+    parts = [f"<h1>{esc(doc.title)}</h1>" if standalone else f"<h3>{esc(doc.title)}</h3>"]
+    if doc.subtitle:
+        parts.append(f'<p class="note">{esc(doc.subtitle)}</p>')
+    parts += [_block_html(b) for b in doc.blocks]
+    if not standalone:
+        return '<div class="wamkit-result">' + "".join(parts) + "</div>"
+    return (f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(doc.title)}</title><style>{CSS}</style></head><body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")

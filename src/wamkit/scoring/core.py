@@ -29,6 +29,7 @@ import pandas as pd
 
 from wamkit.errors import DataError, DataProblem, UsageError, raise_problems
 from wamkit.instrument import Instrument, Scale
+from wamkit.results import Result
 
 MAX_PROBLEMS_KEPT = 1000
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "#n/a"}
@@ -63,7 +64,7 @@ class ScaleSummary:
 
 
 @dataclass(frozen=True)
-class ScoreResult:
+class ScoreResult(Result):
     """Scores for every input row, in input order.
 
     ``scores`` holds every non-item input column unchanged, then one float column
@@ -84,6 +85,18 @@ class ScoreResult:
     summary: tuple[ScaleSummary, ...]
     problems: tuple[DataProblem, ...] = ()
     min_answered: dict[str, float] = field(default_factory=dict)
+    document_builder = "wamkit.render.reports.scoring:score_document"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"summary": ..., "scores": [one record per row]}`` (the CLI's JSON without provenance)."""
+        from wamkit.results import to_jsonable
+
+        return {"summary": self.summary_dict(), "scores": to_jsonable(self.scores)}
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``scores``: every input row with its scores; ``summary``: one row per score (n, missing, mean, sd,
+        min, max)."""
+        return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.summary])}
 
     def summary_dict(self) -> dict[str, Any]:
         from wamkit.results import to_jsonable
@@ -413,7 +426,7 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         for sid in instrument.score_ids:
             out[f"{sid}_n"] = counts[sid]
     result_frame = pd.DataFrame(out, index=frame.index)
-    summary = tuple(_summarise(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
+    summary = tuple(summarise_scale(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
                                scores[sid]) for sid in instrument.score_ids)
     any_score = np.zeros(len(frame), dtype=bool)
     for sid in instrument.score_ids:
@@ -459,7 +472,7 @@ class ScoreMoments:
                             min=self.min if n else math.nan, max=self.max if n else math.nan)
 
 
-def _summarise(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:
+def summarise_scale(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:
     return ScoreMoments().add(x).summary(sid, kind)
 
 

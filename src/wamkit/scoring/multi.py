@@ -161,10 +161,10 @@ def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_c
     passthrough = [c for c in frame.columns if c not in item_cols]
     extra = [c for c in combined.columns if c not in passthrough and c not in score_ids]
     combined = combined.reindex(columns=passthrough + score_ids + extra)
-    from wamkit.scoring.core import _summarise
+    from wamkit.scoring.core import summarise_scale
 
     subscale_ids = {s.id for ins in instruments.values() for s in ins.subscales}
-    summary = tuple(_summarise(sid, "subscale" if sid in subscale_ids else "total",
+    summary = tuple(summarise_scale(sid, "subscale" if sid in subscale_ids else "total",
                                combined[sid].to_numpy(dtype=float)) for sid in score_ids)
     mat = combined[score_ids].to_numpy(dtype=float)
     first = next(iter(results.values()))

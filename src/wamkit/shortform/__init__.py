@@ -7,7 +7,7 @@ returns a :class:`ShortFormResult` that writes the short form as an instrument Y
 """
 
 from wamkit.shortform.baseline import BestScalesResult, best_scales
-from wamkit.shortform.crossval import DEFAULT_SEED, data_sha256, shorten
+from wamkit.shortform.crossval import DEFAULT_SEED, data_sha256, shorten, shorten_data
 from wamkit.shortform.result import ShortFormResult
 from wamkit.shortform.selection import DEFAULT_WEIGHTS
 
@@ -19,4 +19,5 @@ __all__ = [
     "best_scales",
     "data_sha256",
     "shorten",
+    "shorten_data",
 ]

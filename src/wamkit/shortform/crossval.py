@@ -32,7 +32,7 @@ from wamkit.shortform.baseline import item_criterion_r
 from wamkit.shortform.result import ShortFormResult
 from wamkit.shortform.selection import DEFAULT_WEIGHTS, TERMS, SearchResult, SubscaleModel, fit_subscale, search
 
-__all__ = ["DEFAULT_SEED", "data_sha256", "shorten"]
+__all__ = ["DEFAULT_SEED", "data_sha256", "make_folds", "shorten", "shorten_data"]
 
 #: fixed default seed (recorded in the output), the same as ``wamkit validate``'s
 DEFAULT_SEED = 20261122
@@ -135,6 +135,36 @@ def _mean_fit(fits: list[dict[str, Any] | None]) -> dict[str, Any] | None:
     out: dict[str, Any] = {m: float(np.nanmean([f[m] for f in got])) for m in CV_MEASURES}
     out["folds"] = len(got)
     return out
+
+
+def make_folds(n: int, folds: int, seed: int, groups: pd.Series | None = None) -> list[np.ndarray]:
+    """Held-out row positions (sorted) of each fold: ``default_rng(seed)`` permutes the rows, or the distinct
+    ``groups`` labels (then every row of a group lands in the same fold; groups are dealt in random order to the
+    fold with the fewest rows so far), and the permutation is cut into ``folds`` nearly equal parts."""
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        return [np.sort(p) for p in np.array_split(rng.permutation(n), folds)]
+    g = pd.Series(groups).reset_index(drop=True)
+    if len(g) != n:
+        raise DataError(f"groups has {len(g)} labels for {n} rows of items")
+    labels = g.astype("string").to_numpy(dtype=object)
+    missing = pd.isna(labels)
+    labels[missing] = [f"\x00row{i}" for i in np.flatnonzero(missing)]
+    uniq, inv = np.unique(labels.astype(str), return_inverse=True)
+    if uniq.size < folds:
+        raise DataError(f"groups: {uniq.size} persons are too few for {folds} folds")
+    sizes = np.bincount(inv)
+    load = np.zeros(folds)
+    fold_of = np.empty(uniq.size, dtype=np.int64)
+    for g in rng.permutation(uniq.size):  # each group, in random order, to the fold with the fewest rows so far
+        f = int(np.argmin(load))
+        fold_of[g] = f
+        load[f] += sizes[g]
+    parts = [np.flatnonzero(fold_of[inv] == f) for f in range(folds)]
+    small = min(p.size for p in parts)
+    if small < MIN_TEST_ROWS:
+        raise DataError(f"a held-out fold has only {small} rows (persons kept together); use fewer folds")
+    return parts
 
 
 def _k_for(subscale: str, m: int, items_per_scale: int | dict[str, int] | None) -> int | None:
@@ -268,6 +298,7 @@ def shorten(
     max_exhaustive: int = 20_000,
     ci_level: float = 0.95,
     cfa: bool = True,
+    groups: pd.Series | None = None,
 ) -> ShortFormResult:
     """Choose a short form per subscale and cross-validate it against the full form.
 
@@ -294,7 +325,9 @@ def shorten(
     search_method, max_exhaustive : ``"auto"`` searches exhaustively up to ``max_exhaustive`` candidate sets per
         subscale, otherwise by the seeded ant-colony search (:func:`wamkit.shortform.selection.search`).
     ci_level : level of the intervals of the correlations.
-    cfa : fit the joint CFA of the full and the short form (held-out folds and all rows).
+    cfa : fit the joint CFA of the full and the short form (training rows of each fold, and all rows).
+    groups : optional person labels, one per row (in order): rows of the same person are kept in the same fold,
+        so that repeated waves of one client never sit on both sides of a split (missing labels: one group each).
 
     Returns
     -------
@@ -391,8 +424,8 @@ def shorten(
         order = np.argsort(-np.abs(np.nan_to_num(r, nan=0.0)), kind="stable")[:k]
         return [sub_items[s][j] for j in sorted(order)]
 
-    perm = np.random.default_rng(int(seed)).permutation(n)
-    parts = np.array_split(perm, int(folds))
+    parts = make_folds(n, int(folds), int(seed), groups)
+    perm = np.concatenate(parts)
     pooled = {s: {"short": np.full(n, np.nan), "full": np.full(n, np.nan), "base": np.full(n, np.nan)} for s in chosen}
     fold_out: list[dict[str, Any]] = []
     fold_kept: list[dict[str, list[str]]] = []
@@ -402,7 +435,6 @@ def shorten(
     for f, test in enumerate(parts):
         train = np.setdiff1d(perm, test, assume_unique=True)
         train.sort()
-        test = np.sort(test)
         models = fit_models(train)
         sel = select(models, f)
         kept = {s: kept_of(s, sel[s]) for s in chosen}
@@ -574,6 +606,7 @@ def shorten(
         "n_rows": int(n),
         "data_sha256": data_sha256(data),
         "instrument_sha256": instrument.sha256,
+        "grouped_folds": groups is not None,
     }
     fit = {"cross_validated": {"full": _mean_fit(fits_full), "short": _mean_fit(fits_short)}, "in_sample": fit_in}
     return ShortFormResult(
@@ -592,3 +625,64 @@ def _mean_omega(fits: list[dict[str, Any] | None], s: str) -> float | None:
     vals = [f["omega"].get(s) for f in fits if f is not None and f.get("omega")]
     vals = [v for v in vals if v is not None]
     return float(np.mean(vals)) if vals else None
+
+
+def shorten_data(
+    data: Any,
+    *,
+    role: str | None = None,
+    criterion: str | None = None,
+    invalid: str | None = None,
+    min_answered: float | None = None,
+    **kwargs: Any,
+) -> ShortFormResult:
+    """:func:`shorten` on data read with :func:`wamkit.read` (:class:`~wamkit.design.read.StudyData`).
+
+    Takes one role's rows and instrument (``role`` ``"client"``/``"professional"``, needed when the data hold
+    both), keys the items as the scorer does, reads ``criterion`` (a column name) as numbers, and, when the rows
+    come from several waves, keeps each person's rows in one fold (the design's person or dyad column).  Other
+    keyword arguments go to :func:`shorten`.  ``settings`` of the result record ``role`` and ``grouped_by``.
+    """
+    from dataclasses import replace
+
+    from wamkit.design.read import score_data
+
+    if None in data.instruments:
+        value, rows = None, np.arange(len(data.frame))
+    else:
+        present = [v for v in data.instruments if data.role_rows(v).size]
+        if role is None:
+            if len(present) != 1:
+                raise UsageError(
+                    f"the data hold {len(present)} roles ({', '.join(map(str, present))}), each with its "
+                    "own instrument: shorten one at a time with role='client' (or select rows with where)"
+                )
+            role = present[0]
+        value = data.design.role_value(role) or role
+        if value not in data.instruments:
+            raise UsageError(f"role {role!r} is not in the data (roles: {', '.join(map(str, present))})")
+        rows = data.role_rows(value)
+    ins = data.instrument_for(value)
+    scored = score_data(data, keep_items=True, invalid=invalid, min_answered=min_answered).scores
+    items = scored.iloc[rows][[f"{i}_keyed" for i in ins.item_ids]].set_axis(ins.item_ids, axis=1)
+    items = items.reset_index(drop=True)
+    frame = data.frame.iloc[rows].reset_index(drop=True)
+    groups = None
+    grouped_by = None
+    wave = data.design.wave
+    if wave is not None and wave in frame.columns and frame[wave].dropna().nunique() > 1:
+        grouped_by = data.design.person_column
+        if grouped_by is None or grouped_by not in frame.columns:
+            raise UsageError(
+                f"the rows hold {frame[wave].dropna().nunique()} waves of the same clients but no "
+                f"person or dyad column to keep them together: select one wave (where {wave}=...) "
+                "or declare the dyad column"
+            )
+        groups = frame[grouped_by]
+    crit = None
+    if criterion is not None:
+        if criterion not in frame.columns:
+            raise UsageError(f"criterion: {data.source} has no column {criterion!r}")
+        crit = pd.to_numeric(frame[criterion].astype("string").str.strip(), errors="coerce").rename(criterion)
+    res = shorten(items, ins, criterion=crit, groups=groups, **kwargs)
+    return replace(res, settings={**res.settings, "role": value, "grouped_by": grouped_by})

@@ -9,14 +9,14 @@ from typing import Any
 import pandas as pd
 
 from wamkit.instrument import Instrument
-from wamkit.results import to_jsonable
+from wamkit.results import Result, to_jsonable
 from wamkit.shortform.writer import instrument_yaml, write_instrument_file
 
 __all__ = ["ShortFormResult"]
 
 
 @dataclass(frozen=True)
-class ShortFormResult:
+class ShortFormResult(Result):
     """A cross-validated short form.
 
     Attributes
@@ -34,6 +34,8 @@ class ShortFormResult:
     irt : ``{subscale: IRTResult}`` of the final (all-rows) graded models, for information curves
         (not in ``to_dict``).
     """
+
+    document_builder = "wamkit.render.reports.shortform:shortform_document"
 
     instrument_id: str
     instrument_version: str
@@ -69,13 +71,19 @@ class ShortFormResult:
             }
         )
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per subscale x item.
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables.
 
-        Columns: ``subscale``, ``item``, ``kept`` (final selection), ``selected_in_folds`` (how many training
-        folds chose it), ``loading`` (one-factor minres, Pearson), ``discrimination``, ``information`` (mean
-        normal-ogive information over the subscale's theta range), ``threshold_1`` ... (psych difficulties),
-        and with a criterion ``criterion_r`` and ``baseline_kept``.
+        ``items`` (the main table; one row per subscale x item): ``subscale``, ``item``, ``kept`` (final
+        selection), ``selected_in_folds`` (how many training folds chose it), ``loading`` (one-factor minres,
+        Pearson), ``discrimination``, ``information`` (mean normal-ogive information over the subscale's theta
+        range), ``threshold_1`` ... (psych difficulties), and with a criterion ``criterion_r`` and
+        ``baseline_kept``.
+        ``subscales``: ``subscale``, ``n_items_full``, ``n_items_short``, ``reliability_full``,
+        ``reliability_short``, ``alpha_full``, ``alpha_short``, ``r_short_full``, ``r_ci_low``, ``r_ci_high``,
+        ``information_full``, ``information_short``, ``stability``.
+        ``folds``: ``fold``, ``n_train``, ``n_test``, ``subscale``, ``kept`` (comma-separated),
+        ``reliability_full``, ``reliability_short``.
         """
         rows = []
         for s, d in self.subscales.items():
@@ -95,7 +103,38 @@ class ShortFormResult:
                     row["criterion_r"] = v["criterion_r"]
                     row["baseline_kept"] = v["baseline_kept"]
                 rows.append(row)
-        return pd.DataFrame(rows)
+        subs = [
+            {
+                "subscale": s,
+                "n_items_full": d["n_items_full"],
+                "n_items_short": d["n_items_short"],
+                "reliability_full": d["reliability_full"],
+                "reliability_short": d["reliability_short"],
+                "alpha_full": d["alpha_full"],
+                "alpha_short": d["alpha_short"],
+                "r_short_full": d["r_short_full"]["estimate"],
+                "r_ci_low": d["r_short_full"]["ci_low"],
+                "r_ci_high": d["r_short_full"]["ci_high"],
+                "information_full": d["information"]["mean_full"],
+                "information_short": d["information"]["mean_short"],
+                "stability": d["stability"],
+            }
+            for s, d in self.subscales.items()
+        ]
+        folds = [
+            {
+                "fold": f["fold"],
+                "n_train": f["n_train"],
+                "n_test": f["n_test"],
+                "subscale": s,
+                "kept": ", ".join(kept),
+                "reliability_full": f["reliability_full"][s],
+                "reliability_short": f["reliability_short"][s],
+            }
+            for f in self.folds
+            for s, kept in f["kept"].items()
+        ]
+        return {"items": pd.DataFrame(rows), "subscales": pd.DataFrame(subs), "folds": pd.DataFrame(folds)}
 
     def provenance(self) -> dict[str, Any]:
         """What the short form was selected from and how (goes into the instrument file)."""

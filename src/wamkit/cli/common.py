@@ -33,6 +33,7 @@ PARAM_FLAGS = {
     "wave": "--wave", "rater": "--rater", "person": "--person", "on": "--on", "outcome": "--outcome",
     "event": "--event", "n_factors": "--n-factors", "min_answered": "--min-answered", "overwrite": "--force",
     "column_map": "--map", "columns": "--columns", "wave_order": "--wave-order", "seed": "--seed",
+    "id_columns": "--id",
 }
 
 
@@ -49,6 +50,9 @@ def cli_message(text: str) -> str:
         return f"{opt} {value.strip(chr(39))}"
 
     names = "|".join(sorted(PARAM_FLAGS, key=len, reverse=True))
+    # a message that starts with the parameter it is about: "group 'g': ..." -> "--group g: ..."
+    text = re.sub(rf"^({names})(?: '([^']*)')?: ",
+                  lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ", text)
     text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b)", flag, text)
     return re.sub(r"(?<![\w-])where (?=[^\s=]+(?:=|!=|>=|<=|>|<))", "--where ", text)
 

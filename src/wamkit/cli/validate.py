@@ -23,8 +23,8 @@ def _settings(**kw):
               (kw["missing"] in ("listwise", "fiml"), "--missing must be listwise or fiml"),
               (not set(kw["skip"]) - set(SKIPPABLE), f"--skip takes {', '.join(SKIPPABLE)}"),
               (kw["bootstrap"] >= 0 and kw["parallel_iter"] >= 1, "--bootstrap must be >= 0 and --parallel-iter >= 1"),
-              (kw["seed"] is None or kw["seed"] >= 0, "--seed must be a non-negative whole number"),
-              (kw["n_factors"] is None or kw["n_factors"] >= 1, "--n-factors must be at least 1")]
+              (kw["seed"] is None or kw["seed"] >= 0, f"--seed must be a non-negative whole number, not {kw['seed']}"),
+              (kw["n_factors"] is None or kw["n_factors"] >= 1, f"--n-factors must be at least 1, not {kw['n_factors']}")]
     for ok, msg in checks:
         if not ok:
             raise UsageError(msg)

@@ -16,8 +16,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 
+from conftest import DATA, REFERENCE
 from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.scoring import score
@@ -302,7 +302,7 @@ def test_folds_keep_groups_together():
         label[p] = f
     for g, idx in groups.dropna().groupby(groups.dropna()).groups.items():
         assert len(set(label[list(idx)])) == 1, g
-    assert all(np.array_equal(a, b) for a, b in zip(parts, make_folds(100, 4, 11, groups)))
+    assert all(np.array_equal(a, b) for a, b in zip(parts, make_folds(100, 4, 11, groups), strict=True))
     assert max(p.size for p in parts) - min(p.size for p in parts) <= 3
     with pytest.raises(DataError, match="too few"):
         make_folds(10, 4, 1, pd.Series(["a", "a", "b", "b", "b", "c", "c", "c", "c", "c"]))

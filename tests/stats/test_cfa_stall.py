@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 
+from conftest import DATA, REFERENCE
 from wamkit.stats.cfa import fit_cfa
 
 REF = json.loads((REFERENCE / "cfa_stall.json").read_text())
@@ -25,7 +25,11 @@ def test_converges_and_matches_lavaan():
         assert getattr(res.fit, m) == pytest.approx(REF["fit"][m], abs=1e-6), m
     p = res.params
     load = p[(p["op"] == "=~") & p["free"].astype(bool)]
-    ref = {(lhs, rhs): est for lhs, op, rhs, est in zip(REF["lhs"], REF["op"], REF["rhs"], REF["est"]) if op == "=~"}
+    ref = {
+        (lhs, rhs): est
+        for lhs, op, rhs, est in zip(REF["lhs"], REF["op"], REF["rhs"], REF["est"], strict=True)
+        if op == "=~"
+    }
     np.testing.assert_allclose(
-        load["est"].to_numpy(), [ref[(a, b)] for a, b in zip(load["lhs"], load["rhs"])], atol=1e-4
+        load["est"].to_numpy(), [ref[(a, b)] for a, b in zip(load["lhs"], load["rhs"], strict=True)], atol=1e-4
     )

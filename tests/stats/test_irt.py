@@ -13,9 +13,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 from scipy.stats import norm
 
+from conftest import DATA, REFERENCE
 from wamkit.errors import UsageError
 from wamkit.stats.irt import (
     expected_scores,

@@ -11,8 +11,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 
+from conftest import DATA, REFERENCE
 from wamkit.errors import UsageError
 from wamkit.stats.correlation import pairwise_cor
 from wamkit.stats.omega import omega_bootstrap, omega_hierarchical, schmid_leiman

@@ -69,7 +69,7 @@ class BestScalesResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: ``item``, ``r`` (with the criterion), ``selected``, ``sign`` (0 if not selected)."""
-        sign = dict(zip(self.selected, self.signs))
+        sign = dict(zip(self.selected, self.signs, strict=True))
         return pd.DataFrame(
             {
                 "item": self.item_r.index,

@@ -384,7 +384,9 @@ def shorten(
     sub_items = {s: list(instrument.subscale(s).items) for s in chosen}
     # the CFA holds every subscale whose items are all in the data (shortened or not)
     all_subs = {s.id: list(s.items) for s in instrument.subscales if all(i in data.columns for i in s.items)}
-    cut_of = lambda s: cutoffs.get(s) if isinstance(cutoffs, dict) else cutoffs
+
+    def cut_of(s: str) -> float | None:
+        return cutoffs.get(s) if isinstance(cutoffs, dict) else cutoffs
 
     def fit_models(rows: np.ndarray) -> dict[str, SubscaleModel]:
         out = {}

@@ -50,7 +50,7 @@ def information_svg(
         return mt + ph - np.asarray(v) / ymax * ph
 
     def path(vals: np.ndarray) -> str:
-        return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x(t), y(vals)))
+        return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x(t), y(vals), strict=True))
 
     out = [
         (

@@ -273,7 +273,7 @@ def _mmas(
     stale = 0
     evaluated = 0
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         keys = np.log(tau * heur)[None, :] + rng.gumbel(size=(n_ants, m))  # Gumbel top-k = sampling w/o replacement
         pick = np.argpartition(-keys, k - 1, axis=1)[:, :k]
         masks = np.zeros((n_ants, m))

@@ -290,7 +290,7 @@ def omega_hierarchical(
     Rk = Rm * np.outer(key, key)
     g = g * key
     group = group * key[:, None]
-    flipped = tuple(n for n, s in zip(names, key) if s < 0)
+    flipped = tuple(n for n, s in zip(names, key, strict=True) if s < 0)
     if flipped:
         warn.append(
             f"item(s) with negative general-factor loadings were reversed (psych flip=TRUE): "

@@ -190,7 +190,7 @@ def test_instruments_list_show_check(cli, tmp_path):
     bad.write_text((EXAMPLES.parent / "instruments" / "wai-sr-client.yaml").read_text()
                    .replace("scores: {task: 2.5,", "scores: {task: 2.6,"))
     r = cli("instruments", "check", bad)
-    assert r.code == 1 and "expected 2.6, got 2.5" in r.stdout
+    assert r.code == 1 and "expected 2.6, got 2.5" in r.stderr
     bad.write_text("id: x\n")
     r = cli("instruments", "check", bad)
     assert r.code == 2 and "bad.yaml:1: 'name' is required" in r.stderr

@@ -68,9 +68,9 @@ def check_command(paths: list[str] = typer.Argument(..., help="Instrument YAML f
     if broken:      # an error: the report goes to stderr as the error's detail lines, stdout stays empty
         first = broken[0]
         raise type(first)(f"{len(broken)} instrument file(s) invalid; first: {first.message}", details=lines)
-    emit(("\n".join(lines) + "\n").encode("utf-8"), None)
     if failed:
-        raise CheckFailed(f"{failed} worked-example score(s) differ from the expected values")
+        raise CheckFailed(f"{failed} worked-example score(s) differ from the expected values", details=lines)
+    emit(("\n".join(lines) + "\n").encode("utf-8"), None)
 
 
 @app.command("schema")

@@ -51,7 +51,7 @@ def test_keeps_items_with_highest_true_loadings(sim, result):
     least 80% of the subscales."""
     hits = [result.kept[s] == sim.best_items(3)[s] for s in result.kept]
     for seed in (2, 3):
-        other = simulate_items(seed=seed, n=400, missing=0.02)
+        other = simulate_items(seed=seed, n=300, missing=0.02)
         res = shorten(other.items, other.instrument, items_per_scale=3, folds=2, cfa=False, seed=seed)
         hits += [res.kept[s] == other.best_items(3)[s] for s in res.kept]
     assert len(hits) == 12
@@ -59,7 +59,7 @@ def test_keeps_items_with_highest_true_loadings(sim, result):
 
 
 def test_same_seed_same_result(sim):
-    part = sim.items.iloc[:150]
+    part = sim.items.iloc[:120]
     a = shorten(part, sim.instrument, items_per_scale=3, folds=2, cfa=False, seed=7)
     b = shorten(part, sim.instrument, items_per_scale=3, folds=2, cfa=False, seed=7)
     assert a.to_dict() == b.to_dict()
@@ -106,6 +106,33 @@ def test_to_frame(result):
     assert len(fr) == 19
     assert {"subscale", "item", "kept", "selected_in_folds", "discrimination", "information", "threshold_1"} <= set(fr)
     assert fr.groupby("subscale")["kept"].sum().to_dict() == {"bond": 3, "goals": 3, "reactance": 3, "trust": 3}
+
+
+def test_frames_and_document(result):
+    frames = result.to_frames()
+    assert list(frames) == ["items", "subscales", "folds"]
+    assert len(frames["subscales"]) == 4 and len(frames["folds"]) == 5 * 4
+    assert result.to_frame("subscales")["reliability_short"].between(0.5, 1).all()
+    text = result.summary(width=200)
+    assert "Short form (held-out folds)" in text and "trust" in text
+    assert "<svg" in result._repr_html_()
+
+
+def test_writer_with_shared_item():
+    """An item in two subscales that one keeps and the other drops: not removed, that subscale listed instead."""
+    from wamkit.instrument import Instrument, Item, Scale, Subscale
+    from wamkit.shortform.writer import instrument_yaml
+
+    ins = Instrument(
+        id="two",
+        name="two",
+        version="1",
+        items=tuple(Item(id=i, column=i) for i in "abcdef"),
+        subscales=(Subscale(id="s1", items=("a", "b", "c", "d")), Subscale(id="s2", items=("d", "e", "f"))),
+        scale=Scale(min=1, max=5),
+    )
+    text = instrument_yaml(ins, {"s1": ["a", "b", "c"], "s2": ["d", "e", "f"]}, new_id="two-short", version="1s")
+    assert "remove_items: []" in text and "- id: s1" in text
 
 
 def test_information_svg(result):

@@ -156,17 +156,17 @@ def simulate_one_factor(n: int, rng: np.random.Generator) -> np.ndarray:
 @pytest.fixture(scope="module")
 def boot():
     x = simulate_one_factor(300, np.random.default_rng(11))
-    return x, omega_bootstrap(x, n_boot=60, seed=5)
+    return x, omega_bootstrap(x, n_boot=50, seed=5)
 
 
 def test_bootstrap_same_seed_same_interval(boot):
     x, _b = boot
     small = x[:120]
-    one = omega_bootstrap(small, n_boot=15, seed=5)
-    again = omega_bootstrap(small, n_boot=15, rng=np.random.default_rng(5))
+    one = omega_bootstrap(small, n_boot=10, seed=5)
+    again = omega_bootstrap(small, n_boot=10, rng=np.random.default_rng(5))
     assert again.omega_total_ci == one.omega_total_ci
     pd.testing.assert_frame_equal(again.replicates, one.replicates)
-    other = omega_bootstrap(small, n_boot=15, seed=6)
+    other = omega_bootstrap(small, n_boot=10, seed=6)
     assert other.omega_total_ci != one.omega_total_ci
 
 
@@ -174,11 +174,11 @@ def test_bootstrap_interval_is_calibrated(boot):
     """Sanity of the interval on simulated data with known omega: the bootstrap spread matches the spread of
     the estimate over independent samples of the same size, and the interval is centred near the truth."""
     _x, b = boot
-    assert b.n_failed == 0 and len(b.replicates) == 60
+    assert b.n_failed == 0 and len(b.replicates) == 50
     lo, hi = b.omega_total_ci
     assert lo < b.estimate.omega_total < hi
     rng = np.random.default_rng(2024)
-    mc = np.array([omega_total(pairwise_cor(simulate_one_factor(300, rng))[0]).omega_total for _ in range(25)])
+    mc = np.array([omega_total(pairwise_cor(simulate_one_factor(300, rng))[0]).omega_total for _ in range(20)])
     mc_sd = mc.std(ddof=1)
     boot_sd = b.replicates["omega_total"].std(ddof=1)
     assert 0.6 < boot_sd / mc_sd < 1.6

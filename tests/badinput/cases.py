@@ -296,7 +296,7 @@ CASES: list[Case] = [
     # the existing output is refused before anything is read (no --force)
     Case("input-name-too-long-output-exists", score("a" * 300 + ".csv"), 2, "scores.csv exists; add --force",
          make=_existing_output),
-    Case("input-name-too-long", score("a" * 300 + ".csv", out="{w}/new.csv"), 2, "cannot open (File name too long)"),
+    Case("input-name-too-long-new-output", score("a" * 300 + ".csv", out="{w}/new.csv"), 2, "cannot open (File name too long)"),
     Case("output-trailing-slash", score("good.csv", out="{w}/results/"), 2, "results/: names a folder; give a file name"),
     Case("output-format-unknown", score("good.csv", out="{w}/scores.docx"), 2, "unknown output format 'docx'"),
     Case("binary-format-to-stdout", ("score", "{w}/good.csv", "-i", "wai-sr-client", "--format", "parquet"), 2,

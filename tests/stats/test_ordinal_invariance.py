@@ -394,7 +394,7 @@ def test_partial_invariance_search(partial_results, case):
 
 
 # ----------------------------------------------------------------------------- result shape
-def test_result_json_and_frame(results, partial_results):
+def test_result_json_frames_and_text(results, partial_results):
     res = partial_results["bfi_gender"]
     d = res.to_dict()
     text = json.dumps(d, allow_nan=False)
@@ -404,6 +404,7 @@ def test_result_json_and_frame(results, partial_results):
         "comparisons",
         "highest_level",
         "verdict",
+        "criteria",
         "estimator",
         "parameterization",
         "identification",
@@ -413,8 +414,10 @@ def test_result_json_and_frame(results, partial_results):
     ):
         assert key in d
     assert d["estimator"] == "WLSMV" and d["parameterization"] == "delta"
-    assert [m["level"] for m in d["models"]] == list(ORDINAL_LEVELS)
-    assert d["models"][1]["fit"]["cfi_robust"] is None
+    assert list(d["models"]) == list(ORDINAL_LEVELS)  # keyed by level, as the continuous report
+    assert d["models"]["thresholds"]["cfi_robust"] is None
+    assert d["models"]["configural"]["cfi_robust"] is not None
+    assert d["models"]["loadings"]["released"] == ["agree =~ A5"]
     assert set(d["comparisons"][0]) >= {
         "level",
         "chisq_diff",
@@ -426,11 +429,20 @@ def test_result_json_and_frame(results, partial_results):
         "verdict",
     }
     assert d["partial"][0]["released"] == ["agree =~ A5"]
-    frame = results["demo_long"].to_frame()
+    frames = res.to_frames()
+    assert list(frames) == ["steps", "releases", "summary"]
+    assert list(frames["releases"]["restriction"]) == ["agree =~ A5", "A1 ~ 1", "A4 ~ 1", "A2 ~ 1"]
+    frame = results["demo_long"].to_frame()  # the main table: steps
     assert list(frame["level"]) == list(ORDINAL_LEVELS)
     assert frame["chisq_diff"].isna().tolist() == [True, False, False, False]
     assert results["demo_long"].to_dict()["occasions"] == ["T0", "T1"]
     assert results["demo_long"].to_dict()["partial"] is None
+    assert "releases" not in results["demo_long"].to_frames()
+    assert "intercepts" in res.summary() and "Wu.Estabrook.2016" in res.summary()
+    fit = res.model("loadings").fit
+    assert list(fit.to_frames()) == ["parameters", "summary"]
+    assert fit.to_frame().equals(fit.parameters())
+    assert "chisq_scaled" in fit.summary()
 
 
 def test_user_release_equals_partial_search(frames):

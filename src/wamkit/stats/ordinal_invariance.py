@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.invariance import CHEN_2007
 from wamkit.stats.wlsmv import as_factor_items
 from wamkit.stats.wlsmv_groups import (
@@ -352,14 +352,13 @@ class OrdinalInvarianceModel:
         return out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fit measures (``WLSMVFit`` fields: ``npar, df, chisq, chisq_scaled, cfi_scaled, ...``) with
+        ``equal``, ``released``, ``converged``, ``iterations`` and ``warnings``."""
         return to_jsonable(
             {
-                "level": self.level,
+                **self.fit.fit.to_dict(),
                 "equal": list(self.equal),
                 "released": list(self.released),
-                "npar": self.fit.npar,
-                "df": self.fit.fit.df,
-                "fit": self.fit.fit.to_dict(),
                 "converged": self.fit.converged,
                 "iterations": self.fit.iterations,
                 "warnings": list(self.fit.warnings),
@@ -450,7 +449,7 @@ class OrdinalPartialLevel:
 
 
 @dataclass(frozen=True)
-class OrdinalInvarianceResult:
+class OrdinalInvarianceResult(StatResult):
     """An ordinal invariance sequence (configural -> thresholds -> loadings -> intercepts).
 
     Attributes
@@ -493,11 +492,25 @@ class OrdinalInvarianceResult:
                 return m
         raise UsageError(f"no model for level {level!r}")
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per level: ``level, released, npar, df, chisq, chisq_scaled, pvalue_scaled, cfi_scaled,
-        tli_scaled, rmsea_scaled, cfi_robust, tli_robust, rmsea_robust, srmr, chisq_diff, df_diff,
-        pvalue_diff, delta_cfi, delta_rmsea, delta_srmr, verdict`` (comparison columns empty for the first
-        level)."""
+    @property
+    def criteria(self) -> str:
+        """The verdict rule in words (as the continuous :class:`~wamkit.stats.invariance.InvarianceResult`)."""
+        if self.criterion == "chen":
+            return "Chen (2007) on scaled CFI/RMSEA and SRMR"
+        alpha = self.comparisons[0].cutoffs["alpha"] if self.comparisons else 0.05
+        return f"scaled-shifted difference test at alpha = {alpha:g}"
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables.
+
+        ``steps`` (the main table; one row per level): ``level, released, npar, df, chisq, chisq_scaled,
+        pvalue_scaled, cfi_scaled, tli_scaled, rmsea_scaled, cfi_robust, tli_robust, rmsea_robust, srmr,
+        chisq_diff, df_diff, pvalue_diff, delta_cfi, delta_rmsea, delta_srmr, verdict`` (comparison columns
+        empty for the first level; ``delta_cfi``/``delta_rmsea`` of the scaled indices).
+        ``releases`` (with ``partial``): ``level, order, restriction, X2, df, pvalue`` of each release.
+        ``summary``: one row with ``design, group, highest_level, verdict, criterion, estimator,
+        parameterization, identification``.
+        """
         cmp = {c.level: c for c in self.comparisons}
         rows = []
         for m in self.models:
@@ -528,9 +541,41 @@ class OrdinalInvarianceResult:
                     "verdict": c.verdict if c else None,
                 }
             )
-        return pd.DataFrame(rows)
+        frames = {"steps": pd.DataFrame(rows)}
+        if self.partial is not None:
+            rel = [
+                {
+                    "level": p.level,
+                    "order": k + 1,
+                    "restriction": r.restriction,
+                    "X2": r.X2,
+                    "df": r.df,
+                    "pvalue": r.pvalue,
+                }
+                for p in self.partial
+                for k, r in enumerate(p.releases)
+            ]
+            frames["releases"] = pd.DataFrame(rel, columns=["level", "order", "restriction", "X2", "df", "pvalue"])
+        frames["summary"] = pd.DataFrame(
+            [
+                {
+                    "design": self.design,
+                    "group": self.group,
+                    "highest_level": self.highest_level,
+                    "verdict": self.verdict,
+                    "criterion": self.criterion,
+                    "estimator": self.estimator,
+                    "parameterization": self.parameterization,
+                    "identification": self.identification,
+                }
+            ]
+        )
+        return frames
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe data in the shape of the continuous invariance report (``models`` keyed by level,
+        ``comparisons`` in order, ``highest_level``, ``verdict``, ``criteria``) plus the ordinal fields
+        (``estimator``, ``parameterization``, ``identification``, ``criterion``, ``partial``, ...)."""
         return to_jsonable(
             {
                 "design": self.design,
@@ -542,7 +587,8 @@ class OrdinalInvarianceResult:
                 "parameterization": self.parameterization,
                 "identification": self.identification,
                 "criterion": self.criterion,
-                "models": [m.to_dict() for m in self.models],
+                "criteria": self.criteria,
+                "models": {m.level: m.to_dict() for m in self.models},
                 "comparisons": [c.to_dict() for c in self.comparisons],
                 "highest_level": self.highest_level,
                 "verdict": self.verdict,

@@ -66,7 +66,7 @@ from scipy import optimize, stats
 from scipy.special import chdtr, chndtr, ndtr, ndtri
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.polychoric import bvn_cdf, polychoric_lavaan
 
 __all__ = [
@@ -151,7 +151,7 @@ class WLSMVFit:
 
 
 @dataclass(frozen=True)
-class WLSMVResult:
+class WLSMVResult(StatResult):
     """An ordinal CFA fitted by WLSMV (lavaan ``cfa(..., ordered=TRUE)``).
 
     Attributes
@@ -235,6 +235,22 @@ class WLSMVResult:
             df["z"] = df["est"] / df["se"]
         df["pvalue"] = 2.0 * stats.norm.sf(np.abs(df["z"]))
         return df[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]]
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``parameters`` (the main table, :meth:`parameters`), ``omega`` (``factor, omega``) and ``summary``
+        (one row: ``n_obs``, ``n_dropped``, the fit measures, ``converged``, ``iterations``)."""
+        summary = {
+            "n_obs": self.n_obs,
+            "n_dropped": self.n_dropped,
+            **self.fit.to_dict(),
+            "converged": self.converged,
+            "iterations": self.iterations,
+        }
+        return {
+            "parameters": self.parameters(),
+            "omega": pd.DataFrame({"factor": list(self.omega), "omega": list(self.omega.values())}),
+            "summary": pd.DataFrame([summary]),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(

@@ -52,7 +52,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.wlsmv import (
     OrdinalStage1,
     WLSMVFit,
@@ -574,7 +574,7 @@ def _jacobian(gi: _GroupIdx, m: _Mats, geo: _Geom, S0: np.ndarray, n_full: int) 
 
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class WLSMVModelFit:
+class WLSMVModelFit(StatResult):
     """A fitted multi-group ordinal CFA (lavaan ``cfa(..., ordered = TRUE, group = ...)``, WLSMV, delta).
 
     Attributes
@@ -638,6 +638,12 @@ class WLSMVModelFit:
             sig, _, C = _implied(_mats(gi, theta), geo)
             out.append((sig[: geo.T], C))
         return out
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``parameters`` (the main table, :meth:`parameters`) and ``summary`` (one row: ``npar``, the fit
+        measures, ``converged``, ``iterations``)."""
+        summary = {**self.fit.to_dict(), "converged": self.converged, "iterations": self.iterations}
+        return {"parameters": self.parameters(), "summary": pd.DataFrame([summary])}
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(
@@ -1059,7 +1065,7 @@ def fit_wlsmv_model(data: OrdinalData, model: OrdinalModel, *, start: np.ndarray
 
 # ----------------------------------------------------------------------------- difference test
 @dataclass(frozen=True)
-class WLSMVDifference:
+class WLSMVDifference(StatResult):
     """``lavTestLRT(m1, m0)`` for WLSMV fits: the Satorra (2000) scaled-and-shifted difference test.
 
     ``chisq_diff = (T0 - T1) a + b`` on ``df_diff = df0 - df1`` degrees of freedom, ``a = sqrt(m /

@@ -36,6 +36,7 @@ from scipy import special
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.results import StatResult
 
 __all__ = [
     "ClusteredCorrelationResult",
@@ -54,7 +55,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class CorrelationResult:
+class CorrelationResult(StatResult):
     """Result of :func:`correlate`.
 
     Attributes
@@ -98,7 +99,7 @@ class CorrelationResult:
 
 
 @dataclass(frozen=True)
-class PartialCorrelationResult:
+class PartialCorrelationResult(StatResult):
     """Result of :func:`partial_correlation`.
 
     Unpacks as ``r, p, n, df = partial_correlation(...)``.
@@ -142,7 +143,7 @@ class PartialCorrelationResult:
 
 
 @dataclass(frozen=True)
-class DependentCorrelationTest:
+class DependentCorrelationTest(StatResult):
     """Result of :func:`compare_dependent_correlations` /
     :func:`compare_nonoverlapping_correlations`.
 
@@ -601,7 +602,7 @@ def compare_nonoverlapping_correlations(*, r12: float, r34: float, r13: float, r
 
 # --------------------------------------------------------------------------- clustered r
 @dataclass(frozen=True)
-class ClusteredCorrelationResult:
+class ClusteredCorrelationResult(StatResult):
     """Result of :func:`correlate_clustered`.
 
     Attributes

@@ -45,7 +45,13 @@ def monitor_frame() -> pd.DataFrame:
 
 
 def pair(df, **kw):
-    args = {"dyad": "dyad", "rater": "rater", "wave": "wave", "subscales_client": CLIENT, "subscales_professional": PROFESSIONAL}
+    args = {
+        "dyad": "dyad",
+        "rater": "rater",
+        "wave": "wave",
+        "subscales_client": CLIENT,
+        "subscales_professional": PROFESSIONAL,
+    }
     args.update(kw)
     return pair_dyads(df, **args)
 

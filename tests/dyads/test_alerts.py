@@ -463,7 +463,7 @@ def test_default_rules_end_to_end_on_1_to_7_scale():
         scale_range=(1, 7),
         reliability={"trust": 0.8, "reactance": 0.7},
     )
-    kinds = set(zip(out["dyad"], out["kind"]))
+    kinds = set(zip(out["dyad"], out["kind"], strict=True))
     assert ("a", "drop") in kinds
     assert ("b", "divergence") in kinds
     assert ("b", "below_cutoff") in kinds  # professional trust 2.5 < 1 + 0.375 * 6 = 3.25

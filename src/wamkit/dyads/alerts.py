@@ -53,6 +53,7 @@ from wamkit.dyads.frames import (
     row_numbers,
     wave_positions,
 )
+from wamkit.dyads.pairing import pair_dyads, pair_id
 from wamkit.errors import UsageError
 from wamkit.results import to_jsonable
 
@@ -328,7 +329,7 @@ def _missing_followup(rule: AlertRule, rule_i: int, ctx: AlertContext, targets: 
     if not len(d_i):
         return []
     order = np.asarray(ctx.wave_order, dtype=object)
-    last = [order[np.flatnonzero(seen[d, :w]).max()] for d, w in zip(d_i, w_i)]
+    last = [order[np.flatnonzero(seen[d, :w]).max()] for d, w in zip(d_i, w_i, strict=True)]
     return [
         {
             "dyad": pd.unique(keys["dyad"])[d_i],
@@ -696,19 +697,20 @@ def alert_messages(alerts: pd.DataFrame, lang: str = "en", names: Mapping[str, s
     t = catalogue(lang)
     names = names or {}
     out = []
-    for r in alerts.itertuples(index=False):
-        value = float(r.value)
+    for r in alerts.to_dict(orient="records"):
+        value = float(r["value"])
+        sub = r["subscale"]
         out.append(
             alert_text(
                 t,
-                r.kind,
-                score=names.get(r.subscale, r.subscale) if r.subscale is not None else "",
-                role=t(f"role.{r.rater}") if r.rater in ("client", "professional") else None,
+                str(r["kind"]),
+                score=names.get(sub, sub) if sub is not None else "",
+                role=t(f"role.{r['rater']}") if r["rater"] in ("client", "professional") else None,
                 value=nf.num(value, 2),
-                threshold=nf.num(r.threshold, 2),
+                threshold=nf.num(r["threshold"], 2),
                 amount=nf.num(abs(value), 2),
-                wave=str(r.wave),
-                wave_from=str(r.wave_from),
+                wave=str(r["wave"]),
+                wave_from=str(r["wave_from"]),
                 client_higher=value > 0,
             )
         )
@@ -735,15 +737,13 @@ def evaluate_alerts(
     change: Any = None,
     rows: Sequence[int] | np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Evaluate alert rules on long alliance scores.
+    """Evaluate alert rules on long alliance scores (one row per dyad × rater × wave).
 
     Parameters
     ----------
     scores : pandas.DataFrame
-        One row per dyad × rater × wave with one float column per score (NaN = not
-        scorable or not on that rater's form).
-    dyad, rater, wave : str
-        Column names.
+        ``dyad``, ``rater``, ``wave`` columns (names given) and one float column per score
+        (NaN = not scorable or not on that rater's form).
     wave_order : sequence
         All wave labels in time order (e.g. ``["T0", "T1", "T2"]``).
     subscales : sequence of str
@@ -758,29 +758,27 @@ def evaluate_alerts(
         For ``reliable_drop`` (:func:`wamkit.dyads.change.reliable_change`; ``reliability`` is
         required when such a rule is enabled and ``change`` is not given).
     client_value, professional_value :
-        Values of the rater column for the two roles (``rater`` in rules and in the output
-        uses the role names ``client`` / ``professional``).
+        Rater values of the two roles (rules and output use ``client`` / ``professional``).
     pairs : mapping client score -> professional score, optional
         Pairs compared by ``divergence`` rules (default: the same score on both forms).
     pairing, change : optional
-        A :class:`~wamkit.dyads.pairing.DyadPairing` and
-        :class:`~wamkit.dyads.change.ReliableChangeResult` already computed on these rows
-        (rater as role names), so they are not computed again.
+        :class:`~wamkit.dyads.pairing.DyadPairing` and
+        :class:`~wamkit.dyads.change.ReliableChangeResult` already computed on these rows.
     rows : sequence of int, optional
         1-based data row of each row of ``scores`` for messages.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`ALERT_COLUMNS`, sorted by dyad (order of appearance), wave, rule order and
-        score. ``wave`` is the later wave and ``wave_from`` the earlier one for change kinds
-        (the last wave seen for ``missing_followup``). Empty when nothing alerts.
+        :data:`ALERT_COLUMNS`, sorted by dyad (order of appearance), wave, rule and score.
+        ``wave_from`` is the earlier wave of change kinds (the last wave seen for
+        ``missing_followup``). Empty when nothing alerts.
 
     Raises
     ------
     UsageError
-        A rule names a score not analysed or of the wrong direction, or needs a scale
-        range or reliabilities that were not given (the message names the file and rule).
+        A rule names a score not analysed or of the wrong direction, or needs a scale range
+        or reliabilities that were not given (the message names the file and rule).
     DataError
         Empty identifiers, unknown waves, duplicate dyad × rater × wave rows.
     """
@@ -790,10 +788,86 @@ def evaluate_alerts(
     if len(set(wave_order)) != len(wave_order) or not wave_order:
         raise UsageError(f"evaluate_alerts: wave_order must list distinct waves; got {wave_order!r}")
     rules = load_alert_rules() if rules is None else tuple(rules)
-    nums = row_numbers(scores, rows)
+    needs = next((r for r in rules if r.enabled and r.kind == "reliable_drop"), None)
+    if change is None and reliability is None and needs is not None:
+        raise UsageError(f"{needs.where()}: reliable_drop needs subscale reliabilities; pass them or disable the rule")
+    keys = _keys(scores, dyad, rater, wave, wave_order, row_numbers(scores, rows), (client_value, professional_value))
+    hib = {s: bool((higher_is_better or {}).get(s, True)) for s in subscales}
+    frame = keys[["dyad", "rater", "wave", "row"]].copy()
+    frame[subscales] = float_block(scores, subscales)
+    roles = (client_value, professional_value)
+    ctx = AlertContext(
+        keys=keys,
+        values=frame[subscales].to_numpy(dtype=float),
+        subscales=subscales,
+        hib=hib,
+        ranges=_ranges(scale_range, subscales),
+        wave_order=wave_order,
+        make_pairing=(lambda: pairing) if pairing is not None else (lambda: _pairing_of(frame, subscales, pairs)),
+        make_change=(lambda: change)
+        if change is not None
+        else (lambda: _change_of(frame, subscales, wave_order, reliability, baseline_sd, hib, roles)),
+        pair_members=_pair_members(subscales, pairs),
+    )
+    return run_rules(ctx, rules)
+
+
+def _pairing_of(frame: pd.DataFrame, subscales: list[str], pairs: Mapping[str, str] | None) -> Any:
+    """The client–professional pairing of the rows of the two roles (``frame`` has ``dyad, rater, wave, row``)."""
+    both = frame["rater"].isin(["client", "professional"]).to_numpy()
+    return pair_dyads(
+        frame[both],
+        dyad="dyad",
+        rater="rater",
+        wave="wave",
+        subscales_client=subscales,
+        subscales_professional=subscales,
+        pairs=pairs,
+        rows=frame["row"].to_numpy()[both],
+    )
+
+
+def _change_of(
+    frame: pd.DataFrame,
+    subscales: list[str],
+    wave_order: list[Any],
+    reliability: Mapping[str, Any] | None,
+    baseline_sd: Mapping[str, Any] | None,
+    hib: dict[str, bool],
+    values: tuple[Any, Any],
+) -> Any:
+    """Reliable change of the scores with a reliability (None without any)."""
+    rel = {s: _roles_keyed(v, values[0], values[1]) for s, v in (reliability or {}).items()}
+    subs = [s for s in subscales if s in rel]
+    if not subs:
+        return None
+    return reliable_change(
+        frame,
+        dyad="dyad",
+        rater="rater",
+        wave="wave",
+        wave_order=wave_order,
+        subscales=subs,
+        reliability=rel,
+        baseline_sd=baseline_sd,
+        higher_is_better=hib,
+        rows=frame["row"].to_numpy(),
+    )
+
+
+def _keys(
+    scores: pd.DataFrame,
+    dyad: str,
+    rater: str,
+    wave: str,
+    wave_order: list[Any],
+    nums: np.ndarray,
+    values: tuple[Any, Any],
+) -> pd.DataFrame:
+    """``dyad, rater`` (role names), ``wave, row, _wpos`` of each row; refuses empty ids, unknown waves, duplicates."""
     check_keys_present(scores, nums, {"dyad": dyad, "rater": rater, "wave": wave})
     raw = scores[rater].to_numpy(dtype=object)
-    role = np.where(raw == client_value, "client", np.where(raw == professional_value, "professional", raw))
+    role = np.where(raw == values[0], "client", np.where(raw == values[1], "professional", raw))
     keys = pd.DataFrame(
         {
             "dyad": scores[dyad].to_numpy(),
@@ -804,52 +878,7 @@ def evaluate_alerts(
         }
     )
     duplicate_error(keys, ["dyad", "rater", "wave"], {"dyad": "dyad", "rater": "rater", "wave": "wave"})
-    if change is None and reliability is None:
-        for r in rules:
-            if r.enabled and r.kind == "reliable_drop":
-                raise UsageError(
-                    f"{r.where()}: reliable_drop needs subscale reliabilities; pass them or "
-                    "disable the rule (enabled: false)"
-                )
-    hib = {s: bool((higher_is_better or {}).get(s, True)) for s in subscales}
-    frame = pd.DataFrame({"dyad": keys["dyad"], "rater": role, "wave": keys["wave"]})
-    frame[subscales] = float_block(scores, subscales)
-    members = _pair_members(subscales, pairs)
-
-    def make_pairing() -> Any:
-        both = (role == "client") | (role == "professional")
-        return pair_dyads_of(frame[both], subscales, pairs, nums[both])
-
-    def make_change() -> Any:
-        rel = reliability or {}
-        rel_subs = [s for s in subscales if s in rel]
-        if not rel_subs:
-            return None
-        return reliable_change(
-            frame,
-            dyad="dyad",
-            rater="rater",
-            wave="wave",
-            wave_order=wave_order,
-            subscales=rel_subs,
-            reliability={s: _roles_keyed(rel[s], client_value, professional_value) for s in rel_subs},
-            baseline_sd=baseline_sd,
-            higher_is_better=hib,
-            rows=nums,
-        )
-
-    ctx = AlertContext(
-        keys=keys,
-        values=frame[subscales].to_numpy(dtype=float),
-        subscales=subscales,
-        hib=hib,
-        ranges=_ranges(scale_range, subscales),
-        wave_order=wave_order,
-        make_pairing=(lambda: pairing) if pairing is not None else make_pairing,
-        make_change=(lambda: change) if change is not None else make_change,
-        pair_members=members,
-    )
-    return run_rules(ctx, rules)
+    return keys
 
 
 def _roles_keyed(value: Any, client_value: Any, professional_value: Any) -> Any:
@@ -861,23 +890,5 @@ def _roles_keyed(value: Any, client_value: Any, professional_value: Any) -> Any:
 
 
 def _pair_members(subscales: list[str], pairs: Mapping[str, str] | None) -> dict[str, tuple[str, str]]:
-    from wamkit.dyads.pairing import pair_id
-
     which = [(s, s) for s in subscales] if pairs is None else list(pairs.items())
     return {pair_id(c, p): (c, p) for c, p in which}
-
-
-def pair_dyads_of(frame: pd.DataFrame, subscales: list[str], pairs: Mapping[str, str] | None, rows: np.ndarray) -> Any:
-    """:func:`~wamkit.dyads.pairing.pair_dyads` of a frame with ``dyad, rater, wave`` (role names) columns."""
-    from wamkit.dyads.pairing import pair_dyads
-
-    return pair_dyads(
-        frame,
-        dyad="dyad",
-        rater="rater",
-        wave="wave",
-        subscales_client=subscales,
-        subscales_professional=subscales,
-        pairs=pairs,
-        rows=rows,
-    )

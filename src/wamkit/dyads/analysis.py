@@ -371,7 +371,7 @@ def _wave_labels(data: Any, waves: Sequence[str]) -> dict[str, str]:
     if not labels:
         return {}
     codes = text_values(pd.Series(list(labels), dtype=float)).tolist()
-    by_code = dict(zip(codes, labels.values()))
+    by_code = dict(zip(codes, labels.values(), strict=True))
     return {w: str(by_code[w]) for w in waves if w in by_code}
 
 
@@ -471,7 +471,8 @@ def _alpha(X: np.ndarray, items: Sequence[str], where: str, notes: list[str]) ->
 def _usable(rel: pd.DataFrame) -> dict[tuple[str, str, Any], tuple[float, float]]:
     """(rater, score, wave) -> (alpha, SEM) where alpha is in [0, 1)."""
     ok = rel[(rel["alpha"] >= 0) & (rel["alpha"] < 1)]
-    return {(r.rater, r.subscale, r.wave): (r.alpha, r.sem) for r in ok.itertuples(index=False)}
+    keys = zip(ok["rater"].tolist(), ok["subscale"].tolist(), ok["wave"].tolist(), strict=True)
+    return dict(zip(keys, zip(ok["alpha"].tolist(), ok["sem"].tolist(), strict=True), strict=True))
 
 
 # --------------------------------------------------------------------------- 6. agreement
@@ -497,9 +498,9 @@ def _agreement(
         profile_subscales=[p.id for p in score_pairs if p.kind == "subscale"],
     )
     notes += [w for w in res.warnings if not w.startswith("no reliabilities given")]
-    keys = list(zip(res.by_subscale["subscale"], res.by_subscale["wave"]))
+    keys = list(zip(res.by_subscale["subscale"], res.by_subscale["wave"], strict=True))
     by = res.by_subscale.assign(reliable_difference=[rd.get(k, np.nan) for k in keys])
-    rdv = np.array([rd.get(k, np.nan) for k in zip(pairs["subscale"], pairs["wave"])], dtype=float)
+    rdv = np.array([rd.get(k, np.nan) for k in zip(pairs["subscale"], pairs["wave"], strict=True)], dtype=float)
     d = pairs["difference"].to_numpy(dtype=float)
     ok = np.isfinite(d) & np.isfinite(rdv)
     with np.errstate(invalid="ignore"):

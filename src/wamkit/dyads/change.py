@@ -199,6 +199,34 @@ def _s_diff_one(
     }
 
 
+def _s_diff_table(
+    values: np.ndarray,
+    rater_codes: np.ndarray,
+    rater_names: list[Any],
+    is_base: np.ndarray,
+    subscales: list[str],
+    given: tuple[Mapping[str, Any], Mapping[str, Any] | None],
+    first_wave: Any,
+    criterion: float,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """S_diff per rater × score (NaN where not computable), which scores are on each rater's form, the records."""
+    sdiff = np.full((len(rater_names), len(subscales)), np.nan)
+    on_form = np.zeros_like(sdiff, dtype=bool)
+    records = []
+    for i, rv in enumerate(rater_names):
+        mine = rater_codes == i
+        on_form[i] = np.isfinite(values[mine]).any(axis=0)
+        n_base, sd_sample = _baseline_sd(values[mine & is_base])
+        for j in np.flatnonzero(on_form[i]):
+            rec = _s_diff_one(
+                subscales[j], rv, n_base[j], float(sd_sample[j]), given[0], given[1], first_wave, criterion, notes
+            )
+            sdiff[i, j] = rec["s_diff"]
+            records.append(rec)
+    return sdiff, on_form, records
+
+
 def reliable_change(
     scores: pd.DataFrame,
     *,
@@ -274,27 +302,17 @@ def reliable_change(
     values = float_block(scores, subscales)
     rater_codes, rater_names = pd.factorize(keys["rater"], sort=False)
     notes: list[str] = []
-    sdiff = np.full((len(rater_names), len(subscales)), np.nan)
-    on_form = np.zeros_like(sdiff, dtype=bool)
-    sd_records = []
-    for i, rv in enumerate(rater_names):
-        mine = rater_codes == i
-        on_form[i] = np.isfinite(values[mine]).any(axis=0)
-        n_base, sd_sample = _baseline_sd(values[mine & (wpos == 0)])
-        for j in np.flatnonzero(on_form[i]):
-            rec = _s_diff_one(
-                subscales[j],
-                rv,
-                n_base[j],
-                float(sd_sample[j]),
-                reliability,
-                baseline_sd,
-                wave_order[0],
-                criterion,
-                notes,
-            )
-            sdiff[i, j] = rec["s_diff"]
-            sd_records.append(rec)
+    sdiff, on_form, sd_records = _s_diff_table(
+        values,
+        rater_codes,
+        list(rater_names),
+        wpos == 0,
+        subscales,
+        (reliability, baseline_sd),
+        wave_order[0],
+        criterion,
+        notes,
+    )
     hib = np.array([bool((higher_is_better or {}).get(s, True)) for s in subscales])
     changes, n_pairs = _changes(keys, values, subscales, hib, rater_codes, wpos, sdiff, on_form, criterion)
     if n_pairs == 0:

@@ -91,8 +91,8 @@ def duplicate_error(keys: pd.DataFrame, by: list[str], names: Mapping[str, str])
     lines = []
     for key, grp in keys[dup].groupby(by, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        where = ", ".join(f"{names[c]} {v}" for c, v in zip(by, key) if names.get(c))
-        lines.append(f"{where}: {len(grp)} rows ({rows_text(grp['row'])})")
+        where = ", ".join(f"{names[c]} {v}" for c, v in zip(by, key, strict=True) if names.get(c))
+        lines.append(f"{where}: {len(grp)} rows ({rows_text(grp['row'].to_numpy())})")
     head = f"duplicate rows for {lines[0]}"
     if len(lines) > 1:
         head = f"{len(lines)} duplicated dyad keys; first: {lines[0]}"

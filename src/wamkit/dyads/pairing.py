@@ -235,6 +235,44 @@ def _roles(
     return is_c, is_p
 
 
+def _side_by_side(
+    scores: pd.DataFrame,
+    keys: pd.DataFrame,
+    is_c: np.ndarray,
+    is_p: np.ndarray,
+    which: list[tuple[str, str]],
+    ids: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The pairs frame (dyad-wave × pair), the unpaired rows and the number of paired dyad-waves."""
+    base = pd.DataFrame({"dyad": keys["dyad"], "_w": keys["wave"].fillna(""), "_pos": np.arange(len(keys))})
+    both = base[is_c].merge(
+        base[is_p], on=["dyad", "_w"], how="outer", suffixes=("_c", "_p"), indicator=True, sort=False
+    )
+    paired = both[both["_merge"] == "both"]
+    pc = paired["_pos_c"].to_numpy(dtype=np.int64)
+    pp = paired["_pos_p"].to_numpy(dtype=np.int64)
+    client_vals = float_block(scores.iloc[pc], [c for c, _ in which]).ravel()
+    prof_vals = float_block(scores.iloc[pp], [p for _, p in which]).ravel()
+    diff = client_vals - prof_vals
+    k = len(which)
+    pair_frame = pd.DataFrame(
+        {
+            "dyad": np.repeat(keys["dyad"].to_numpy()[pc], k),
+            "wave": np.repeat(keys["wave"].to_numpy()[pc], k),
+            "subscale": np.tile(np.asarray(ids, dtype=object), len(paired)),
+            "client": client_vals,
+            "professional": prof_vals,
+            "difference": diff,
+            "abs_difference": np.abs(diff),
+        },
+        columns=PAIR_COLUMNS,
+    )
+    lonely = both[both["_merge"] != "both"]
+    pos = np.where(lonely["_merge"] == "left_only", lonely["_pos_c"], lonely["_pos_p"]).astype(np.int64)
+    unpaired = keys.iloc[pos][UNPAIRED_COLUMNS].sort_values("row", kind="stable").reset_index(drop=True)
+    return pair_frame, unpaired, len(paired)
+
+
 def pair_dyads(
     scores: pd.DataFrame,
     *,
@@ -313,36 +351,7 @@ def pair_dyads(
         keys, ["dyad", "wave", "rater"], {"dyad": "dyad", "wave": "wave" if wave is not None else "", "rater": "rater"}
     )
 
-    base = pd.DataFrame(
-        {"dyad": keys["dyad"], "_w": keys["wave"].fillna("") if wave is not None else 0, "_pos": np.arange(len(keys))}
-    )
-    both = base[is_c].merge(
-        base[is_p], on=["dyad", "_w"], how="outer", suffixes=("_c", "_p"), indicator=True, sort=False
-    )
-    paired = both[both["_merge"] == "both"]
-    pc = paired["_pos_c"].to_numpy(dtype=np.int64)
-    pp = paired["_pos_p"].to_numpy(dtype=np.int64)
-    client_vals = float_block(scores.iloc[pc], [c for c, _ in which]).ravel()
-    prof_vals = float_block(scores.iloc[pp], [p for _, p in which]).ravel()
-    diff = client_vals - prof_vals
-    k = len(which)
-    pair_frame = pd.DataFrame(
-        {
-            "dyad": np.repeat(keys["dyad"].to_numpy()[pc], k),
-            "wave": np.repeat(keys["wave"].to_numpy()[pc], k),
-            "subscale": np.tile(np.asarray(ids, dtype=object), len(paired)),
-            "client": client_vals,
-            "professional": prof_vals,
-            "difference": diff,
-            "abs_difference": np.abs(diff),
-        },
-        columns=PAIR_COLUMNS,
-    )
-
-    lonely = both[both["_merge"] != "both"]
-    pos = np.where(lonely["_merge"] == "left_only", lonely["_pos_c"], lonely["_pos_p"]).astype(np.int64)
-    unpaired = keys.iloc[pos][UNPAIRED_COLUMNS].sort_values("row", kind="stable").reset_index(drop=True)
-
+    pair_frame, unpaired, n_pairs = _side_by_side(scores, keys, is_c, is_p, which, ids)
     notes = []
     if len(unpaired):
         notes.append(
@@ -358,7 +367,7 @@ def pair_dyads(
         subscales=tuple(ids),
         client_only=client_only,
         professional_only=professional_only,
-        n_pairs=len(paired),
+        n_pairs=n_pairs,
         warnings=tuple(notes),
         score_pairs=tuple(which),
     )

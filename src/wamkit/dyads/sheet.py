@@ -116,7 +116,7 @@ def _lines(analysis: Any) -> tuple[SheetLine, ...]:
             out.append(SheetLine(p.id, p.client, p.professional, p.kind, p.higher_is_better))
         elif sid in in_pair and sid not in by_client:
             continue
-        elif sid not in by_client and not (sid in in_pair):
+        elif sid not in by_client and sid not in in_pair:
             client = sid if "client" in s["forms"] else None
             prof = sid if "professional" in s["forms"] and client is None else None
             out.append(SheetLine(sid, client, prof, s["kind"], s["higher_is_better"]))
@@ -140,8 +140,8 @@ def _split(analysis: Any, only: Iterable[Any] | None) -> dict[Any, dict[str, lis
         if keep is not None:
             df = df[df["dyad"].isin(keep)]
         cols = list(df.columns)
-        for values in zip(*(df[c].to_numpy(dtype=object) for c in cols)):
-            rec = {c: _clean(v) for c, v in zip(cols, values)}
+        for values in zip(*(df[c].to_numpy(dtype=object) for c in cols), strict=True):
+            rec = {c: _clean(v) for c, v in zip(cols, values, strict=True)}
             out.setdefault(rec["dyad"], {n: [] for n in _FRAMES})[name].append(rec)
     return out
 

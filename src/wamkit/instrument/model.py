@@ -315,7 +315,7 @@ def find_instrument_file(instrument_id: str, extra_dirs: list | None = None) -> 
 
 def list_instruments(extra_dirs: list | None = None) -> list[dict[str, Any]]:
     """Light listing of every instrument file in the search folders (first id wins)."""
-    seen: set[str] = set()
+    seen: set[Any] = set()
     out: list[dict[str, Any]] = []
     for d in search_dirs(extra_dirs):
         for p in _yaml_files(d):
@@ -497,7 +497,7 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
                                   method=raw.get("method", "mean"), min_answered=raw.get("min_answered"),
                                   higher_is_better=raw.get("higher_is_better", True),
                                   description=raw.get("description", ""), translations=_translations(raw)))
-    for i, it in enumerate(items):
+    for it in items:
         if it.id not in in_subscale:
             bad(("items", seen_items[it.id]), f"item '{it.id}' is in no subscale")
 

@@ -174,7 +174,7 @@ def profile_svg(d: SheetData, t: Catalogue) -> str:
         ),
     ]
     ys = [top + sum(heights[:k]) for k in range(len(heights))]
-    for ln, lab, y, h in zip(d.lines, labels, ys, heights):
+    for ln, lab, y in zip(d.lines, labels, ys, strict=True):
         weight = ' font-weight="700"' if ln.kind == "total" else ""
         for j, text in enumerate(lab):
             small = ' font-size="9" fill="#555"' if j == len(lab) - 1 and not ln.higher_is_better else weight
@@ -188,7 +188,7 @@ def profile_svg(d: SheetData, t: Catalogue) -> str:
         out.append(
             f'<text x="{x0 + panel_w / 2:.1f}" y="{top - 8}" text-anchor="middle" font-weight="700">{_e(head)}</text>'
         )
-        for k, (ln, y, h) in enumerate(zip(d.lines, ys, heights)):
+        for k, (ln, y, h) in enumerate(zip(d.lines, ys, heights, strict=True)):
             if k % 2 == 0:
                 out.append(f'<rect x="{x0:.1f}" y="{y}" width="{panel_w:.1f}" height="{h}" fill="#f4f4f4"/>')
             out += _bars(x0, y + (h - 20) / 2, panel_w, ln, w, d, t)

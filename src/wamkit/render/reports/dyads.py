@@ -72,7 +72,7 @@ def bland_altman_svg(
     ]
     for t in nice_ticks(-y_lim, y_lim, False):
         out.append(f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end" fill="#444">{nf.num(t, 1)}</text>')
-    for j, ((title, _, _, mean, lo, hi), (m, d)) in enumerate(zip(panels, ok)):
+    for j, ((title, _, _, mean, lo, hi), (m, d)) in enumerate(zip(panels, ok, strict=True)):
         x0 = left + j * (pw + gap)
         out.append(f'<rect x="{x0:.1f}" y="{top}" width="{pw:.1f}" height="{ph}" fill="#fafafa" stroke="#bbb"/>')
         out.append(
@@ -81,7 +81,7 @@ def bland_altman_svg(
         out.append(f'<line x1="{x0:.1f}" y1="{sy(0):.1f}" x2="{x0 + pw:.1f}" y2="{sy(0):.1f}" stroke="#999"/>')
         out += [
             f'<circle cx="{sx(a, j):.1f}" cy="{sy(b):.1f}" r="2.3" fill="{CLIENT_COLOR}" fill-opacity="0.35"/>'
-            for a, b in zip(m, d)
+            for a, b in zip(m, d, strict=True)
         ]
         for v, dash, color in (
             (mean, "", PROF_COLOR),
@@ -172,19 +172,39 @@ def apim_svg(entry: Any, t: Catalogue, labels: dict[str, str]) -> str:
 # --------------------------------------------------------------------------- sections
 
 
+def _records(frame: Any, result: Any, t: Catalogue, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Table records with display columns: ``name`` (score), ``role``, ``wave`` and ``waves`` (from → to) as shown."""
+    labels = result.wave_labels
+    out = []
+    for r in frame.to_dict(orient="records"):
+        rec = dict(r)
+        if "subscale" in r:
+            rec["name"] = names.get(r["subscale"], r["subscale"])
+        if "rater" in r:
+            rec["role"] = t(f"role.{r['rater']}")
+        if "wave" in r:
+            rec["wave"] = wave_text(r["wave"], labels) if r["wave"] is not None else ""
+        if "from" in r:
+            rec["waves"] = f"{wave_text(r['from'], labels)} → {wave_text(r['to'], labels)}"
+        out.append(rec)
+    return out
+
+
+def _section(
+    doc: Document, heading: str, text: str | None, records: list[dict[str, Any]], columns: list[Column]
+) -> None:
+    doc.heading(heading)
+    if text:
+        doc.paragraph(text)
+    doc.table(records, columns)
+
+
 def _agreement(doc: Document, result: Any, t: Catalogue, names: dict[str, str]) -> None:
-    doc.heading(t("report.agreement_heading"))
-    doc.paragraph(t("report.agreement_text"))
-    recs = [
-        {
-            **r,
-            "name": names.get(r["subscale"], r["subscale"]),
-            "wave": wave_text(r["wave"], result.wave_labels) if r["wave"] is not None else "",
-        }
-        for r in result.agreement.to_dict(orient="records")
-    ]
-    doc.table(
-        recs,
+    _section(
+        doc,
+        t("report.agreement_heading"),
+        t("report.agreement_text"),
+        _records(result.agreement, result, t, names),
         [
             Column("name", t("report.col_subscale"), "text"),
             Column("wave", t("report.col_wave"), "text"),
@@ -204,17 +224,18 @@ def _agreement(doc: Document, result: Any, t: Catalogue, names: dict[str, str]) 
 
 
 def _bland_altman(doc: Document, result: Any, t: Catalogue, names: dict[str, str]) -> None:
-    pairs, agree = result.pairs, result.agreement
+    pairs = result.pairs
     doc.heading(t("report.ba_heading"))
     for p in result.score_pairs:
         panels = []
-        for r in agree[agree["subscale"] == p.id].itertuples(index=False):
-            sel = (pairs["subscale"] == p.id).to_numpy() & (
-                (pairs["wave"] == r.wave).to_numpy() if r.wave is not None else True
-            )
+        for r in result.agreement[result.agreement["subscale"] == p.id].to_dict(orient="records"):
+            w = r["wave"]
+            sel = (pairs["subscale"] == p.id).to_numpy() & ((pairs["wave"] == w).to_numpy() if w is not None else True)
             c, q = pairs.loc[sel, "client"].to_numpy(dtype=float), pairs.loc[sel, "professional"].to_numpy(dtype=float)
-            title = t("sheet.wave_panel", wave=wave_text(r.wave, result.wave_labels)) if r.wave is not None else ""
-            panels.append((title, (c + q) / 2, c - q, float(r.mean_difference), float(r.loa_low), float(r.loa_high)))
+            title = t("sheet.wave_panel", wave=wave_text(w, result.wave_labels)) if w is not None else ""
+            panels.append(
+                (title, (c + q) / 2, c - q, float(r["mean_difference"]), float(r["loa_low"]), float(r["loa_high"]))
+            )
         if panels:
             doc.figure(
                 bland_altman_svg(panels, xlabel=t("report.ba_x"), ylabel=t("report.ba_y")),
@@ -222,18 +243,21 @@ def _bland_altman(doc: Document, result: Any, t: Catalogue, names: dict[str, str
             )
 
 
-def _profiles_and_change(doc: Document, result: Any, t: Catalogue, names: dict[str, str]) -> None:
+def _tables(doc: Document, result: Any, t: Catalogue, names: dict[str, str]) -> None:
+    """Profile correlations, reliable change, alerts, caseloads and reliabilities."""
+    wave, name, role = (
+        Column("wave", t("report.col_wave"), "text"),
+        Column("name", t("report.col_subscale"), "text"),
+        Column("role", t("report.col_rater"), "text"),
+    )
     if len(result.profile_summary):
-        doc.heading(t("report.profile_heading"))
-        doc.paragraph(t("report.profile_text"))
-        recs = [
-            {**r, "wave": wave_text(r["wave"], result.wave_labels) if r["wave"] is not None else ""}
-            for r in result.profile_summary.to_dict(orient="records")
-        ]
-        doc.table(
-            recs,
+        _section(
+            doc,
+            t("report.profile_heading"),
+            t("report.profile_text"),
+            _records(result.profile_summary, result, t, names),
             [
-                Column("wave", t("report.col_wave"), "text"),
+                wave,
                 Column("n_dyads", t("report.col_dyads"), "int"),
                 Column("n", t("report.col_computed"), "int"),
                 Column("mean", t("report.col_mean"), "r"),
@@ -242,91 +266,63 @@ def _profiles_and_change(doc: Document, result: Any, t: Catalogue, names: dict[s
         )
     counts = result.change_counts()
     if len(counts):
-        doc.heading(t("report.change_heading"))
-        doc.paragraph(t("report.change_text"))
-        recs = [
-            {
-                **r,
-                "name": names.get(r["subscale"], r["subscale"]),
-                "role": t(f"role.{r['rater']}"),
-                "waves": f"{wave_text(r['from'], result.wave_labels)} → {wave_text(r['to'], result.wave_labels)}",
-            }
-            for r in counts.to_dict(orient="records")
-        ]
-        doc.table(
-            recs,
+        _section(
+            doc,
+            t("report.change_heading"),
+            t("report.change_text"),
+            _records(counts, result, t, names),
             [
-                Column("name", t("report.col_subscale"), "text"),
-                Column("role", t("report.col_rater"), "text"),
+                name,
+                role,
                 Column("waves", t("report.col_waves"), "text"),
-                Column("improved", t("report.col_improved"), "int"),
-                Column("no reliable change", t("report.col_no_change"), "int"),
-                Column("deteriorated", t("report.col_deteriorated"), "int"),
-                Column("not computable", t("report.col_not_computable"), "int"),
+                *(
+                    Column(k, t(f"report.col_{c}"), "int")
+                    for k, c in (
+                        ("improved", "improved"),
+                        ("no reliable change", "no_change"),
+                        ("deteriorated", "deteriorated"),
+                        ("not computable", "not_computable"),
+                    )
+                ),
             ],
         )
-
-
-def _alerts(doc: Document, result: Any, t: Catalogue) -> None:
-    doc.heading(t("report.alerts_heading"))
     al = result.alerts
-    doc.paragraph(
-        t("report.alerts_text", n=len(al), dyads=al["dyad"].nunique() if len(al) else 0, total=len(result.dyads))
-    )
-    recs = [
-        {**r, "wave": wave_text(r["wave"], result.wave_labels) if r["wave"] is not None else ""}
-        for r in result.alert_counts().to_dict(orient="records")
-    ]
-    doc.table(
-        recs,
+    _section(
+        doc,
+        t("report.alerts_heading"),
+        t("report.alerts_text", n=len(al), dyads=al["dyad"].nunique() if len(al) else 0, total=len(result.dyads)),
+        _records(result.alert_counts(), result, t, names),
         [
             Column("rule", t("report.col_rule"), "text"),
             Column("kind", t("report.col_kind"), "text"),
-            Column("wave", t("report.col_wave"), "text"),
+            wave,
             Column("n_alerts", t("report.col_alerts"), "int"),
             Column("n_dyads", t("report.col_dyads_alerted"), "int"),
         ],
     )
-
-
-def _caseload(doc: Document, result: Any, t: Catalogue) -> None:
-    if result.caseload_alerts is None:
-        return
-    doc.heading(t("report.caseload_heading", officer=result.settings.get("officer")))
-    doc.paragraph(t("report.caseload_text", min_cell=result.settings.get("min_cell")))
-    recs = [
-        {**r, "wave": wave_text(r["wave"], result.wave_labels) if r["wave"] is not None else ""}
-        for r in result.caseload_alerts.to_dict(orient="records")
-    ]
-    doc.table(
-        recs,
+    if result.caseload_alerts is not None:
+        _section(
+            doc,
+            t("report.caseload_heading", officer=result.settings.get("officer")),
+            t("report.caseload_text", min_cell=result.settings.get("min_cell")),
+            _records(result.caseload_alerts, result, t, names),
+            [
+                Column("group", t("report.col_group"), "text"),
+                wave,
+                Column("n_clients", t("report.col_clients"), "int"),
+                Column("n_clients_with_alerts", t("report.col_with_alerts"), "int"),
+                Column("n_alerts", t("report.col_alerts"), "int"),
+            ],
+        )
+    _section(
+        doc,
+        t("report.reliability_heading"),
+        None,
+        _records(result.reliability, result, t, names),
         [
-            Column("group", t("report.col_group"), "text"),
-            Column("wave", t("report.col_wave"), "text"),
-            Column("n_clients", t("report.col_clients"), "int"),
-            Column("n_clients_with_alerts", t("report.col_with_alerts"), "int"),
-            Column("n_alerts", t("report.col_alerts"), "int"),
-        ],
-    )
-
-
-def _reliability(doc: Document, result: Any, t: Catalogue, names: dict[str, str]) -> None:
-    doc.heading(t("report.reliability_heading"))
-    recs = [
-        {
-            **r,
-            "name": names.get(r["subscale"], r["subscale"]),
-            "role": t(f"role.{r['rater']}"),
-            "wave": wave_text(r["wave"], result.wave_labels) if r["wave"] is not None else "",
-        }
-        for r in result.reliability.to_dict(orient="records")
-    ]
-    doc.table(
-        recs,
-        [
-            Column("role", t("report.col_rater"), "text"),
-            Column("name", t("report.col_subscale"), "text"),
-            Column("wave", t("report.col_wave"), "text"),
+            role,
+            name,
+            wave,
             Column("n_items", t("report.col_items"), "int"),
             Column("n_obs", t("report.col_obs"), "int"),
             Column("alpha", "alpha", "r"),
@@ -399,10 +395,7 @@ def dyads_document(result: Any, lang: str | None = None) -> Document:
     )
     _agreement(doc, result, t, names)
     _bland_altman(doc, result, t, names)
-    _profiles_and_change(doc, result, t, names)
-    _alerts(doc, result, t)
-    _caseload(doc, result, t)
-    _reliability(doc, result, t, names)
+    _tables(doc, result, t, names)
     _apim(doc, result, t, names)
     for n in result.notes:
         doc.note(n)

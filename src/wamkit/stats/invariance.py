@@ -22,8 +22,9 @@ from scipy import stats
 
 from wamkit.errors import UsageError
 from wamkit.results import to_jsonable
-from wamkit.stats.cfa import CFAResult, _complete_stats, _fiml_stats, _fit_engine, _numeric_block
+from wamkit.stats.cfa import CFAResult, cfa_result
 from wamkit.stats.model_syntax import MeasurementModel, as_model
+from wamkit.stats.sem.estimate import fit_sem
 
 __all__ = ["CHEN_2007", "InvarianceResult", "InvarianceStep", "fit_multigroup", "invariance_sequence",
            "LEVELS"]
@@ -88,22 +89,13 @@ def fit_multigroup(data: pd.DataFrame, model: MeasurementModel | str, group: str
         raise UsageError(f"group column {group!r} is not in the data")
     if group in items:
         raise UsageError(f"group column {group!r} is also a model item")
-    gcol = data[group]
-    keep = gcol.notna().to_numpy()
-    labels = list(pd.unique(gcol[keep]))
-    if len(labels) < 2:
-        raise UsageError(f"group column {group!r} has {len(labels)} group(s); need at least 2")
-    X = _numeric_block(data, items)[keep]
-    gv = gcol[keep].to_numpy()
-    blocks = [X[gv == lab] for lab in labels]
-    str_labels = [str(lab) for lab in labels]
-    if missing == "fiml":
-        st = _fiml_stats(blocks, items, str_labels)
-    else:
-        st = _complete_stats(blocks, items, str_labels)
+    n_groups = int(data[group].dropna().nunique())
+    if n_groups < 2:
+        raise UsageError(f"group column {group!r} has {n_groups} group(s); need at least 2")
     order = tuple(e for e in _VALID_EQUAL if e in equal)
-    return _fit_engine(m, items, st, str_labels, std_lv=std_lv, meanstructure=True, equal=order,
-                       missing=missing)
+    res = fit_sem(data, m.to_syntax(), group=group, group_equal=order, missing=missing, std_lv=std_lv,
+                  meanstructure=True)
+    return cfa_result(res, m, equal=order)
 
 
 @dataclass(frozen=True)
@@ -273,5 +265,6 @@ def invariance_sequence(data: pd.DataFrame, model: MeasurementModel | str, group
     else:
         summary = (f"{highest} invariance supported; " if highest != levels[0] else "") + notes[0]
     warns = tuple(f"{s.level}: {w}" for s in steps for w in s.fit.warnings)
+    assert highest is not None
     return InvarianceResult(group=group, groups=steps[0].fit.groups, steps=tuple(steps),
                             highest_level=highest, summary=summary, warnings=warns)

@@ -46,7 +46,11 @@ pd_model <- "
     y4 ~~ y8
     y6 ~~ y8
 "
-out$poldem <- c(list(model = pd_model), record(sem(pd_model, data = pd)))
+fit_pd <- sem(pd_model, data = pd)
+mi <- modindices(fit_pd, sort. = TRUE)
+out$poldem <- c(list(model = pd_model), record(fit_pd),
+                list(modindices = data.frame(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc,
+                                             sepc_all = mi$sepc.all, stringsAsFactors = FALSE)))
 
 # equality constraints through labels (the tutorial's "equal loadings over time" variant)
 pd_labels <- "
@@ -123,6 +127,18 @@ b10 <- b10[rowSums(!is.na(b10)) > 0, ]
 b10_model <- "agree =~ A1 + A2 + A3 + A4 + A5\n consc =~ C1 + C2 + C3 + C4 + C5"
 t_fiml <- system.time(fit_b10 <- cfa(b10_model, data = bfi, missing = "ml"))[["elapsed"]]
 out$bfi10_fiml <- c(list(model = b10_model), record(fit_b10, list(lavaan_seconds = t_fiml)))
+
+# ---- 6. the README example: wam_demo clients at T0, four factors, listwise ------------------------
+wam <- read.csv(file.path("examples", "wam_demo.csv"), stringsAsFactors = FALSE, na.strings = c("", "NA"))
+witems <- sprintf("wam%02d", 1:19)
+for (it in witems) wam[[it]] <- suppressWarnings(as.numeric(wam[[it]]))  # 'n.v.t.' -> NA
+for (it in c("wam13", "wam18")) wam[[it]] <- 6 - wam[[it]]
+w0 <- wam[wam$rater == "client" & wam$wave == "T0", witems]
+wam_model <- paste("trust =~ wam01 + wam05 + wam09 + wam13 + wam17",
+                   "goals =~ wam02 + wam06 + wam10 + wam14 + wam18",
+                   "bond =~ wam03 + wam07 + wam11 + wam15 + wam19",
+                   "reactance =~ wam04 + wam08 + wam12 + wam16", sep = "\n")
+out$wam_demo_t0 <- c(list(model = wam_model), record(cfa(wam_model, data = w0)))
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
            file.path(here, "reference", "sem.json"))

@@ -8,10 +8,16 @@ milliseconds, which dominates the small matrices of factor models.  :func:`mm` a
 
 from __future__ import annotations
 
+import ctypes
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 from scipy import linalg as sla
 
-__all__ = ["chol", "chol_inv", "chol_solve", "logdet", "mm", "spd_inv"]
+__all__ = ["chol", "chol_inv", "chol_solve", "logdet", "mm", "single_threaded_blas", "spd_inv"]
 
 MM_LIMIT = 200_000
 _CHOL_BLOCK = 96
@@ -89,3 +95,66 @@ def logdet(A: np.ndarray) -> float:
     if c is not None:
         return 2.0 * float(np.log(np.diag(c)).sum())
     return float(np.linalg.slogdet(A)[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# BLAS threading
+# ---------------------------------------------------------------------------------------------
+_BLAS_LOCK = threading.RLock()
+_BLAS_LIBS: list[tuple[ctypes.CDLL, str, str]] | None = None
+
+
+def _openblas_libs() -> list[tuple[ctypes.CDLL, str, str]]:
+    """OpenBLAS copies loaded in this process (numpy's and scipy's) with their get/set thread functions."""
+    global _BLAS_LIBS
+    if _BLAS_LIBS is not None:
+        return _BLAS_LIBS
+    found: list[tuple[ctypes.CDLL, str, str]] = []
+    try:
+        with open(f"/proc/{os.getpid()}/maps") as fh:
+            paths = sorted({ln.split()[-1] for ln in fh if "openblas" in ln.lower() and ln.split()[-1].startswith("/")})
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("", "64_"):
+            for prefix in ("openblas", "scipy_openblas"):
+                get, set_ = f"{prefix}_get_num_threads{suffix}", f"{prefix}_set_num_threads{suffix}"
+                if hasattr(lib, get) and hasattr(lib, set_):
+                    found.append((lib, get, set_))
+                    break
+            else:
+                continue
+            break
+    _BLAS_LIBS = found
+    return found
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the block with OpenBLAS limited to one thread, restoring the previous setting afterwards.
+
+    The model engines work on many small matrices; OpenBLAS's threaded kernels (used from
+    about 100×100) gain nothing there and stall for tens of milliseconds per call when the
+    machine is busy.  Like ``threadpoolctl``, this sets the thread count of the OpenBLAS
+    libraries loaded by numpy and scipy (found through ``/proc/<pid>/maps``; a no-op where
+    that is unavailable).  The setting is process-wide while the block runs.
+    """
+    with _BLAS_LOCK:
+        libs = _openblas_libs()
+        old = []
+        for lib, get, set_ in libs:
+            try:
+                old.append(int(getattr(lib, get)()))
+                getattr(lib, set_)(1)
+            except (OSError, ValueError, ctypes.ArgumentError):  # pragma: no cover - unexpected library build
+                old.append(-1)
+        try:
+            yield
+        finally:
+            for (lib, _, set_), n in zip(libs, old):
+                if n > 0:
+                    getattr(lib, set_)(n)

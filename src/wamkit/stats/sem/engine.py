@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wamkit.stats.linalg import chol, chol_inv, chol_solve, mm
-from wamkit.stats.sem.model import GroupMatrices, RamModel
+from wamkit.stats.sem.model import KIND_A, KIND_M, KIND_S, GroupMatrices, RamModel
 from wamkit.stats.sem.samplestats import LOG2PI, SampleStats, padded_inverse
 
 __all__ = ["Evaluation", "OptimResult", "Problem", "optimise", "start_values"]
@@ -141,46 +141,109 @@ class Problem:
                     ge -= 2.0 * (dmu @ usum)
                 np.add.at(g_x, xx, ge)
             if info and i_x is not None:
-                ie = self._pattern_sum(U, V, dmu, P, w, None, None, hessian=False)
+                ie = self._pattern_sum(gm, kind, ii, jj, P, w, None, None, hessian=False)
                 np.add.at(i_x, (xx[:, None], xx[None, :]), ie)
             if hess and h_x is not None:
-                nf = len(el.kind)
-                Uf, Vf, Mf = U[:nf], V[:nf], dmu[:nf]
-                he = self._pattern_sum(Uf, Vf, Mf, P, w, M2, Pd, hessian=True)
+                he = self._pattern_sum(gm, el.kind, el.i, el.j, P, w, M2, Pd, hessian=True)
                 he += mdl.second_term(gm, el.kind, el.i, el.j, Gsum, usum)
                 he = 0.5 * (he + he.T)
                 np.add.at(h_x, (el.x[:, None], el.x[None, :]), he)
         return Evaluation(F, g_x, i_x, h_x, implied)
 
-    def _pattern_sum(self, U: np.ndarray, V: np.ndarray, dmu: np.ndarray, P: np.ndarray, w: np.ndarray,
-                     M2: np.ndarray | None, Pd: np.ndarray | None, *, hessian: bool) -> np.ndarray:  # fmt: skip
-        """Σ_k w_k of the expected-information (``hessian=False``) or the pattern part of the Hessian."""
-        ne = U.shape[0]
-        out = np.zeros((ne, ne))
+    def _pattern_sum(self, gm: GroupMatrices, kind: np.ndarray, ii: np.ndarray, jj: np.ndarray, P: np.ndarray,
+                     w: np.ndarray, M2: np.ndarray | None, Pd: np.ndarray | None, *,
+                     hessian: bool) -> np.ndarray:  # fmt: skip
+        """Σ_k w_k of the expected-information (``hessian=False``) or the pattern part of the Hessian.
+
+        Index form of the bilinear forms: every U row is a column of ``B_f = B[:p]``, every V
+        row a (scaled) column of ``W = [C[:p] | B_f]`` and every ∂μ row a scaled column of
+        ``B_f``, so ``U P Uᵀ = (B_fᵀ P B_f)[i, i]`` etc.; per pattern only q×q, q×2q and
+        2q×2q products are formed, batched over patterns, then gathered for the elements.
+        """
+        p, q = self.model.p, self.model.q
         means = self.model.meanstructure
-        Ut, Vt, Mt = U.T, V.T, dmu.T
-        for k in range(P.shape[0]):
-            Pk = P[k]
-            UP, VP = mm(U, Pk), mm(V, Pk)
-            UU1, VV1, UV1 = mm(UP, Ut), mm(VP, Vt), mm(UP, Vt)
-            if not hessian:
-                blk = UU1 * VV1 + UV1 * UV1.T
-                if means:
-                    blk += mm(mm(dmu, Pk), Mt)
-                out += w[k] * blk
-                continue
+        Bf = gm.B[:p]
+        W = np.hstack([gm.C[:p], Bf])
+        ne = len(kind)
+        ci = np.nonzero(kind != KIND_M)[0]
+        iU = ii[ci]
+        jV = np.where(kind[ci] == KIND_A, jj[ci], q + jj[ci])
+        vs = np.where((kind[ci] == KIND_S) & (ii[ci] == jj[ci]), 0.5, 1.0)
+        mi = np.nonzero(kind != KIND_S)[0] if means else np.zeros(0, dtype=np.int64)
+        iM = ii[mi]
+        ms = np.where(kind[mi] == KIND_A, gm.BM[jj[mi]], 1.0)
+        vv = np.outer(vs, vs)
+        msms = np.outer(ms, ms)
+        nc, nm = len(ci), len(mi)
+        cc = np.zeros((nc, nc))
+        mq = np.zeros((nm, nc))
+        mmat = np.zeros((nm, nm))
+
+        def forms(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            MB = M @ Bf  # batched over patterns: (K, p, q)
+            MW = M @ W
+            return Bf.T @ MB, Bf.T @ MW, W.T @ MW
+
+        QBB1, QBW1, QWW1 = forms(P)
+        if hessian:
             assert M2 is not None and Pd is not None
-            UM, VM = mm(U, M2[k]), mm(V, M2[k])
-            UU2, VV2, UV2 = mm(UM, Ut), mm(VM, Vt), mm(UM, Vt)
-            M3 = UV1.T * UV2 + VV1 * UU2 + UU1 * VV2 + UV1 * UV2.T
-            blk = -2.0 * (UU1 * VV1 + UV1 * UV1.T) + M3 + M3.T
-            if means:
-                MP = mm(dmu, Pk)
-                uk = Pd[k]
-                su, sv = U @ uk, V @ uk
-                Q = mm(MP, Ut) * sv[None, :] + mm(MP, Vt) * su[None, :]
-                blk += 2.0 * (Q + Q.T) + 2.0 * mm(MP, Mt)
-            out += w[k] * blk
+            QBB2, QBW2, QWW2 = forms(M2)
+            uB = Pd @ Bf
+            uW = Pd @ W
+        # per pattern on small, cache-resident element matrices
+        for k in range(P.shape[0]):
+            wk = float(w[k])
+            UU1 = QBB1[k].take(iU, 0).take(iU, 1)
+            VV1 = QWW1[k].take(jV, 0).take(jV, 1)
+            VV1 *= vv
+            UV1 = QBW1[k].take(iU, 0).take(jV, 1)
+            UV1 *= vs
+            UV1t = UV1.T
+            if not hessian:
+                t = UU1 * VV1
+                t += UV1 * UV1t
+                t *= wk
+                cc += t
+                if nm:
+                    mmat += wk * QBB1[k].take(iM, 0).take(iM, 1)
+                continue
+            UU2 = QBB2[k].take(iU, 0).take(iU, 1)
+            VV2 = QWW2[k].take(jV, 0).take(jV, 1)
+            VV2 *= vv
+            UV2 = QBW2[k].take(iU, 0).take(jV, 1)
+            UV2 *= vs
+            M3 = UV1t * UV2
+            M3 += VV1 * UU2
+            M3 += UU1 * VV2
+            M3 += UV1 * UV2.T
+            t = UU1 * VV1
+            t += UV1 * UV1t
+            t *= -2.0
+            t += M3
+            t += M3.T
+            t *= wk
+            cc += t
+            if nm:
+                su = uB[k].take(iU)
+                sv = uW[k].take(jV) * vs
+                MPU = QBB1[k].take(iM, 0).take(iU, 1)
+                MPU *= sv[None, :]
+                MPV = QBW1[k].take(iM, 0).take(jV, 1)
+                MPV *= (vs * su)[None, :]
+                MPU += MPV
+                MPU *= wk
+                mq += MPU
+                mmat += (2.0 * wk) * QBB1[k].take(iM, 0).take(iM, 1)
+        if nm:
+            mq *= ms[:, None]
+            mmat *= msms
+        out = np.zeros((ne, ne))
+        out[np.ix_(ci, ci)] += cc
+        if nm:
+            out[np.ix_(mi, mi)] += mmat
+            if hessian:
+                out[np.ix_(mi, ci)] += 2.0 * mq
+                out[np.ix_(ci, mi)] += 2.0 * mq.T
         return out
 
     # -------------------------------------------------------------------------------------------

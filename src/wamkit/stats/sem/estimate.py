@@ -13,6 +13,7 @@ from scipy import stats
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.stats.linalg import single_threaded_blas
 from wamkit.stats.sem.engine import OptimResult, Problem, inverse_information, optimise, start_values
 from wamkit.stats.sem.fit import FitMeasures, compute_fit_measures
 from wamkit.stats.sem.model import GroupMatrices, RamModel
@@ -266,7 +267,7 @@ def parameter_frame(pt: ParTable, model: RamModel, implied: list[GroupMatrices],
     std_lv, std_all = _standardise(pt, model, implied, est)
     return pd.DataFrame({
         "lhs": list(pt.lhs), "op": list(pt.op), "rhs": list(pt.rhs), "group": pt.group.astype(int),
-        "label": [lab if not lab.startswith(".p") else "" for lab in pt.label], "free": free,
+        "label": list(pt.label), "free": free,
         "exo": pt.exo.astype(bool), "est": est, "se": se, "z": z, "pvalue": pval, "ci_low": ci_lo, "ci_high": ci_hi,
         "std_lv": std_lv, "std_all": std_all,
     })  # fmt: skip
@@ -361,7 +362,7 @@ def fit_sem(data: pd.DataFrame | None, model: str | ParsedModel, *, group: str |
             group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), missing: str = "listwise",
             std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True, orthogonal: bool = False,
             cov: np.ndarray | pd.DataFrame | None = None, mean: np.ndarray | pd.Series | None = None,
-            n_obs: int | None = None) -> SEMResult:  # fmt: skip
+            n_obs: int | None = None, release: Sequence[tuple[str, str, str, int]] = ()) -> SEMResult:  # fmt: skip
     """Fit a structural equation model by maximum likelihood (lavaan ``sem()``; ``cfa()`` is the same).
 
     Parameters
@@ -395,6 +396,9 @@ def fit_sem(data: pd.DataFrame | None, model: str | ParsedModel, *, group: str |
     cov, mean, n_obs :
         A sample covariance matrix (divisor N−1, rescaled by (N−1)/N as lavaan's
         ``sample.cov.rescale``), optional means, and the sample size, instead of ``data``.
+    release : sequence of (lhs, op, rhs, group)
+        Parameter-table rows freed from the equality they share through a label or
+        ``group_equal`` (see :func:`wamkit.stats.sem.partable.build_partable`).
 
     Returns
     -------
@@ -419,7 +423,8 @@ def fit_sem(data: pd.DataFrame | None, model: str | ParsedModel, *, group: str |
     if group_equal and ngroups < 2:
         raise UsageError("group_equal needs several groups (group=...)")
     pt = build_partable(pm, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
-                        orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial)  # fmt: skip
+                        orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial,
+                        release=release)  # fmt: skip
     return fit_partable(pt, data, group=group, missing=missing, cov=cov, mean=mean, n_obs=n_obs)
 
 
@@ -430,6 +435,13 @@ def fit_partable(pt: ParTable, data: pd.DataFrame | None, *, group: str | None =
 
     ``start``: starting values for the distinct free parameters (e.g. a neighbouring model's estimates).
     """
+    with single_threaded_blas():
+        return _fit_partable(pt, data, group=group, missing=missing, cov=cov, mean=mean, n_obs=n_obs,
+                             stats_=stats_, start=start)  # fmt: skip
+
+
+def _fit_partable(pt: ParTable, data: pd.DataFrame | None, *, group: str | None, missing: str, cov: Any,
+                  mean: Any, n_obs: int | None, stats_: SampleStats | None, start: np.ndarray | None) -> SEMResult:  # fmt: skip
     model = RamModel(pt)
     notes: list[str] = []
     if stats_ is None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import DataError, UsageError
-from wamkit.stats.linalg import chol, chol_solve
+from wamkit.stats.linalg import chol, chol_solve, single_threaded_blas
 from wamkit.stats.sem.estimate import SEMResult
 from wamkit.stats.sem.model import KIND_A, KIND_S
 
@@ -34,6 +34,11 @@ def modification_indices(result: SEMResult, *, top: int | None = None, min_mi: f
         ``lavaan::modindices(fit)`` on these rows (lavaan lists further candidate classes,
         e.g. regressions, that are not computed here).
     """
+    with single_threaded_blas():
+        return _modification_indices(result, top, min_mi)
+
+
+def _modification_indices(result: SEMResult, top: int | None, min_mi: float) -> pd.DataFrame:
     prob = result.problem
     if prob is None:
         raise UsageError("this result carries no model state")

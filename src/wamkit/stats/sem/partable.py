@@ -108,6 +108,7 @@ class ParTable:
     fixed_x: bool
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    release: tuple[tuple[str, str, str, int], ...] = ()
     model: ParsedModel | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -279,6 +280,7 @@ def build_partable(
     int_lv_free: bool = False,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
+    release: Sequence[tuple[str, str, str, int]] = (),
 ) -> ParTable:
     """Build the parameter table lavaan's ``cfa()``/``sem()`` would build.
 
@@ -306,6 +308,10 @@ def build_partable(
     group_partial : sequence of str
         lavaan ``group.partial``: parameters exempt from ``group_equal``, e.g.
         ``"visual =~ x2"`` or ``"x3 ~ 1"``.
+    release : sequence of (lhs, op, rhs, group)
+        Rows (``op`` ``"~1"`` with ``rhs = ""``; ``group`` 1-based) taken out of the
+        equality they would share through a label or ``group_equal`` (one
+        ``lavTestScore`` constraint each; used by partial invariance).
 
     Returns
     -------
@@ -541,6 +547,14 @@ def build_partable(
     for r in range(n):
         if label[r]:
             LABEL[r] = label[r]
+    row_keys = {(lhs[r], op[r], rhs[r], int(group[r])): r for r in range(n)}
+    for key in release:
+        lk, ok, rk, gk = key
+        r_rel = row_keys.get((lk, ok, rk, int(gk)))
+        if r_rel is None:
+            raise UsageError(f"release entry {key!r} is not a row of the parameter table")
+        LABEL[r_rel] = f".released{r_rel + 1}."
+        label[r_rel] = ""
     plabel = [f".p{r + 1}." for r in range(n)]
 
     constraints: list[EqualityConstraint] = []
@@ -671,6 +685,7 @@ def build_partable(
         fixed_x=fixed_x,
         group_equal=tuple(group_equal),
         group_partial=tuple(normalise_partial(s) for s in group_partial),
+        release=tuple((str(a), str(b), str(c), int(d)) for a, b, c, d in release),
         model=pm,
     )
 

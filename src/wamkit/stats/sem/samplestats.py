@@ -207,13 +207,22 @@ def fiml_group(X: np.ndarray, names: Sequence[str], where: str, *, tol: float = 
         prev = saturated_logl(g, mu, cov)
     else:
         prev = -np.inf
+        pk = obs.sum(axis=1)
         for _ in range(max_iter):
             res = padded_inverse(cov, obs)
             if res is None:
                 raise DataError(f"the EM estimate of the covariance matrix became singular{where}")
-            P, _ = res
-            W = cov[None] @ P  # (K, p, p)
+            P, logdet = res
             d = (ybar - mu[None]) * obs
+            Pd = np.einsum("kij,kj->ki", P, d)
+            # log-likelihood at the current estimates, from the inverse the E-step needs anyway
+            quad = np.einsum("kij,kji->k", P, Sk) + np.einsum("ki,ki->k", d, Pd)
+            ll = float(-0.5 * np.sum(nk * (pk * LOG2PI + logdet + quad)))
+            if abs(ll - prev) < tol * max(1.0, abs(ll)):
+                prev = ll
+                break
+            prev = ll
+            W = cov[None] @ P  # (K, p, p)
             yhat = mu[None] + np.einsum("kij,kj->ki", W, d)
             C = cov[None] - W @ cov[None]
             WS = W @ Sk @ np.transpose(W, (0, 2, 1))
@@ -222,11 +231,6 @@ def fiml_group(X: np.ndarray, names: Sequence[str], where: str, *, tol: float = 
             mu = T1 / n
             cov = T2 / n - np.outer(mu, mu)
             cov = 0.5 * (cov + cov.T)
-            ll = saturated_logl(g, mu, cov)
-            if abs(ll - prev) < tol * max(1.0, abs(ll)):
-                prev = ll
-                break
-            prev = ll
     check_cov(cov, names, where)
     g.mean, g.cov, g.logl_h1 = mu, cov, float(prev)
     return g

@@ -204,3 +204,10 @@ def test_model_errors():
     d["y3"] = 1.0
     with pytest.raises(DataError, match="zero variance"):
         fit_sem(d, "f =~ y1 + y2 + y3")
+
+
+def test_unidentified_model_has_no_standard_errors():
+    hs = pd.read_csv(ROOT / "tests" / "data" / "hs1939.csv")
+    res = fit_sem(hs, "f =~ x1 + x2\n g =~ x4 + x5 + x6\n f ~~ 0*g")  # two indicators, nothing else: free scale
+    assert any("not be identified" in w for w in res.warnings)
+    assert res.parameters.query("lhs == 'f' and rhs == 'x2'").se.isna().all()

@@ -22,6 +22,7 @@ from wamkit.stats.sem.invariance import (
     InvarianceStep,
     ReleasedConstraint,
     longitudinal_invariance,
+    longitudinal_syntax,
     role_invariance,
     widen,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "build_partable",
     "fit_sem",
     "longitudinal_invariance",
+    "longitudinal_syntax",
     "modification_indices",
     "parse_syntax",
     "role_invariance",

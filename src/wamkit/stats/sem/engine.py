@@ -480,6 +480,14 @@ def inverse_information(prob: Problem, theta: np.ndarray, *, observed: bool) -> 
         assert ev.info is not None
         info = prob.reduce_mat(ev.info)
     info = 0.5 * (info + info.T) * prob.N
+    # rank check on the scale-free (correlation) form: a (near) singular information matrix
+    # means the model is not identified and no standard errors exist (lavaan warns and gives NA)
+    d = np.sqrt(np.abs(np.diag(info)))
+    d = np.where(d > 0, d, 1.0)
+    ev = np.linalg.eigvalsh(info / np.outer(d, d))
+    if not np.all(np.isfinite(ev)) or ev[0] < 1e-10 * max(float(ev[-1]), 1e-300):
+        return np.full((k, k), np.nan), ("the information matrix is singular: standard errors are unavailable "
+                                         "(the model may not be identified)")  # fmt: skip
     c = chol(info)
     if c is not None:
         return chol_inv(c), None

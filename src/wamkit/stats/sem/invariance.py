@@ -56,6 +56,7 @@ __all__ = [
     "InvarianceStep",
     "ReleasedConstraint",
     "longitudinal_invariance",
+    "longitudinal_syntax",
     "lrt",
     "role_invariance",
     "run_sequence",
@@ -503,6 +504,29 @@ def _long_syntax(structure: Mapping[str, Sequence[str]], occasions: Sequence[str
             for b in range(a + 1, len(occasions)):
                 lines.append(f"{cols[(it, occasions[a])]} ~~ {cols[(it, occasions[b])]}")
     return "\n".join(lines)
+
+
+def longitudinal_syntax(structure: Mapping[str, Sequence[str]], occasions: Sequence[str], level: str = "configural",
+                        *, columns: Mapping[tuple[str, str], str] | str | None = None) -> str:  # fmt: skip
+    """The lavaan syntax :func:`longitudinal_invariance` fits for one level (like ``measEq.syntax``).
+
+    Latent variables are ``<factor>.<occasion>``; ``columns`` maps ``(item, occasion)`` to a
+    column name or is a format string (default ``"{item}_{occasion}"``).  Labels:
+    ``lambda.<factor>.<k>`` (loadings), ``nu.<k>`` (intercepts), ``theta.<k>`` (residual
+    variances), shared across occasions once the level imposes them.
+    """
+    if level not in LEVELS:
+        raise UsageError(f"unknown invariance level {level!r}; use {', '.join(LEVELS)}")
+    occ = [str(t) for t in occasions]
+    fmt = "{item}_{occasion}" if columns is None else columns
+    cols = {}
+    for its in structure.values():
+        for it in its:
+            for t in occ:
+                cols[(str(it), t)] = fmt.format(item=it, occasion=t) if isinstance(fmt, str) else str(fmt[(it, t)])
+    lvname = {(str(f), t): _safe(f"{f}.{t}") for f in structure for t in occ}
+    st = {str(f): [str(i) for i in its] for f, its in structure.items()}
+    return _long_syntax(st, occ, cols, lvname, level)
 
 
 def longitudinal_invariance(data: pd.DataFrame, structure: Mapping[str, Sequence[str]], occasions: Sequence[str], *,

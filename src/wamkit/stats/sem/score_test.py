@@ -65,10 +65,11 @@ def score_tests(result: SEMResult, *, constraints: Sequence[int] | None = None) 
     parameterisation (every free parameter-table row its own parameter) at the constrained
     estimates, ``I`` the expected information per observation and ``R₁`` the Jacobian of the
     constraints that stay in force, the statistic is ``N sᵀ J s`` with ``J`` the upper-left
-    block of ``[[I, R₁ᵀ], [R₁, 0]]⁻¹`` (Moore–Penrose when singular, as ``MASS::ginv``); for
-    the total test with every tested constraint released... as lavaan, ``J = I⁺`` when all
-    constraints are tested.  Agrees with ``lavaan::lavTestScore(fit)`` (lavaan 0.6-14,
-    ``information = "expected"``).
+    block of ``[[I, R₁ᵀ], [R₁, 0]]⁻¹`` (Moore–Penrose when singular, as ``MASS::ginv``); when
+    every constraint is released (the total test of all constraints) ``J = I⁺``, as lavaan.
+    The inverse is formed once with all constraints in force and each release is a Schur
+    downdate of it (falling back to the direct form when that block is ill-conditioned).
+    Agrees with ``lavaan::lavTestScore(fit)`` (lavaan 0.6-14, ``information = "expected"``).
     """
     with single_threaded_blas():
         return _score_tests(result, constraints)

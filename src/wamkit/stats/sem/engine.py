@@ -484,8 +484,8 @@ def inverse_information(prob: Problem, theta: np.ndarray, *, observed: bool) -> 
     # means the model is not identified and no standard errors exist (lavaan warns and gives NA)
     d = np.sqrt(np.abs(np.diag(info)))
     d = np.where(d > 0, d, 1.0)
-    ev = np.linalg.eigvalsh(info / np.outer(d, d))
-    if not np.all(np.isfinite(ev)) or ev[0] < 1e-10 * max(float(ev[-1]), 1e-300):
+    eig = np.linalg.eigvalsh(info / np.outer(d, d))
+    if not np.all(np.isfinite(eig)) or eig[0] < 1e-10 * max(float(eig[-1]), 1e-300):
         return np.full((k, k), np.nan), ("the information matrix is singular: standard errors are unavailable "
                                          "(the model may not be identified)")  # fmt: skip
     c = chol(info)

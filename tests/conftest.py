@@ -38,7 +38,7 @@ def cli(capfdbinary, monkeypatch):
         STATE["debug"] = False
         from wamkit import io as wamkit_io
 
-        wamkit_io._INPUTS_READ.clear()   # one CLI call = one process
+        wamkit_io.forget_inputs()   # one CLI call = one process
         code = 0
         capfdbinary.readouterr()
         try:

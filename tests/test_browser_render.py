@@ -15,8 +15,8 @@ import subprocess
 import pytest
 
 from conftest import EXAMPLES
-from wamkit.data import load_instrument_specs, read_multi_table
-from wamkit.dyad_report import build_reflection_sheets
+from wamkit.scoring.multi import load_instrument_specs, read_multi_table
+from wamkit.dyads.analysis import build_reflection_sheets
 
 CHROMIUM = next((p for p in (os.environ.get("WAMKIT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
                              shutil.which("chromium-browser")) if p and os.path.exists(p)), None)

@@ -1,10 +1,110 @@
-"""Helpers shared by result objects: JSON-safe conversion."""
+"""The result protocol every wamkit result follows, and JSON-safe conversion.
+
+Every analysis returns a frozen dataclass that also derives from :class:`Result`:
+
+* ``to_dict()`` -- plain JSON-safe data; exactly what the CLI writes with ``--format json``;
+* ``to_frames()`` / ``to_frame(name)`` -- tidy pandas DataFrames (one per table, documented
+  on each result class; ``to_frame()`` without a name is the main table);
+* ``summary()`` -- the text a terminal user sees (also ``str(result)``);
+* ``_repr_html_()`` -- the HTML tables a Jupyter notebook shows.
+
+Rendering is not done here: ``summary`` and ``_repr_html_`` ask the one rendering layer
+(:mod:`wamkit.render`) for the result's document, so analysis modules never format numbers.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from wamkit.render.document import Document
+
+__all__ = ["Result", "StatResult", "to_jsonable"]
+
+
+class Result:
+    """Base of every result object (see the module docstring for the protocol)."""
+
+    #: ``"module:function"`` that builds this result's :class:`~wamkit.render.document.Document`
+    document_builder: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every result defines it
+        raise NotImplementedError
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:  # pragma: no cover - every result defines it
+        raise NotImplementedError
+
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
+        """One tidy table: ``name`` picks one of :meth:`to_frames` (default: the first, the main one)."""
+        frames = self.to_frames()
+        if name is None:
+            return next(iter(frames.values()))
+        if name not in frames:
+            from wamkit.errors import UsageError
+
+            raise UsageError(f"name must be one of {', '.join(frames)}, not {name!r}")
+        return frames[name]
+
+    def document(self) -> Document:
+        """The report of this result as a renderer-neutral document."""
+        from wamkit.render.reports import build_document
+
+        return build_document(self)
+
+    def summary(self, width: int | None = None) -> str:
+        """The text a terminal user sees (tables as text; ``width`` default unlimited)."""
+        from wamkit.render.text import render_text
+
+        return render_text(self.document(), width=width)
+
+    def _repr_html_(self) -> str:
+        from wamkit.render.html import render_html
+
+        return render_html(self.document(), standalone=False)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _is_records(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def _is_table_of_dicts(v: Any) -> bool:
+    return isinstance(v, dict) and bool(v) and all(isinstance(x, dict) for x in v.values())
+
+
+class StatResult(Result):
+    """A statistic's result: frames and document derived from ``to_dict()``.
+
+    ``to_frames()`` gives ``summary`` (one row of the scalar fields) and one frame per
+    field that holds records (a list of dicts) or named rows (a dict of dicts, the name in
+    a ``name`` column); classes with matrices (loadings, ...) add their own frames.
+    """
+
+    document_builder: ClassVar[str] = "wamkit.render.reports.stats:stat_document"
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        import pandas as pd
+
+        d = self.to_dict()
+        scalars = {k: v for k, v in d.items() if v is None or isinstance(v, (bool, int, float, str))}
+        frames: dict[str, pd.DataFrame] = {"summary": pd.DataFrame([scalars])}
+        for k, v in d.items():
+            if _is_records(v):
+                frames[k] = pd.DataFrame(v)
+            elif _is_table_of_dicts(v):
+                frames[k] = pd.DataFrame([{"name": name, **row} for name, row in v.items()])
+        frames.update(self.extra_frames())
+        return frames
+
+    def extra_frames(self) -> dict[str, pd.DataFrame]:
+        """Frames a class adds (matrices with row/column names); none by default."""
+        return {}
 
 
 def to_jsonable(obj: Any) -> Any:

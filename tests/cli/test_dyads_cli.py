@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMPLES, sha256
-from wamkit.alerts import load_alert_rules
-from wamkit.data import ReadOptions, load_instrument_specs, read_multi_table
-from wamkit.dyad_report import analyse_dyads, sheet_filename
+from wamkit.dyads.alerts import load_alert_rules
+from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table
+from wamkit.dyads.analysis import analyse_dyads, sheet_filename
 from wamkit.pseudonym import ENV_KEY, pseudonym
 from wamkit.results import to_jsonable
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMPLES, sha256
-from wamkit.data import load_instrument_specs
-from wamkit.outcomes import TIDY_COLUMNS, outcomes_from_files
+from wamkit.scoring.multi import load_instrument_specs
+from wamkit.outcomes.analysis import TIDY_COLUMNS, outcomes_from_files
 from wamkit.results import to_jsonable
 
 DEMO = EXAMPLES / "wam_demo.csv"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, EXAMPLES, sha256
-from wamkit.data import ReadOptions, load_instrument_specs, read_multi_table, score_multi
+from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
 from wamkit.results import to_jsonable
 
 DEMO = EXAMPLES / "wam_demo.csv"
@@ -135,7 +135,7 @@ def test_unknown_instrument_and_bad_options(cli):
     r = cli("score", DEMO, "-i", "wam-demo-client", "--map", "oops")
     assert r.code == 2 and "--map expects KEY=VALUE" in r.stderr
     r = cli("score", DEMO)
-    assert r.code == 2 and "Missing option" in r.stderr
+    assert r.code == 2 and "give an instrument with -i ID" in r.stderr
 
 
 def test_streaming_equals_in_memory(cli, tmp_path):
@@ -169,21 +169,21 @@ def test_inspect_reports_quality(cli, tmp_path):
     src.write_text("\n".join(body) + "\n")
     r = cli("inspect", src, "-i", "wai-sr-client", "--id", "dyad", "--format", "json")
     assert r.code == 0, r.stderr
-    rep = json.loads(r.stdout)
+    rep = json.loads(r.stdout)["reports"]["all"]
     assert rep["n_invalid"] == 1 and rep["invalid_cells"][0]["row"] == 2
     assert rep["straightlined_rows"] == [1]
     assert rep["duplicates"][0]["rows"] == "1,2"
     item = {i["item"]: i for i in rep["items"]}
     assert item["wai01"]["ceiling_share"] == 0.5 and item["wai01"]["missing_share"] == pytest.approx(1 / 3)
     r = cli("inspect", src, "-i", "wai-sr-client", "--id", "dyad")
-    assert r.code == 0 and "duplicate keys on dyad: 1" in r.stderr
+    assert r.code == 0 and "duplicate keys on dyad: 1" in r.stdout     # tables for people go to stdout
 
 
 def test_instruments_list_show_check(cli, tmp_path):
     r = cli("instruments", "list", "--format", "json")
     assert r.code == 0 and "wam-demo-client" in r.stdout
     r = cli("instruments", "show", "wai-s-client")
-    assert r.code == 0 and "ws04(R)" in r.stderr
+    assert r.code == 0 and "ws04(R)" in r.stdout
     r = cli("instruments", "check", *[str(p) for p in sorted((EXAMPLES.parent / "instruments").glob("*.yaml"))])
     assert r.code == 0, r.stderr
     bad = tmp_path / "bad.yaml"
@@ -229,8 +229,9 @@ def test_score_pseudonymises_identifier_columns(cli, tmp_path, monkeypatch):
 
 
 def test_options_that_would_be_ignored_are_refused(cli):
-    r = cli("score", DEMO, "-i", "wam-demo-client", "--rater", "rater")
-    assert r.code == 2 and "--rater picks an instrument per rater value" in r.stderr
+    # one instrument for every row: --rater only records which column holds the role
+    r = cli("score", DEMO, "-i", "wam-demo-client", "--rater", "rater", "-q")
+    assert r.code == 0 and r.stdout.splitlines()[0].startswith('"dyad","officer","rater","wave","trust"')
     r = cli("score", DEMO, "-i", "wam-demo-client", "--sheet", "T0")
     assert r.code == 2 and "--sheet T0: wam_demo.csv is a csv file, not a workbook" in r.stderr
 
@@ -238,7 +239,7 @@ def test_options_that_would_be_ignored_are_refused(cli):
 def test_streamed_summary_equals_in_memory_summary():
     # the summary on stderr comes from the same mergeable moments in both paths
     from wamkit.instrument import load_instrument
-    from wamkit.scoring_stream import stream_score
+    from wamkit.scoring.stream import stream_score
 
     ins = load_instrument(str(DATA / "bfi.yaml"))
     table = read_multi_table(str(DATA / "bfi.csv"), {None: ins})
@@ -250,3 +251,31 @@ def test_streamed_summary_equals_in_memory_summary():
     for a, b in zip(mem["scales"], streamed["scales"]):
         assert (a["n"], a["missing"]) == (b["n"], b["missing"])
         assert a["mean"] == pytest.approx(b["mean"], rel=1e-12) and a["sd"] == pytest.approx(b["sd"], rel=1e-10)
+
+
+def test_simulate_refuses_to_overwrite_without_force(cli, tmp_path):
+    first = cli("simulate", "-o", tmp_path, "--seed", "1", "--dyads", "20", "--officers", "4")
+    assert first.code == 0, first.stderr
+    before = (tmp_path / "wam_demo.csv").read_bytes()
+    again = cli("simulate", "-o", tmp_path, "--seed", "2", "--dyads", "20", "--officers", "4")
+    assert again.code == 2 and "add --force to replace" in again.stderr
+    assert (tmp_path / "wam_demo.csv").read_bytes() == before          # nothing lost
+    forced = cli("simulate", "-o", tmp_path, "--seed", "2", "--dyads", "20", "--officers", "4", "--force")
+    assert forced.code == 0 and (tmp_path / "wam_demo.csv").read_bytes() != before
+
+
+def test_every_writing_command_refuses_an_existing_output(cli, tmp_path):
+    out = tmp_path / "exists.csv"
+    out.write_text("keep me\n")
+    for argv in (("score", "--study", "examples/study.yaml", "-o", out),
+                 ("inspect", "--study", "examples/study.yaml", "--format", "json", "-o", out),
+                 ("reshape", "--study", "examples/study.yaml", "--to", "wide", "-o", out),
+                 ("study", "new", "examples/wam_demo.csv", "-o", out)):
+        r = cli(*argv)
+        assert r.code == 2 and "exists; add --force" in r.stderr, argv
+        assert out.read_text() == "keep me\n"
+
+
+def test_piped_tables_are_not_cut(cli):
+    r = cli("instruments", "list")
+    assert r.code == 0 and "wam-demo-professional " in r.stdout     # whole ids, on stdout, greppable

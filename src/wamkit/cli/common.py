@@ -25,18 +25,53 @@ def err(text: str) -> None:
     sys.stderr.flush()
 
 
+#: library parameter -> CLI flag, for messages (the library names parameters, the CLI speaks in flags)
+PARAM_FLAGS = {
+    "longitudinal": "--longitudinal", "across": "--across", "role": "--role", "missing": "--missing",
+    "group": "--group", "cluster": "--officer", "officer": "--officer", "invalid": "--invalid",
+    "header_row": "--header-row", "sheet": "--sheet", "instrument": "-i", "study": "--study", "dyad": "--dyad",
+    "wave": "--wave", "rater": "--rater", "person": "--person", "on": "--on", "outcome": "--outcome",
+    "event": "--event", "n_factors": "--n-factors", "min_answered": "--min-answered", "overwrite": "--force",
+    "column_map": "--map", "columns": "--columns", "wave_order": "--wave-order", "seed": "--seed",
+    "id_columns": "--id",
+}
+
+
+def cli_message(text: str) -> str:
+    """A library message in the CLI's words: ``longitudinal=True`` -> ``--longitudinal``,
+    ``role='client'`` -> ``--role client``, ``where wave=T0`` -> ``--where wave=T0``."""
+    import re
+
+    def flag(m: re.Match) -> str:
+        name, value = m.group(1), m.group(2)
+        opt = PARAM_FLAGS[name]
+        if value in ("True", "true"):
+            return opt
+        return f"{opt} {value.strip(chr(39))}"
+
+    names = "|".join(sorted(PARAM_FLAGS, key=len, reverse=True))
+    # a message that starts with the parameter it is about: "group 'g': ..." -> "--group g: ..."
+    text = re.sub(rf"^({names})(?: '([^']*)')?: ",
+                  lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ", text)
+    text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b)", flag, text)
+    return re.sub(r"(?<![\w-])where (?=[^\s=]+(?:=|!=|>=|<=|>|<))", "--where ", text)
+
+
 def run(app) -> None:
     """Run the Typer app once, catching wamkit errors in one place."""
     from wamkit.errors import WamkitError
 
+    from wamkit.cli.deprecations import rewrite
+
+    args = rewrite(sys.argv[1:])
     try:
-        rc = app(standalone_mode=False)
+        rc = app(args=args, standalone_mode=False)
     except WamkitError as e:
         if STATE["debug"]:
             import traceback
 
             traceback.print_exc()
-        err(f"wamkit: error: {e.render()}")
+        err(f"wamkit: error: {cli_message(e.render())}")
         sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)
@@ -78,9 +113,9 @@ def _click_exception_types() -> tuple:
 
 
 def choose_format(format: str | None, output: str | None, allowed: tuple[str, ...]) -> str:
-    """The report format: ``--format``, else the extension of ``-o``, else ``table``.
+    """The output format: ``--format``, else the extension of ``-o``, else ``table`` (text on stdout).
 
-    ``table`` prints to the terminal, so it cannot go with ``-o FILE``.
+    ``table`` written to a file (``-o report.txt``) is the same text as on the terminal.
     """
     from pathlib import Path
 
@@ -91,16 +126,14 @@ def choose_format(format: str | None, output: str | None, allowed: tuple[str, ..
     if not fmt:
         if not to_file:
             return "table"
-        ext = Path(output).suffix.lower().lstrip(".")
-        fmt = {"htm": "html", "markdown": "md"}.get(ext, ext)
-        if fmt not in allowed or fmt == "table":
+        ext = Path(str(output)).suffix.lower().lstrip(".")
+        fmt = {"htm": "html", "markdown": "md", "txt": "table", "text": "table"}.get(ext, ext)
+        if fmt not in allowed:
             files = ", ".join(f for f in allowed if f != "table")
             raise UsageError(f"cannot tell the output format from '{output}'; give --format {files}")
+    fmt = {"text": "table", "txt": "table"}.get(fmt, fmt)
     if fmt not in allowed:
         raise UsageError(f"--format must be one of {', '.join(allowed)}, not '{format}'")
-    if fmt == "table" and to_file:
-        files = ", ".join(f for f in allowed if f != "table")
-        raise UsageError(f"--format table prints to the terminal; with -o give --format {files}")
     return fmt
 
 
@@ -117,21 +150,59 @@ def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
-def emit(data: bytes, out: str | None, inputs=()) -> None:
-    """Write bytes to ``out`` atomically, or to stdout."""
+def parse_instruments(specs: list[str], rater: str | None, *, study: bool = False) -> dict[str | None, str] | None:
+    """``-i ID`` (one instrument) or ``-i VALUE=ID ...`` (one per rater value); None when not given."""
+    from wamkit.errors import UsageError
+
+    if not specs:
+        if study:
+            return None
+        raise UsageError("give an instrument with -i ID (or -i VALUE=ID per rater with --rater COLUMN), "
+                         "or a study file with --study")
+    if len(specs) == 1 and "=" not in specs[0]:
+        return {None: specs[0]}
+    out: dict[str | None, str] = {}
+    for spec in specs:
+        value, sep, ref = spec.partition("=")
+        if not sep or not value.strip() or not ref.strip():
+            raise UsageError(f"with several instruments each -i must be VALUE=INSTRUMENT, got '{spec}'")
+        if value.strip() in out:
+            raise UsageError(f"-i names rater value '{value.strip()}' twice")
+        out[value.strip()] = ref.strip()
+    if rater is None and not study:
+        raise UsageError("-i VALUE=INSTRUMENT needs --rater COLUMN to tell which rows use which instrument")
+    return out
+
+
+def check_output(out: str | None, inputs=(), *, force: bool = False) -> None:
+    """Refuse before any work: an output file that exists (unless ``force``), is an input, or cannot be written."""
+    if out is None or out == "-":
+        return
+    import os
+
+    from wamkit.errors import UsageError
+    from wamkit.io import check_output_path
+
+    check_output_path(out, inputs)
+    if os.path.exists(out) and not force:
+        raise UsageError(f"{out} exists; add --force to replace it")
+
+
+def emit(data: bytes, out: str | None, inputs=(), *, force: bool = True) -> None:
+    """Write bytes to ``out`` atomically (refusing to replace a file unless ``force``), or to stdout."""
     if out is None or out == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    from wamkit.io import atomic_write, check_output_path
+    from wamkit.io import atomic_write
 
-    path = check_output_path(out, inputs)
+    check_output(out, inputs, force=force)
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:
             fh.write(data)
 
-    atomic_write(path, write)
+    atomic_write(out, write)
 
 
 def json_bytes(obj) -> bytes:
@@ -143,10 +214,45 @@ def json_bytes(obj) -> bytes:
 
 
 def console():
-    """A rich console on stderr (people) — stdout is for data."""
+    """A rich console on stderr (progress, notes, warnings) -- stdout is for results."""
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+def note(text: str, quiet: bool = False, kind: str = "note") -> None:
+    """One line on stderr (``note:``/``warning:``) unless quiet."""
+    if not quiet:
+        err(f"{kind}: {text}")
+
+
+def render_document(doc, fmt: str) -> bytes:
+    """A document as table text (terminal width on a terminal, unlimited in a pipe or file), md or html."""
+    if fmt == "md":
+        from wamkit.render.markdown import render_markdown
+
+        return render_markdown(doc).encode("utf-8")
+    if fmt == "html":
+        from wamkit.render.html import render_html
+
+        return render_html(doc).encode("utf-8")
+    from wamkit.render.text import output_width, render_text
+
+    return render_text(doc, width=output_width()).encode("utf-8")
+
+
+def write_result(result, out, fmt: str, inputs=(), *, payload: dict | None = None, frame=None) -> None:
+    """Write a result in ``fmt``: ``table``/``md``/``html`` from its document, ``json`` (``payload`` or
+    ``to_dict()``), ``csv``/``tsv`` from ``frame`` (default ``to_frame()``)."""
+    if fmt == "json":
+        data = json_bytes(payload if payload is not None else result.to_dict())
+    elif fmt in ("csv", "tsv"):
+        from wamkit.io import frame_to_bytes
+
+        data = frame_to_bytes(result.to_frame() if frame is None else frame, fmt)
+    else:
+        data = render_document(result.document(), fmt)
+    emit(data, out.output, inputs, force=out.force)
 
 
 def fmt_num(x, digits: int = 3) -> str:

@@ -6,6 +6,157 @@ from typing import Optional
 
 import typer
 
+from wamkit.cli.options import OutputArgs, ReadArgs, expand
+
+SCORE_FORMATS = ("csv", "tsv", "json", "parquet", "xlsx")
+
+
+@expand
+def score_command(
+    read: ReadArgs,
+    out: OutputArgs,
+    format: Optional[str] = typer.Option(None, "--format", help="Output format: csv (default), tsv, json, "
+                                                                "parquet, xlsx; default from the -o extension."),
+    keep_items: bool = typer.Option(False, "--keep-items", help="Also output the keyed (reversed) item values "
+                                                                "as <item>_keyed."),
+    keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per "
+                                                                  "score as <score>_n."),
+    pseudonymise: Optional[list[str]] = typer.Option(
+        None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms "
+                                                       "(repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
+    key_file: Optional[str] = typer.Option(None, "--key-file", help="File holding the pseudonymisation key "
+                                                                    "(at least 16 bytes)."),
+    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this "
+                                                                        "many rows (bounded memory; automatic for "
+                                                                        "inputs over 32 MiB scored into a file)."),
+) -> None:
+    """Score item responses: one column per subscale and total, every input row kept in order.
+
+    Example: wamkit score --study examples/study.yaml -o scores.csv
+    """
+    import dataclasses
+    import sys
+
+    from wamkit.cli.common import check_output, emit, json_bytes, render_document
+    from wamkit.errors import UsageError
+    from wamkit.io import frame_to_bytes, output_format, write_frame
+
+    fmt = output_format(out.output, format)
+    check_output(out.output, read.inputs(), force=out.force)
+    if not out.to_file and fmt in ("parquet", "xlsx"):
+        raise UsageError(f"--format {fmt} needs an output file (-o FILE)")
+    key = _pseudonym_key(pseudonymise, key_file)
+    if _stream(read, out, fmt, chunk_rows, pseudonymise):
+        return
+    data = read.read()
+    from wamkit.design.read import score_data
+
+    result = score_data(data, keep_items=keep_items, keep_counts=keep_counts, invalid=read.invalid,
+                        min_answered=read.min_answered)
+    if pseudonymise:
+        from wamkit.pseudonym import pseudonymise_columns
+
+        result = dataclasses.replace(result, scores=pseudonymise_columns(result.scores, pseudonymise, key,
+                                                                         source=data.source), problems=())
+    if fmt == "json":
+        from wamkit.provenance import data_provenance
+
+        payload = {"provenance": data_provenance("score", data, {
+            "invalid": result.invalid_policy, "min_answered": result.min_answered,
+            "pseudonymised": pseudonymise or []}), **result.to_dict()}
+        emit(json_bytes(payload), out.output, read.inputs(), force=out.force)
+    elif not out.to_file:
+        emit(frame_to_bytes(result.scores, fmt), None)
+    else:
+        write_frame(result.scores, out.output, fmt)
+    if not out.quiet:
+        for n in data.notes:
+            sys.stderr.write(f"note: {n}\n")
+        sys.stderr.write(render_document(result.document(), "table").decode("utf-8"))
+
+
+def _pseudonym_key(pseudonymise, key_file):
+    from wamkit.errors import UsageError
+
+    if pseudonymise:
+        from wamkit.pseudonym import load_key
+
+        return load_key(key_file)
+    if key_file is not None:
+        raise UsageError("--key-file is only used with --pseudonymise COLUMN")
+    return None
+
+
+def _stream(read: ReadArgs, out: OutputArgs, fmt: str, chunk_rows: int | None, pseudonymise) -> bool:
+    """Score a large CSV chunk by chunk when the run allows it (one instrument, plain long file)."""
+    import sys
+
+    from wamkit.errors import UsageError
+    from wamkit.scoring.multi import ReadOptions
+    from wamkit.scoring.stream import should_stream, stream_score
+
+    if read.data is None or read.data == "-" and not chunk_rows:
+        return False
+    instruments = read.instruments() if read.study is None else None
+    eligible = (read.study is None and instruments is not None and list(instruments) == [None] and not read.where
+                and not pseudonymise and out.to_file and fmt in ("csv", "tsv", "parquet")
+                and read.header_row is None and read.rater is None)
+    opts = ReadOptions(sheet=read.sheet, input_format=read.input_format,
+                       column_map=read.settings()["column_map"] or {}, column_template=read.columns,
+                       invalid=read.invalid or "error", min_answered=read.min_answered)
+    if not should_stream(read.data, opts, chunk_rows, eligible=eligible):
+        return False
+    if not eligible:
+        raise UsageError("--chunk-rows streams one instrument, without --study, --where, --rater, --header-row or "
+                         "--pseudonymise, into a csv, tsv or parquet file given with -o")
+    from wamkit.cli.common import render_document
+    from wamkit.instrument import load_instrument
+
+    summary = stream_score(read.data, load_instrument(instruments[None]), opts, output=out.output, fmt=fmt,
+                           chunk_rows=chunk_rows, keep_items=False, keep_counts=False,
+                           progress=not out.quiet and sys.stderr.isatty())
+    if not out.quiet:
+        from wamkit.render.document import Document
+        from wamkit.render.reports.scoring import SUMMARY_COLUMNS
+
+        doc = Document(title=f"scores: {summary['instrument']}",
+                       subtitle=f"{summary['rows_read']} rows read, {summary['rows_scored']} scored")
+        doc.table(summary["scales"], SUMMARY_COLUMNS)
+        sys.stderr.write(render_document(doc, "table").decode("utf-8"))
+    return True
+
+
+@expand
+def inspect_command(
+    read: ReadArgs,
+    out: OutputArgs,
+    id_: Optional[list[str]] = typer.Option(None, "--id", help="Key column(s) that should identify a row "
+                                                               "(repeatable); default: dyad, rater, wave."),
+    format: Optional[str] = typer.Option(None, "--format", help="table (default), json, md or html; default from "
+                                                                "the -o extension."),
+) -> None:
+    """Data-quality report without scoring: invalid cells, missingness, floor/ceiling, straight-lining, duplicate keys.
+
+    Example: wamkit inspect --study examples/study.yaml
+    """
+    from wamkit.cli.common import check_output, choose_format, write_result
+    from wamkit.scoring.quality import inspect_data
+
+    fmt = choose_format(format, out.output, ("table", "json", "md", "html"))
+    check_output(out.output, read.inputs(), force=out.force)
+    data = read.read()
+    result = inspect_data(data, id_columns=id_)
+    payload = None
+    if fmt == "json":
+        from wamkit.provenance import data_provenance
+
+        payload = {**result.to_dict(), "provenance": data_provenance("inspect", data, {"id": id_ or []})}
+    write_result(result, out, fmt, read.inputs(), payload=payload)
+
+
+# --------------------------------------------------------------------------- options of commands not yet on ReadArgs
+import typer
+
 from wamkit.cli.common import choose_format, console, emit, fmt_num, json_bytes, parse_pairs
 
 DataArg = typer.Argument(..., help="Data file: CSV/TSV, XLSX, SPSS .sav or Parquet; '-' reads CSV from stdin.",
@@ -19,7 +170,7 @@ InputFormatOpt = typer.Option(None, "--input-format", help="Input format when th
 
 
 def read_options(sheet, map_, columns, input_format, invalid="error", min_answered=None):
-    from wamkit.data import ReadOptions
+    from wamkit.scoring.multi import ReadOptions
 
     return ReadOptions(sheet=sheet, input_format=input_format, column_map=parse_pairs(map_, "--map"),
                        column_template=columns, invalid=invalid, min_answered=min_answered)
@@ -30,183 +181,3 @@ InstrumentsOpt = typer.Option(..., "-i", "--instrument", show_default=False,
 RaterOpt = typer.Option(None, "--rater", help="Column whose value picks the instrument when -i is given as VALUE=INSTRUMENT.")
 WhereOpt = typer.Option(None, "--where", help="Keep only rows where COLUMN=VALUE (repeatable; all must match).")
 
-
-def score_command(
-    data: str = DataArg,
-    instrument: list[str] = InstrumentsOpt,
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (format from its extension). Default: CSV on stdout."),
-    format: Optional[str] = typer.Option(None, "--format", help="Output format: csv, tsv, json, parquet, xlsx."),
-    rater: Optional[str] = RaterOpt,
-    where: Optional[list[str]] = WhereOpt,
-    sheet: Optional[str] = SheetOpt,
-    map_: Optional[list[str]] = MapOpt,
-    columns: Optional[str] = ColumnsOpt,
-    input_format: Optional[str] = InputFormatOpt,
-    min_answered: Optional[float] = typer.Option(None, "--min-answered", help="Fraction of a subscale's items that must be answered (overrides the instrument)."),
-    invalid: str = typer.Option("error", "--invalid", help="'error' (default): stop on invalid cells; 'missing': treat them as missing and count them."),
-    keep_items: bool = typer.Option(False, "--keep-items", help="Also output the keyed (reversed) item values as <item>_keyed."),
-    keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per score as <score>_n."),
-    pseudonymise: Optional[list[str]] = typer.Option(None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms (repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
-    key_file: Optional[str] = typer.Option(None, "--key-file", help="File holding the pseudonymisation key (at least 16 bytes)."),
-    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this many rows (bounded memory; automatic for inputs over 32 MiB when scoring one instrument into a file)."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary on stderr."),
-) -> None:
-    """Score item responses: one score column per subscale and total, every input row kept in order.
-
-    Example: wamkit score examples/wam_demo.csv -i client=wam-demo-client -i professional=wam-demo-professional --rater rater -o scores.csv
-    """
-    import sys
-
-    from wamkit.data import load_instrument_specs, parse_where, read_multi_table, score_multi, where_mask
-    from wamkit.errors import UsageError
-    from wamkit.io import check_output_path, frame_to_bytes, output_format, write_frame
-    from wamkit.scoring_stream import should_stream, stream_score
-
-    opts = read_options(sheet, map_, columns, input_format, invalid, min_answered)
-    if invalid not in ("error", "missing"):
-        raise UsageError(f"--invalid must be 'error' or 'missing', not '{invalid}'")
-    instruments = load_instrument_specs(instrument, rater)
-    if rater is not None and list(instruments) == [None]:
-        raise UsageError("--rater picks an instrument per rater value; it needs -i VALUE=INSTRUMENT "
-                         "(to keep one rater's rows, use --where rater=VALUE)")
-    filters = parse_where(where)
-    fmt = output_format(output, format)
-    if output is not None and output != "-":
-        check_output_path(output, [data])
-    elif fmt in ("parquet", "xlsx"):
-        raise UsageError(f"--format {fmt} needs an output file (-o FILE)")
-    key = None
-    if pseudonymise:
-        from wamkit.pseudonym import load_key
-
-        key = load_key(key_file)
-    elif key_file is not None:
-        raise UsageError("--key-file is only used with --pseudonymise COLUMN")
-    eligible = (list(instruments) == [None] and not filters and not pseudonymise
-                and output not in (None, "-") and fmt in ("csv", "tsv", "parquet"))
-    if should_stream(data, opts, chunk_rows, eligible=eligible):
-        if not eligible:
-            raise UsageError("--chunk-rows streams one instrument, without --where or --pseudonymise, "
-                             "into a csv, tsv or parquet file given with -o")
-        summary = stream_score(data, instruments[None], opts, output=output, fmt=fmt, chunk_rows=chunk_rows,
-                               keep_items=keep_items, keep_counts=keep_counts,
-                               progress=not quiet and sys.stderr.isatty())
-        if not quiet:
-            render_score_summary(summary, data)
-        return
-    from wamkit.provenance import provenance
-
-    table = read_multi_table(data, instruments, opts)
-    frame = table.frame
-    if filters:
-        frame = frame[where_mask(frame, filters, table.source)]
-    result = score_multi(table, instruments, rater, opts, keep_items=keep_items, keep_counts=keep_counts,
-                         frame=frame)
-    if pseudonymise:
-        import dataclasses
-
-        from wamkit.pseudonym import pseudonymise_columns
-
-        result = dataclasses.replace(result, scores=pseudonymise_columns(result.scores, pseudonymise, key,
-                                                                         source=table.source), problems=())
-    if fmt == "json":
-        ins = list(instruments.values())
-        payload = {"provenance": provenance(command="score", instrument=ins[0] if len(ins) == 1 else None,
-                                            extra_instruments=ins if len(ins) > 1 else (), tables=[table],
-                                            settings={"invalid": invalid, "min_answered": result.min_answered,
-                                                      "column_map": opts.column_map, "columns": columns,
-                                                      "where": dict(filters), "rater": rater,
-                                                      "pseudonymised": pseudonymise or []}),
-                   "summary": result.summary_dict(), "scores": result.scores}
-        emit(json_bytes(payload), output, [data])
-    elif output is None or output == "-":
-        emit(frame_to_bytes(result.scores, fmt), None)
-    else:
-        write_frame(result.scores, output, fmt)
-    if not quiet:
-        render_score_summary(result.summary_dict(), data)
-
-
-def render_score_summary(summary: dict, data: str) -> None:
-    from rich.table import Table
-
-    con = console()
-    t = Table(title=f"{summary['instrument']} on {data}: {summary['rows_read']} rows read, "
-                    f"{summary['rows_scored']} scored", title_justify="left")
-    for col in ("score", "n", "missing", "mean", "sd", "min", "max"):
-        t.add_column(col, justify="left" if col == "score" else "right")
-    for s in summary["scales"]:
-        t.add_row(s["id"], str(s["n"]), str(s["missing"]), fmt_num(s["mean"]), fmt_num(s["sd"]),
-                  fmt_num(s["min"]), fmt_num(s["max"]))
-    con.print(t)
-    notes = []
-    if summary["invalid_cells"]:
-        notes.append(f"{summary['invalid_cells']} invalid cells treated as missing (--invalid missing)")
-    if summary["straightlined_rows"]:
-        notes.append(f"{summary['straightlined_rows']} straight-lined rows (every item the same answer)")
-    for n in notes:
-        con.print(f"note: {n}")
-
-
-def inspect_command(
-    data: str = DataArg,
-    instrument: str = InstrumentOpt,
-    id_: Optional[list[str]] = typer.Option(None, "--id", help="Key column(s) that should identify a row (repeatable), e.g. --id dyad --id rater --id wave."),
-    format: Optional[str] = typer.Option(None, "--format", help="table (default) or json; default from the -o extension."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to this file (json)."),
-    sheet: Optional[str] = SheetOpt,
-    map_: Optional[list[str]] = MapOpt,
-    columns: Optional[str] = ColumnsOpt,
-    input_format: Optional[str] = InputFormatOpt,
-) -> None:
-    """Data-quality report without scoring: invalid cells, missingness, floor/ceiling, straight-lining, duplicate keys.
-
-    Example: wamkit inspect examples/wam_demo_client.csv -i wam-demo-client --id dyad --id wave
-    """
-    from wamkit.data import read_item_table
-    from wamkit.instrument import load_instrument
-    from wamkit.quality import inspect_items
-
-    format = choose_format(format, output, ("table", "json"))
-    opts = read_options(sheet, map_, columns, input_format)
-    ins = load_instrument(instrument)
-    table = read_item_table(data, ins, opts)
-    report = inspect_items(table.frame, ins, source=table.source, id_columns=id_, column_map=opts.column_map,
-                           column_template=columns, decimal_comma=table.decimal_comma)
-    if format == "json":
-        from wamkit.provenance import provenance
-
-        payload = report.to_dict()
-        payload["provenance"] = provenance(command="inspect", instrument=ins, tables=[table],
-                                           settings={"id": id_ or [], "column_map": opts.column_map, "columns": columns})
-        emit(json_bytes(payload), output, [data])
-        return
-    _render_quality(report)
-
-
-def _render_quality(report) -> None:
-    from rich.table import Table
-
-    con = console()
-    t = Table(title=f"{report.source}: {report.rows} rows, instrument {report.instrument_id}", title_justify="left")
-    for col in ("item", "column", "answered", "missing", "invalid", "floor", "ceiling", "mean", "sd"):
-        t.add_column(col, justify="left" if col in ("item", "column") else "right")
-    for r in report.items.itertuples(index=False):
-        t.add_row(r.item, r.column, str(r.n), f"{r.missing_share:.1%}", str(r.invalid),
-                  "-" if r.floor_share != r.floor_share else f"{r.floor_share:.1%}",
-                  "-" if r.ceiling_share != r.ceiling_share else f"{r.ceiling_share:.1%}",
-                  fmt_num(r.mean), fmt_num(r.sd))
-    con.print(t)
-    con.print(f"invalid cells: {report.n_invalid}")
-    for p in report.invalid_cells[:20]:
-        con.print(f"  {p.render()}", markup=False)
-    con.print(f"straight-lined rows: {len(report.straightlined_rows)}"
-              + (f" (rows {', '.join(map(str, report.straightlined_rows[:20]))}"
-                 + (" ..." if len(report.straightlined_rows) > 20 else "") + ")" if report.straightlined_rows else ""))
-    if report.id_columns:
-        con.print(f"duplicate keys on {', '.join(report.id_columns)}: {len(report.duplicates)}")
-        for r in report.duplicates.head(20).itertuples(index=False):
-            con.print(f"  {' / '.join(map(str, r[:-1]))}: rows {r[-1]}", markup=False)
-    con.print(f"missing-data patterns: {len(report.missing_patterns)} (most common first)")
-    for r in report.missing_patterns.head(5).itertuples(index=False):
-        con.print(f"  {r.pattern}  {r.rows} rows", markup=False)

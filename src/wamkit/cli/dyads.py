@@ -41,8 +41,8 @@ InvalidOpt = typer.Option("error", "--invalid", help="'error' (default) or 'miss
 def _prepare(data, instrument, rater, where, sheet, map_, columns, input_format, invalid, min_answered,
              pseudonymise, key_file, alerts):
     """Shared parsing for both commands: instruments, table (filtered), options, key, rules."""
-    from wamkit.alerts import load_alert_rules
-    from wamkit.data import load_instrument_specs, parse_where, read_multi_table, where_mask
+    from wamkit.dyads.alerts import load_alert_rules
+    from wamkit.scoring.multi import load_instrument_specs, parse_where, read_multi_table, where_mask
     from wamkit.errors import UsageError
 
     if invalid not in ("error", "missing"):
@@ -120,7 +120,7 @@ def dyads_command(
 
     Example: wamkit dyads examples/wam_demo.csv -i client=wam-demo-client -i professional=wam-demo-professional --rater rater --dyad dyad --wave wave
     """
-    from wamkit.dyad_report import analyse_dyads
+    from wamkit.dyads.analysis import analyse_dyads
     from wamkit.errors import UsageError
     from wamkit.io import check_output_path, frame_to_bytes
 
@@ -245,7 +245,7 @@ def report_command(
     """
     from pathlib import Path
 
-    from wamkit.dyad_report import build_reflection_sheets
+    from wamkit.dyads.analysis import build_reflection_sheets
     from wamkit.errors import UsageError
     from wamkit.io import check_output_path
 

@@ -64,9 +64,9 @@ def outcomes_command(
     --covariate risk_score --cluster officer --interaction goals:reactance --discrepancy --format html -o report.html
     """
     from wamkit.cli.common import choose_format, emit, json_bytes
-    from wamkit.data import load_instrument_specs, parse_where
+    from wamkit.scoring.multi import load_instrument_specs, parse_where
     from wamkit.io import check_output_path
-    from wamkit.outcomes import outcomes_from_files, render_report
+    from wamkit.outcomes.analysis import outcomes_from_files, render_report
     from wamkit.provenance import provenance
 
     fmt = choose_format(format, output, _FORMATS)

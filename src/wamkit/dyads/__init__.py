@@ -1,0 +1,1 @@
+"""Client–professional dyads: pairing, agreement, change, alerts, reflection sheets."""

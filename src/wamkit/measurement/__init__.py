@@ -1,0 +1,1 @@
+"""Measurement: reliability, factor structure, invariance and nesting (``wamkit validate``)."""

@@ -1,0 +1,1 @@
+"""Alliance against outcomes (``wamkit outcomes``)."""

@@ -1,0 +1,1 @@
+"""Rendering results for people: terminal tables, Markdown, HTML, SVG; one number formatter."""

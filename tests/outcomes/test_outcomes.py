@@ -1,0 +1,447 @@
+"""wamkit.outcomes: the `outcomes` orchestration.
+
+Two kinds of checks:
+
+* against R, end to end (tests/reference/outcomes_orchestration.R -> .json): the
+  Rossi recidivism data with a key, a split, a covariate and a cluster; every
+  correlation, adjusted p, partial r, model term (glm binomial / poisson,
+  MASS::glm.nb, lm, coxph with cluster-robust SEs), the interaction model and the
+  wave comparison agree with R;
+* structure on the demo data: the orchestration adds nothing numerically (the
+  correlations equal `stats.association.correlate` on the joined frame), join
+  counts, splits, the family adjustment, and the signs of the simulated truths.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import DATA, EXAMPLES, REFERENCE
+from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
+from wamkit.errors import DataError, UsageError
+from wamkit.outcomes.analysis import (CORRELATION_COLUMNS, MODEL_COLUMNS, TIDY_COLUMNS, WAVE_COLUMNS, OutcomesResult,
+                             analyse_outcomes, outcomes_from_files)
+from wamkit.stats.association import adjust_p, compare_correlations_with_outcome, correlate
+
+REF = json.loads((REFERENCE / "outcomes_orchestration.json").read_text())
+DEMO = EXAMPLES / "wam_demo.csv"
+DEMO_OUT = EXAMPLES / "wam_demo_outcomes.csv"
+SPECS = ["client=wam-demo-client", "professional=wam-demo-professional"]
+EST_TOL = 1e-6     # estimates, CIs, r (tighter than the issue's 1e-4)
+P_RTOL = 1e-5      # p values, relative (tighter than the issue's 1e-3)
+
+
+# --------------------------------------------------------------------------- R, end to end
+@pytest.fixture(scope="module")
+def rossi_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rossi")
+    rossi = pd.read_csv(DATA / "rossi.csv")
+    n = len(rossi)
+    ids = [f"R{i + 1:03d}" for i in range(n)]
+    data = pd.DataFrame({"id": ids, "officer": np.arange(n) % 37,
+                         "rater": np.where(rossi["paro"] == 1, "p1", "p0"), "wave": "T0",
+                         "age": rossi["age"], "wexp": rossi["wexp"], "mar": rossi["mar"]})
+    outc = pd.DataFrame({"id": ids, "arrest": rossi["arrest"], "prio": rossi["prio"], "week": rossi["week"],
+                         "fin": rossi["fin"]})
+    waves = pd.concat([pd.DataFrame({"id": ids, "wave": "T0", "score": rossi["age"]}),
+                       pd.DataFrame({"id": ids, "wave": "T1", "score": rossi["prio"]})], ignore_index=True)
+    data.to_csv(d / "data.csv", index=False)
+    outc.to_csv(d / "outcomes.csv", index=False)
+    waves.to_csv(d / "waves.csv", index=False)
+    return d
+
+
+@pytest.fixture(scope="module")
+def rossi_result(rossi_files):
+    res, _ = outcomes_from_files(str(rossi_files / "data.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
+                                 rater_column="rater", by=["rater"], predictors=["age", "wexp", "mar"],
+                                 outcome=["arrest", "prio", "week:continuous"], event=["arrest:week"],
+                                 covariates=["fin"], cluster="officer", interaction="age:mar")
+    return res
+
+
+def close(a, b, tol=EST_TOL):
+    return math.isclose(float(a), float(b), rel_tol=0, abs_tol=tol)
+
+
+def p_close(a, b):
+    return math.isclose(float(a), float(b), rel_tol=P_RTOL, abs_tol=1e-300)
+
+
+def test_correlations_match_cor_test_and_p_adjust(rossi_result):
+    c = rossi_result.correlations.set_index(["rater", "predictor", "outcome", "method"])
+    assert len(c) == len(REF["correlations"]) == 36
+    for ref in REF["correlations"]:
+        row = c.loc[(ref["rater"], ref["predictor"], ref["outcome"], ref["method"])]
+        assert close(row["r"], ref["r"]), ref
+        assert p_close(row["p"], ref["p"]), ref
+        assert p_close(row["p_adj"], ref["p_holm"]), ref
+        assert row["n"] == ref["n"]
+        if ref["method"] == "pearson":
+            assert close(row["ci_low"], ref["ci_low"]) and close(row["ci_high"], ref["ci_high"])
+
+
+def test_fdr_family_matches_p_adjust_bh(rossi_files):
+    res, _ = outcomes_from_files(str(rossi_files / "data.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
+                                 rater_column="rater", by=["rater"], predictors=["age", "wexp", "mar"],
+                                 outcome=["arrest", "prio", "week:continuous"], adjust="fdr_bh")
+    c = res.correlations.set_index(["rater", "predictor", "outcome", "method"])
+    for ref in REF["correlations"]:
+        assert p_close(c.loc[(ref["rater"], ref["predictor"], ref["outcome"], ref["method"]), "p_adj"], ref["p_BH"])
+
+
+def test_partial_correlations_match_psych(rossi_result):
+    c = rossi_result.partial_correlations.set_index(["rater", "predictor", "outcome"])
+    assert len(c) == len(REF["partial_correlations"]) == 18
+    for ref in REF["partial_correlations"]:
+        row = c.loc[(ref["rater"], ref["predictor"], ref["outcome"])]
+        assert close(row["r"], ref["r"]) and p_close(row["p"], ref["p"]), ref
+        assert close(row["ci_low"], ref["ci_low"]) and close(row["ci_high"], ref["ci_high"]), ref
+        assert row["n"] == ref["n"] and row["covariates"] == ["fin"]
+
+
+def test_models_match_r_with_covariate_cluster_and_interaction(rossi_result):
+    m = rossi_result.models
+    checked = 0
+    for ref in REF["models"]:
+        sub = m[(m.rater == ref["rater"]) & (m.model == ref["model"]) & (m.outcome == ref["outcome"])
+                & (m.predictor == ref["predictor"])].set_index("term")
+        for k, term in enumerate(ref["term"]):
+            if term == "(Intercept)":
+                continue
+            name = "age:mar" if term == "age_mar" else term
+            row = sub.loc[name]
+            tol = EST_TOL * max(1.0, abs(ref["estimate"][k]))
+            assert close(row["estimate"], ref["estimate"][k], tol), (ref["model"], ref["predictor"], term)
+            assert close(row["ci_low"], ref["ci_low"][k], tol), (ref["model"], term)
+            assert close(row["ci_high"], ref["ci_high"][k], tol), (ref["model"], term)
+            assert close(row["se"], ref["se"][k], EST_TOL * max(1.0, ref["se"][k])), (ref["model"], term)
+            assert p_close(row["p"], ref["p"][k]), (ref["model"], ref["predictor"], term, row["p"], ref["p"][k])
+            assert row["n"] == ref["n"]
+            assert row["cov_type"] == "cluster" and row["n_clusters"] is not None
+            assert row["role"] == ("interaction" if term == "age_mar" else
+                                   "covariate" if term == "fin" else "predictor")
+            if ref["model"] == "cox":
+                assert row["events"] == ref["events"]
+            checked += 1
+    assert checked == 2 * (3 * 5 * 2 + 2 * 4)   # raters x (preds x models x terms + interaction models)
+
+
+def test_model_p_adj_family_is_predictor_terms_per_model(rossi_result):
+    m = rossi_result.models
+    for model in m["model"].unique():
+        fam = m[(m.model == model) & (m.role != "covariate")]
+        np.testing.assert_allclose(fam["p_adj"], adjust_p(fam["p"].to_numpy(), method="holm"), rtol=0, atol=0)
+        assert m[(m.model == model) & (m.role == "covariate")]["p_adj"].isna().all()
+
+
+def test_ols_without_cluster_matches_lm(rossi_files):
+    res, _ = outcomes_from_files(str(rossi_files / "data.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
+                                 predictors=["age"], outcome=["week:continuous"])
+    row = res.models.set_index("term").loc["age"]
+    ref = REF["ols_plain"]
+    assert row["model"] == "ols" and row["cov_type"] == "model"
+    assert close(row["estimate"], ref["estimate"][1]) and close(row["se"], ref["se"][1])
+    assert close(row["ci_low"], ref["ci_low"][1]) and close(row["ci_high"], ref["ci_high"][1])
+    assert p_close(row["p"], ref["p"][1])
+    assert row["rater"] is None and row["wave"] is None
+
+
+def test_wave_comparison_matches_r_test(rossi_files):
+    res, _ = outcomes_from_files(str(rossi_files / "waves.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
+                                 by=["wave"], predictors=["score"], outcome=["arrest"])
+    w = res.wave_comparisons
+    assert list(w.columns) == list(WAVE_COLUMNS) and len(w) == 1
+    ref = REF["wave_comparison"]
+    row = w.iloc[0]
+    assert (row["wave_a"], row["wave_b"], row["n"]) == ("T0", "T1", ref["n"])
+    assert close(row["r_t0"], ref["r_t0"]) and close(row["r_t1"], ref["r_t1"]) and close(row["r_waves"], ref["r_waves"])
+    assert close(row["statistic"], ref["t"]) and p_close(row["p"], ref["p"])
+    assert row["rater"] is None
+
+
+# --------------------------------------------------------------------------- demo data
+@pytest.fixture(scope="module")
+def demo_scores():
+    ins = load_instrument_specs(SPECS, "rater")
+    table = read_multi_table(str(DEMO), ins, ReadOptions())
+    return score_multi(table, ins, "rater", ReadOptions()).scores
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    ins = load_instrument_specs(SPECS, "rater")
+    res, tables = outcomes_from_files(str(DEMO), str(DEMO_OUT), on=["dyad"], instruments=ins, rater_column="rater",
+                                      by=["rater", "wave"], outcome=["stagnations", "dropout"],
+                                      event=["rearrest:days_to_rearrest"], covariates=["risk_score"],
+                                      cluster="officer", discrepancy=True, interaction="goals:reactance")
+    return res
+
+
+def test_demo_result_structure(demo_result):
+    r = demo_result
+    assert isinstance(r, OutcomesResult)
+    assert list(r.correlations.columns) == list(CORRELATION_COLUMNS)
+    assert list(r.models.columns) == list(MODEL_COLUMNS)
+    assert r.join["data_rows"] == r.join["data_rows_joined"] == r.n == 1411
+    assert r.join["outcome_rows_joined"] == 400 and r.join["data_rows_not_joined"] == 0
+    assert r.join["shared_columns"] == {"officer": "identical in both files: kept once"}
+    assert r.settings["outcomes"] == {"stagnations": "count", "dropout": "binary", "rearrest": "binary"}
+    assert r.settings["models"]["rearrest"] == ["cox"]
+    assert r.settings["discrepancy"] == "client - professional"
+    combos = set(zip(r.correlations.rater, r.correlations.wave))
+    assert combos == {(a, b) for a in ("client", "professional", "client-professional") for b in ("T0", "T1")}
+    # professional rows have no reactance; listed, not silently dropped
+    assert {"predictor": "reactance", "rater": "professional", "wave": "T0",
+            "reason": "no values in this split"} in r.skipped
+    # drop-outs have no T1 forms: dropout is constant at T1 -> a warning, no rows
+    assert not ((r.correlations.outcome == "dropout") & (r.correlations.wave == "T1")).any()
+    assert any("dropout is 0 for all" in w and "wave=T1" in w for w in r.warnings)
+    d = r.to_dict()
+    for key in ("n", "settings", "correlations", "partial_correlations", "models", "wave_comparisons", "join",
+                "warnings"):
+        assert key in d
+    assert set(d["correlations"][0]) >= {"predictor", "outcome", "rater", "wave", "method", "r", "ci_low",
+                                         "ci_high", "p", "p_adj", "n"}
+    assert set(d["models"][0]) >= {"outcome", "model", "term", "estimate", "ci_low", "ci_high", "p", "n",
+                                   "events", "rater", "wave"}
+    assert set(d["wave_comparisons"][0]) >= {"predictor", "outcome", "rater", "r_t0", "r_t1", "statistic", "p"}
+    json.dumps(d, allow_nan=False)
+    tidy = r.tidy()
+    assert list(tidy.columns) == list(TIDY_COLUMNS)
+    assert len(tidy) == len(r.correlations) + len(r.partial_correlations) + len(r.models) + len(r.wave_comparisons)
+
+
+def test_demo_correlations_reproduce_correlate_on_joined_frame(demo_result, demo_scores):
+    outc = pd.read_csv(DEMO_OUT, dtype={"dyad": str})
+    joined = demo_scores.merge(outc.drop(columns=["officer"]), on="dyad", how="inner")
+    c = demo_result.correlations
+    for (rater, wave, pred, out, method) in [("client", "T0", "trust", "stagnations", "pearson"),
+                                             ("client", "T1", "goals", "rearrest", "spearman"),
+                                             ("professional", "T1", "loss_of_energy", "rearrest", "pearson"),
+                                             ("professional", "T0", "bond", "dropout", "spearman")]:
+        sub = joined[(joined.rater == rater) & (joined.wave == wave)]
+        ref = correlate(sub[pred].to_numpy(float), sub[out].to_numpy(float), method=method)
+        row = c[(c.rater == rater) & (c.wave == wave) & (c.predictor == pred) & (c.outcome == out)
+                & (c.method == method)].iloc[0]
+        assert (row.r, row.ci_low, row.ci_high, row.p, row.n) == (ref.r, ref.ci_low, ref.ci_high, ref.p, ref.n)
+
+
+def test_demo_discrepancy_and_wave_comparison_reproduce_library(demo_result, demo_scores):
+    s = demo_scores
+    outc = pd.read_csv(DEMO_OUT, dtype={"dyad": str})
+    wide = s.pivot_table(index=["dyad", "wave"], columns="rater", values="trust", dropna=False).reset_index()
+    wide["trust_diff"] = wide["client"] - wide["professional"]
+    wide = wide.merge(outc, on="dyad")
+    sub = wide[wide.wave == "T0"]
+    ref = correlate(sub["trust_diff"].to_numpy(float), sub["stagnations"].to_numpy(float))
+    c = demo_result.correlations
+    row = c[(c.rater == "client-professional") & (c.wave == "T0") & (c.predictor == "trust_diff")
+            & (c.outcome == "stagnations") & (c.method == "pearson")].iloc[0]
+    assert math.isclose(row.r, ref.r, abs_tol=1e-12) and row.n == ref.n
+    cl = s[s.rater == "client"].pivot(index="dyad", columns="wave", values="trust").reset_index()
+    cl = cl.merge(outc, on="dyad")
+    t = compare_correlations_with_outcome(cl, "stagnations", "T0", "T1")
+    w = demo_result.wave_comparisons
+    row = w[(w.rater == "client") & (w.predictor == "trust") & (w.outcome == "stagnations")].iloc[0]
+    assert math.isclose(row.statistic, t.statistic, abs_tol=1e-12) and row.n == t.n
+
+
+def test_demo_family_adjustment_equals_adjust_p(demo_result):
+    c = demo_result.correlations
+    for method in ("pearson", "spearman"):
+        fam = c[c.method == method]
+        assert np.array_equal(fam["p_adj"].to_numpy(), adjust_p(fam["p"].to_numpy(), method="holm"))
+    w = demo_result.wave_comparisons
+    assert np.array_equal(w["p_adj"].to_numpy(), adjust_p(w["p"].to_numpy(), method="holm"))
+
+
+def test_demo_simulated_truths(demo_result):
+    c = demo_result.correlations
+    pear = c[c.method == "pearson"].set_index(["rater", "wave", "predictor", "outcome"])
+    # client trust goes with fewer stagnations at both waves
+    for wave in ("T0", "T1"):
+        row = pear.loc[("client", wave, "trust", "stagnations")]
+        assert row.r < 0 and row.ci_high < 0
+    # the professional's loss of energy goes with re-arrest (Cox HR > 1)
+    m = demo_result.models
+    hr = m[(m.model == "cox") & (m.rater == "professional") & (m.term == "loss_of_energy")]
+    assert (hr.ci_low > 1).all() and len(hr) == 2
+    # goals x reactance: more stagnations (Poisson interaction term at T0)
+    it = m[(m.model == "poisson") & (m.term == "goals:reactance") & (m.wave == "T0")].iloc[0]
+    assert it.estimate > 1 and it.ci_low > 1 and it.role == "interaction"
+    # T1 predicts re-arrest more strongly than T0 (client trust; Williams' t on the paired dyads)
+    w = demo_result.wave_comparisons
+    row = w[(w.rater == "client") & (w.predictor == "trust") & (w.outcome == "rearrest")].iloc[0]
+    assert row.r_t1 < row.r_t0 and row.p < 0.05
+
+
+def test_joint_models_leave_out_totals_and_per_sd(demo_scores):
+    outc = pd.read_csv(DEMO_OUT, dtype=str)
+    client = demo_scores[(demo_scores.rater == "client") & (demo_scores.wave == "T0")]
+    res = analyse_outcomes(client, outc, on=["dyad"], outcome=["stagnations"], joint=True, per_sd=True,
+                           totals=["alliance"])
+    m = res.models
+    assert set(m.predictor) == {"joint"}
+    assert set(m[m.model == "poisson"].term) == {"trust", "goals", "bond", "reactance"}
+    assert m.per_sd.all()
+    assert res.settings["joint_predictors"] == ["trust", "goals", "bond", "reactance"]
+
+
+# --------------------------------------------------------------------------- join and bad input
+def small_frames():
+    data = pd.DataFrame({"id": ["1", "2", "3", "4", "5", "6", "7", "8", "x"],
+                         "score": [1.0, 2, 3, 4, 5, 6, 7, 8, 9], "officer": list("aabbccdde")})
+    outc = pd.DataFrame({"id": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+                         "y": ["0", "1", "0", "1", "1", "0", "1", "0", "1", "0"],
+                         "officer": list("aabbccddzz")})
+    return data, outc
+
+
+def test_join_counts_both_directions():
+    data, outc = small_frames()
+    res = analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"])
+    j = res.join
+    assert (j["data_rows"], j["data_rows_joined"], j["data_rows_not_joined"]) == (9, 8, 1)
+    assert (j["outcome_rows"], j["outcome_rows_joined"], j["outcome_rows_not_joined"]) == (10, 8, 2)
+    assert j["data_keys_not_joined"] == ["x"] and j["outcome_keys_not_joined"] == ["9", "10"]
+    assert any("1 of 9 rows of data have no match" in w for w in res.warnings)
+    assert any("2 of 10 rows of outcomes have no match" in w for w in res.warnings)
+    assert res.settings["outcomes"] == {"y": "binary"}
+    assert res.correlations.iloc[0]["n"] == 8
+
+
+def test_shared_column_that_differs_is_suffixed():
+    data, outc = small_frames()
+    outc.loc[0, "officer"] = "q"
+    res = analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"])
+    assert "officer_outcomes" in res.join["shared_columns"]["officer"]
+
+
+def test_keys_compared_as_text():
+    data = pd.DataFrame({"id": [1, 2, 3, 4, 5], "score": [1.0, 2, 3, 5, 4]})
+    outc = pd.DataFrame({"id": ["1", "2", "3", "4", "5"], "y": [0.5, 1.5, 2.5, 3.1, 4.2]})
+    res = analyse_outcomes(data, outc, on=["id"], outcome=["y"])
+    assert res.join["data_rows_joined"] == 5 and res.settings["outcomes"] == {"y": "continuous"}
+    assert res.settings["predictors"] == ["score"]
+
+
+@pytest.mark.parametrize("change,exc,fragment", [
+    (lambda d, o: o.assign(id=[str(i + 100) for i in range(10)]), DataError, "no row of data matches a key"),
+    (lambda d, o: o.assign(id=["1", "1"] + [str(i) for i in range(3, 11)]), DataError,
+     "outcomes: duplicate key(s) on id: '1' (rows 1, 2)"),
+    (lambda d, o: o.assign(y=["0", "1", "2"] + ["0"] * 7), DataError,
+     "outcomes, row 3, column y: value 2 is not 0 or 1 (declared binary)"),
+    (lambda d, o: o.assign(y=["0", "1", "a"] + ["0"] * 7), DataError, "outcomes, row 3, column y: value 'a' is not a number"),
+    (lambda d, o: o, UsageError, "--on nope: data has no column 'nope'"),
+])
+def test_bad_input_errors(change, exc, fragment):
+    data, outc = small_frames()
+    o = change(data, outc)
+    on = "nope" if "nope" in fragment else "id"
+    with pytest.raises(exc) as e:
+        analyse_outcomes(data, o, on=on, predictors=["score"], outcome=["y:binary"])
+    assert fragment in str(e.value)
+
+
+def test_event_errors():
+    data, outc = small_frames()
+    outc["t"] = ["5", "3", "-1", "2", "4", "5", "6", "7", "8", "9"]
+    with pytest.raises(UsageError, match="--event y has no time column"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], event=["y"])
+    with pytest.raises(DataError, match="outcomes, row 3, column t: value -1 is negative"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], event=["y:t"])
+    with pytest.raises(UsageError, match="--event time nope"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], event=["y:nope"])
+
+
+def test_constant_predictor_and_separation_are_warnings():
+    rng = np.random.default_rng(1)
+    n = 60
+    x = rng.normal(size=n)
+    data = pd.DataFrame({"id": [str(i) for i in range(n)], "x": x, "flat": np.ones(n)})
+    outc = pd.DataFrame({"id": [str(i) for i in range(n)], "y": (x > 0).astype(int)})
+    res = analyse_outcomes(data, outc, on="id", predictors=["x", "flat"], outcome=["y"])
+    assert any("flat" in w and "constant" in w for w in res.warnings)
+    assert any("separation" in w for w in res.warnings)
+    assert not (res.correlations.predictor == "flat").any()
+    row = res.models[res.models.term == "x"].iloc[0]
+    assert math.isnan(row.estimate)
+
+
+def test_usage_errors():
+    data, outc = small_frames()
+    with pytest.raises(UsageError, match="--by must be 'rater' or 'wave'"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], by=["sex"])
+    with pytest.raises(UsageError, match="--by rater: no column 'rater'"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], by=["rater"])
+    with pytest.raises(UsageError, match="unknown type 'ordinal'"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y:ordinal"])
+    with pytest.raises(UsageError, match="--interaction expects A:B"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], interaction="score")
+    with pytest.raises(UsageError, match="--adjust must be"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], adjust="sidak")
+    with pytest.raises(UsageError, match="--discrepancy: no column 'rater'"):
+        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], discrepancy=True)
+
+
+def test_inputs_not_mutated():
+    data, outc = small_frames()
+    d0, o0 = data.copy(), outc.copy()
+    analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], cluster="officer")
+    pd.testing.assert_frame_equal(data, d0)
+    pd.testing.assert_frame_equal(outc, o0)
+
+
+# --------------------------------------------------------------------------- report helper
+def test_forest_svg_is_self_contained_and_escaped():
+    from wamkit.render.html import Report, forest_svg
+
+    svg = forest_svg(["a <b> & c", "not estimable one"], [0.5, float("nan")], [0.3, float("nan")],
+                     [0.9, float("nan")], notes=["n = 10, events = 3", ""], xlabel="OR")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "a &lt;b&gt; &amp; c" in svg and "not estimable" in svg and "http" not in svg
+    lin = forest_svg(["x"], [-0.2], [-0.5], [0.1], log=False, null=0.0)
+    assert "(log scale)" not in lin
+    rep = Report(title="t <1>", fmt="html")
+    rep.paragraph("p & q")
+    rep.forest(["x"], [1.2], [1.0], [1.5])
+    rep.table(pd.DataFrame({"a": ["x|y"], "b": [0.123456]}))
+    html_text = rep.render()
+    assert "<title>t &lt;1&gt;</title>" in html_text and "p &amp; q" in html_text and "<svg" in html_text
+    assert "http" not in html_text and "<script" not in html_text
+    rep.fmt = "md"
+    md = rep.render()
+    assert md.startswith("# t <1>") and "x\\|y" in md and "](data:image/svg+xml;base64," in md
+
+
+def test_interaction_with_a_covariate_and_joint_with_interaction(demo_scores):
+    outc = pd.read_csv(DEMO_OUT, dtype=str)
+    client = demo_scores[(demo_scores.rater == "client") & (demo_scores.wave == "T0")]
+    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals"], outcome=["dropout"],
+                           covariates=["risk_score"], interaction="goals:risk_score")
+    m = res.models
+    inter = m[m.predictor == "goals:risk_score"]
+    assert list(inter.term) == ["goals", "risk_score", "goals:risk_score"]
+    assert list(inter.role) == ["predictor", "predictor", "interaction"]
+    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals", "reactance"],
+                           outcome=["stagnations"], joint=True, interaction="goals:reactance")
+    pois = res.models[res.models.model == "poisson"]
+    assert list(pois.term) == ["trust", "goals", "reactance", "goals:reactance"]
+
+
+def test_row_numbers_refer_to_the_file_after_where(tmp_path):
+    data = tmp_path / "d.csv"
+    outc = tmp_path / "o.csv"
+    data.write_text("id,score\n" + "".join(f"{i},{i % 5}\n" for i in range(1, 9)))
+    outc.write_text("id,grp,y\n" + "".join(f"{i},{'a' if i < 5 else 'b'},{'2' if i == 6 else i % 2}\n"
+                                            for i in range(1, 9)))
+    with pytest.raises(DataError, match=r"o.csv, row 6, column y: value 2 is not 0 or 1"):
+        outcomes_from_files(str(data), str(outc), on=["id"], where=[("grp", "b")], outcome=["y:binary"])
+    res, _ = outcomes_from_files(str(data), str(outc), on=["id"], where=[("grp", "a")], outcome=["y:binary"])
+    assert res.join["outcome_rows"] == 4 and res.join["data_rows_not_joined"] == 4

@@ -51,18 +51,30 @@ def fits() -> dict:
         "poldem_na": fit_sem(pdem, r["poldem_na"]["model"]),
         "poldem_stdlv": fit_sem(pdem, r["poldem_stdlv"]["model"], std_lv=True),
         "hs_fixedx": fit_sem(hs, r["hs_fixedx"]["model"]),
-        "hs_fixedx_fiml": fit_sem(_holes(hs, r["hs_fixedx_fiml"]["holes"]), r["hs_fixedx_fiml"]["model"],
-                                  missing="fiml"),
+        "hs_fixedx_fiml": fit_sem(
+            _holes(hs, r["hs_fixedx_fiml"]["holes"]), r["hs_fixedx_fiml"]["model"], missing="fiml"
+        ),
         "poldem_fiml": fit_sem(_holes(pdem, r["poldem_fiml"]["holes"]), r["poldem_fiml"]["model"], missing="fiml"),
-        "hs_multigroup": fit_sem(hs, mg["model"], group=mg["group"], group_equal=mg["group_equal"],
-                                 group_partial=mg["group_partial"]),
+        "hs_multigroup": fit_sem(
+            hs, mg["model"], group=mg["group"], group_equal=mg["group_equal"], group_partial=mg["group_partial"]
+        ),
         "bfi10_fiml": fit_sem(bfi, r["bfi10_fiml"]["model"], missing="fiml"),
         "wam_demo_t0": fit_sem(_wam_t0(), r["wam_demo_t0"]["model"]),
     }
 
 
-CASES = ["poldem", "poldem_labels", "poldem_na", "poldem_stdlv", "hs_fixedx", "hs_fixedx_fiml", "poldem_fiml",
-         "hs_multigroup", "bfi10_fiml", "wam_demo_t0"]
+CASES = [
+    "poldem",
+    "poldem_labels",
+    "poldem_na",
+    "poldem_stdlv",
+    "hs_fixedx",
+    "hs_fixedx_fiml",
+    "poldem_fiml",
+    "hs_multigroup",
+    "bfi10_fiml",
+    "wam_demo_t0",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -85,8 +97,14 @@ def test_parameters(fits, case):
     res = fits[case]
     ref = pd.DataFrame(REF[case]["params"])
     ref["rhs"] = ref["rhs"].fillna("")
-    m = ref.merge(res.parameters, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="outer",
-                  validate="one_to_one", indicator=True)
+    m = ref.merge(
+        res.parameters,
+        on=["lhs", "op", "rhs", "group"],
+        suffixes=("_ref", ""),
+        how="outer",
+        validate="one_to_one",
+        indicator=True,
+    )
     assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"][["lhs", "op", "rhs", "group"]]
     np.testing.assert_allclose(m["est"], m["est_ref"], rtol=REL, atol=EST_ATOL)
     np.testing.assert_allclose(m["se"], m["se_ref"], rtol=REL, atol=EST_ATOL)
@@ -168,9 +186,26 @@ def test_result_serialises(fits):
     d = json.loads(json.dumps(res.to_dict()))
     assert d["converged"] and d["iterations"] == res.iterations
     assert len(d["parameters"]) == len(res.parameters)
-    assert {"lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_low", "ci_high", "std_lv",
-            "std_all"} <= set(res.to_frame().columns)
+    assert {
+        "lhs",
+        "op",
+        "rhs",
+        "group",
+        "label",
+        "est",
+        "se",
+        "z",
+        "pvalue",
+        "ci_low",
+        "ci_high",
+        "std_lv",
+        "std_all",
+    } <= set(res.to_frame().columns)
     assert d["fit"]["rmsea_ci_upper"] == pytest.approx(REF["poldem"]["fit"]["rmsea.ci.upper"], rel=REL)
+    frames = res.to_frames()
+    assert list(frames) == ["parameters", "summary", "fit", "constraints"]
+    assert frames["summary"].iloc[0]["iterations"] == res.iterations
+    assert "chisq" in res.summary(width=120)
 
 
 def test_covariance_input(fits):
@@ -179,12 +214,15 @@ def test_covariance_input(fits):
     assert res.fit.chisq == pytest.approx(REF["poldem"]["fit"]["chisq"], rel=REL)
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"missing": "pairwise"}, "missing must be"),
-    ({"group": "nope"}, "group column 'nope'"),
-    ({"group_equal": ["loadings"]}, "several groups"),
-    ({"cov": np.eye(3), "n_obs": 50}, "cov must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"missing": "pairwise"}, "missing must be"),
+        ({"group": "nope"}, "group column 'nope'"),
+        ({"group_equal": ["loadings"]}, "several groups"),
+        ({"cov": np.eye(3), "n_obs": 50}, "cov must be"),
+    ],
+)
 def test_usage_errors(kwargs, fragment):
     pdem = pd.read_csv(ROOT / "tests" / "data" / "political_democracy.csv")
     data = None if "cov" in kwargs else pdem

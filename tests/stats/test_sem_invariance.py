@@ -17,9 +17,31 @@ from wamkit.stats.sem import longitudinal_invariance, role_invariance, score_tes
 ROOT = Path(__file__).parents[2]
 REF = json.loads((ROOT / "tests" / "reference" / "invariance_long.json").read_text())
 REL = 1e-4
-FIT_KEYS = ["npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "logl",
-            "unrestricted.logl", "aic", "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue",
-            "srmr", "srmr_bentler_nomean", "crmr", "rmr", "gfi", "ntotal"]
+FIT_KEYS = [
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+    "srmr_bentler_nomean",
+    "crmr",
+    "rmr",
+    "gfi",
+    "ntotal",
+]
 
 
 def check_fit(fit, ref: dict) -> None:
@@ -60,8 +82,9 @@ def wam_waves():
     st = REF["wam_waves"]["structure"]
     return {
         "listwise": longitudinal_invariance(wide, st, ["T0", "T1"], columns=cols),
-        "fiml": longitudinal_invariance(wide, st, ["T0", "T1"], columns=cols, missing="fiml",
-                                        levels=("configural", "metric")),
+        "fiml": longitudinal_invariance(
+            wide, st, ["T0", "T1"], columns=cols, missing="fiml", levels=("configural", "metric")
+        ),
     }
 
 
@@ -106,10 +129,12 @@ def test_three_waves_partial_sequence(sim_partial):
 
 def test_three_waves_released_parameters(sim_partial):
     got = [(r.level, r.lhs, r.op, r.rhs, r.parameter, r.units) for r in sim_partial.partial]
-    assert got == [("metric", "B.t2", "=~", "y07_t2", "B =~ y07", ("t1", "t2")),
-                   ("scalar", "y03_t3", "~1", "", "y03 ~1", ("t1", "t3"))]
+    assert got == [
+        ("metric", "B.t2", "=~", "y07_t2", "B =~ y07", ("t1", "t2")),
+        ("scalar", "y03_t3", "~1", "", "y03 ~1", ("t1", "t3")),
+    ]
     want = [r for lv in ("metric", "scalar") for r in REF["sim"]["partial"][lv]["released"]]
-    for mine, ref in zip(sim_partial.partial, want):
+    for mine, ref in zip(sim_partial.partial, want, strict=True):
         assert (mine.lhs, mine.op, mine.rhs or "") == (ref["lhs"], ref["op"], ref["rhs"])
         assert mine.chisq == pytest.approx(ref["X2"], rel=REL)
     assert "B =~ y07 (t2)" in sim_partial.summary and "y03 ~1 (t3)" in sim_partial.summary
@@ -122,8 +147,14 @@ def test_three_waves_score_tests_match_lavtestscore(sim_partial, level):
     st = score_tests(step.fit)
     ref = REF["sim"]["partial"][level]["scores"]
     pt = step.fit.partable
-    mine = pd.DataFrame({"lhs": [pt.lhs[r] for r in st.uni.row_rhs], "op": [pt.op[r] for r in st.uni.row_rhs],
-                         "rhs": [pt.rhs[r] for r in st.uni.row_rhs], "X2": st.uni.X2})
+    mine = pd.DataFrame(
+        {
+            "lhs": [pt.lhs[r] for r in st.uni.row_rhs],
+            "op": [pt.op[r] for r in st.uni.row_rhs],
+            "rhs": [pt.rhs[r] for r in st.uni.row_rhs],
+            "X2": st.uni.X2,
+        }
+    )
     r = pd.DataFrame(ref["uni"])
     r["rhs"] = r["rhs"].fillna("")
     m = r.merge(mine, on=["lhs", "op", "rhs"], suffixes=("_ref", ""), validate="one_to_one")
@@ -175,8 +206,14 @@ def test_roles_scalar_score_tests(wam_roles):
     step = next(s for s in wam_roles.steps if s.level == "scalar")
     st = score_tests(step.fit)
     pt = step.fit.partable
-    mine = pd.DataFrame({"lhs": [pt.lhs[r] for r in st.uni.row_rhs], "op": [pt.op[r] for r in st.uni.row_rhs],
-                         "rhs": [pt.rhs[r] for r in st.uni.row_rhs], "X2": st.uni.X2})
+    mine = pd.DataFrame(
+        {
+            "lhs": [pt.lhs[r] for r in st.uni.row_rhs],
+            "op": [pt.op[r] for r in st.uni.row_rhs],
+            "rhs": [pt.rhs[r] for r in st.uni.row_rhs],
+            "X2": st.uni.X2,
+        }
+    )
     r = pd.DataFrame(REF["wam_roles"]["scalar_scores"]["uni"])
     r["rhs"] = r["rhs"].fillna("")
     m = r.merge(mine, on=["lhs", "op", "rhs"], suffixes=("_ref", ""), validate="one_to_one")
@@ -190,8 +227,11 @@ def test_multigroup_partial_release_order_and_fits(hs_partial):
     ref = REF["hs_partial"]["steps"]
     names = [s.name for s in hs_partial.steps]
     assert names == ["configural", "metric", "scalar", "partial scalar", "strict", "partial strict"]
-    want = [(r["lhs"], r["op"], r["rhs"] or "", r["group"]) for lv in ("metric", "scalar", "strict")
-            for r in ref[lv]["released"]]
+    want = [
+        (r["lhs"], r["op"], r["rhs"] or "", r["group"])
+        for lv in ("metric", "scalar", "strict")
+        for r in ref[lv]["released"]
+    ]
     got = [(r.lhs, r.op, r.rhs, r.group) for r in hs_partial.partial]
     assert got == want == [("x3", "~1", "", 2), ("x7", "~1", "", 2), ("x6", "~~", "x6", 2)]
     chis = [r["X2"] for lv in ("metric", "scalar", "strict") for r in ref[lv]["released"]]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.model_syntax import MeasurementModel, as_model
 from wamkit.stats.sem.estimate import SEMResult, fit_sem
 from wamkit.stats.sem.fit import FitMeasures
@@ -35,7 +35,7 @@ _PARAM_COLS = ["lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "
 
 
 @dataclass(frozen=True)
-class CFAResult:
+class CFAResult(StatResult):
     """A fitted CFA (single- or multi-group).
 
     Attributes
@@ -110,9 +110,21 @@ class CFAResult:
         p = self.params
         rows = p[(p["op"] == "=~") & (p["group"] == 1)]
         out = pd.DataFrame(0.0, index=list(self.items), columns=list(self.model.factor_names))
-        for lhs, rhs, v in zip(rows["lhs"], rows["rhs"], rows[col]):
+        for lhs, rhs, v in zip(rows["lhs"], rows["rhs"], rows[col], strict=True):
             out.loc[rhs, lhs] = v
         return out
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``parameters`` (:attr:`params`, the main table), ``summary`` (one row: n, convergence, headline fit),
+        ``fit`` (every fit measure, one row), ``std_loadings`` (items × factors, first group) and ``omega``."""
+        f = self.fit
+        head = {"n": sum(self.n_obs), "groups": len(self.groups), "missing": self.missing,
+                "converged": self.converged, "iterations": self.iterations, "chisq": f.chisq, "df": f.df,
+                "pvalue": f.pvalue, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea, "srmr": f.srmr}  # fmt: skip
+        std = self.std_loadings.rename_axis("item").reset_index()
+        om = pd.DataFrame({"factor": list(self.omega), "omega": list(self.omega.values())})
+        return {"parameters": self.params.copy(), "summary": pd.DataFrame([head]),
+                "fit": pd.DataFrame([f.to_dict()]), "std_loadings": std, "omega": om}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {

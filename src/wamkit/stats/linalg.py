@@ -155,6 +155,6 @@ def single_threaded_blas() -> Iterator[None]:
         try:
             yield
         finally:
-            for (lib, _, set_), n in zip(libs, old):
+            for (lib, _, set_), n in zip(libs, old, strict=True):
                 if n > 0:
                     getattr(lib, set_)(n)

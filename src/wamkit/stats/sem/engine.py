@@ -79,7 +79,7 @@ class Problem:
         self.N = N
         self.w = [g.nk / N for g in stats.groups]
         const = 0.0
-        for g, w in zip(stats.groups, self.w):
+        for g, w in zip(stats.groups, self.w, strict=True):
             const += float(np.sum(w * g.obs.sum(axis=1))) * LOG2PI + 2.0 * g.logl_h1 / N
         self.const = const
         self.x2par = model.x2par

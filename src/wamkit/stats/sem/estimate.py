@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.linalg import single_threaded_blas
 from wamkit.stats.sem.engine import OptimResult, Problem, inverse_information, optimise, start_values
 from wamkit.stats.sem.fit import FitMeasures, compute_fit_measures
@@ -37,7 +37,7 @@ _Z975 = float(stats.norm.ppf(0.975))
 
 
 @dataclass(frozen=True)
-class SEMResult:
+class SEMResult(StatResult):
     """A model fitted by :func:`fit_sem`.
 
     Attributes
@@ -121,9 +121,16 @@ class SEMResult:
         names = list(self.lv_names)
         return pd.DataFrame(gm.C[p:, p:], index=names, columns=names)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The parameter estimates (:attr:`parameters`)."""
-        return self.parameters.copy()
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``parameters`` (the main table, :attr:`parameters`), ``summary`` (one row: n, convergence and the
+        headline fit measures), ``fit`` (one row, every :class:`FitMeasures` field) and ``constraints``
+        (the equality constraints as lavaan lists them)."""
+        f = self.fit
+        head = {"n": self.n, "groups": len(self.groups), "missing": self.missing, "converged": self.converged,
+                "iterations": self.iterations, "chisq": f.chisq, "df": f.df, "pvalue": f.pvalue, "cfi": f.cfi,
+                "tli": f.tli, "rmsea": f.rmsea, "srmr": f.srmr, "aic": f.aic, "bic": f.bic}  # fmt: skip
+        return {"parameters": self.parameters.copy(), "summary": pd.DataFrame([head]),
+                "fit": pd.DataFrame([f.to_dict()]), "constraints": self.partable.constraint_frame()}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -221,7 +228,7 @@ def _prepare(data: pd.DataFrame | None, pt: ParTable, *, group: str | None, miss
         str_labels = ["all"]
     groups: list[GroupStats] = []
     dropped = 0
-    for Xg, lab in zip(blocks, str_labels):
+    for Xg, lab in zip(blocks, str_labels, strict=True):
         where = "" if len(blocks) == 1 else f" in group {lab!r}"
         if missing == "fiml":
             empty = np.isnan(Xg).all(axis=1)

@@ -220,7 +220,7 @@ def compute_fit_measures(stats_: SampleStats, implied: list[GroupMatrices], F: f
     gfi_g = []
     xset = np.zeros(p, dtype=bool)
     xset[x_idx] = True
-    for g, im in zip(stats_.groups, implied):
+    for g, im in zip(stats_.groups, implied, strict=True):
         S, ybar = g.cov, g.mean
         Sig, mu = im.sigma, im.mu
         wg = g.n / N
@@ -249,7 +249,7 @@ def compute_fit_measures(stats_: SampleStats, implied: list[GroupMatrices], F: f
         yo = g.var_mean if stats_.fiml else ybar
         xx = np.outer(xset, xset)
         E = np.where(xx, 0.0, So - Sig)
-        O = np.where(xx, 0.0, So)
+        Ob = np.where(xx, 0.0, So)
         dm = np.where(xset, 0.0, yo - mu)
         om = np.where(xset, 0.0, yo)
         res = padded_inverse(Sig, g.obs) if stats_.fiml else None
@@ -258,7 +258,7 @@ def compute_fit_measures(stats_: SampleStats, implied: list[GroupMatrices], F: f
         else:
             Ps, wk = res[0], g.nk / g.nk.sum()
         PE = Ps @ E
-        PO = Ps @ O
+        PO = Ps @ Ob
         t1g = float(np.sum(wk * 0.5 * np.einsum("kij,kji->k", PE, PE)))
         t2g = float(np.sum(wk * 0.5 * np.einsum("kij,kji->k", PO, PO)))
         if meanstructure:

@@ -245,6 +245,35 @@ class InvarianceResult:
             })  # fmt: skip
         return pd.DataFrame(rows)
 
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``models`` (:meth:`table`, the main table), ``summary`` (one row: design, highest level, verdict)
+        and ``partial`` (the released constraints: ``level, parameter, reference, released, chisq, df, pvalue``)."""
+        head = {"design": self.design, "group": self.group, "highest_level": self.highest_level,
+                "summary": self.summary, "criterion": self.criterion, "alpha": self.alpha}  # fmt: skip
+        rel = pd.DataFrame([{"level": r.level, "parameter": r.parameter, "reference": r.units[0],
+                             "released": r.units[1], "chisq": r.chisq, "df": r.df, "pvalue": r.pvalue}
+                            for r in self.partial],
+                           columns=["level", "parameter", "reference", "released", "chisq", "df", "pvalue"])  # fmt: skip
+        return {"models": self.table(), "summary": pd.DataFrame([head]), "partial": rel}
+
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
+        """One of :meth:`to_frames` (default ``models``).
+
+        (Not a :class:`wamkit.results.StatResult`: the ``summary`` field, a string kept for
+        existing callers, would shadow the protocol's ``summary()`` method.)
+        """
+        frames = self.to_frames()
+        if name is None:
+            return frames["models"]
+        if name not in frames:
+            raise UsageError(f"name must be one of {', '.join(frames)}, not {name!r}")
+        return frames[name]
+
+    @property
+    def verdict(self) -> str:
+        """The one-line verdict (same as :attr:`summary`)."""
+        return self.summary
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "design": self.design,

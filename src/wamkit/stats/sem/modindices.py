@@ -97,7 +97,7 @@ def _modification_indices(result: SEMResult, top: int | None, min_mi: float) -> 
     sd = np.sqrt(np.abs(np.diag(gm.C)))
     rv = np.sqrt(np.abs(np.diag(gm.S)))
     sepc = np.empty(len(cand))
-    for r, (_, op, _, k, i, j) in enumerate(cand):
+    for r, (_, op, _, _k, i, j) in enumerate(cand):
         if op == "=~":
             sepc[r] = epc[r] * sd[j] / sd[i]
         else:

@@ -374,8 +374,8 @@ def build_partable(
     b_free = np.ones(nb, dtype=np.int64)
     b_ustart = np.full(nb, np.nan)
     b_exo = np.zeros(nb, dtype=np.int64)
-    is_var = np.array([o == "~~" and l == r for l, o, r in base])
-    lv_var = is_var & np.array([l in lv_set for l in b_lhs])
+    is_var = np.array([op_ == "~~" and lhs_ == rhs_ for lhs_, op_, rhs_ in base])
+    lv_var = is_var & np.array([name in lv_set for name in b_lhs])
     if std_lv:
         b_ustart[lv_var] = 1.0
         b_free[lv_var] = 0
@@ -493,7 +493,7 @@ def build_partable(
 
         fx = vec(mod.fixed, "c(...)")
         if fx is not None:
-            for r, v in zip(rows, fx):
+            for r, v in zip(rows, fx, strict=True):
                 if v is None:
                     free[r] = 1
                     ustart[r] = np.nan
@@ -502,19 +502,19 @@ def build_partable(
                     ustart[r] = float(v)
         st = vec(mod.start, "start()")
         if st is not None:
-            for r, v in zip(rows, st):
+            for r, v in zip(rows, st, strict=True):
                 ustart[r] = float(v)
         lb = vec(mod.label, "label")
         if lb is not None:
-            for r, v in zip(rows, lb):
+            for r, v in zip(rows, lb, strict=True):
                 label[r] = str(v)
         lo = vec(mod.lower, "lower()")
         if lo is not None:
-            for r, v in zip(rows, lo):
+            for r, v in zip(rows, lo, strict=True):
                 lower[r] = float(v)
         up = vec(mod.upper, "upper()")
         if up is not None:
-            for r, v in zip(rows, up):
+            for r, v in zip(rows, up, strict=True):
                 upper[r] = float(v)
 
     # ---- labels and equality constraints (lav_partable_labels, lavaanify) -----------------------

@@ -98,7 +98,7 @@ def numeric_block(data: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 def check_cov(S: np.ndarray, names: Sequence[str], where: str) -> None:
     d = np.diag(S)
     scale = max(1.0, float(np.max(np.abs(d))))
-    const = [v for v, s in zip(names, d) if not s > 1e-12 * scale]
+    const = [v for v, s in zip(names, d, strict=True) if not s > 1e-12 * scale]
     if const:
         raise DataError(f"variable {const[0]!r} has zero variance{where}; drop it from the model")
     ev = np.linalg.eigvalsh(S / np.sqrt(np.outer(d, d)))
@@ -190,9 +190,9 @@ def fiml_group(X: np.ndarray, names: Sequence[str], where: str, *, tol: float = 
     Sk /= nk[:, None, None]
     var_mean = np.nanmean(X, axis=0)
     var_var = np.nanvar(X, axis=0)
-    O = obs_mask.astype(float)
-    npair = O.T @ O
-    sx = Xz.T @ O  # sx[i, j] = sum of x_i over rows observing both i and j
+    Ob = obs_mask.astype(float)
+    npair = Ob.T @ Ob
+    sx = Xz.T @ Ob  # sx[i, j] = sum of x_i over rows observing both i and j
     with np.errstate(invalid="ignore", divide="ignore"):
         pair = (Xz.T @ Xz - sx * sx.T / npair) / (npair - 1.0)
     pair_cov = pair * (n - 1) / n

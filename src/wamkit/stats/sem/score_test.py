@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from wamkit.errors import UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.linalg import single_threaded_blas
 from wamkit.stats.sem.estimate import SEMResult
 
@@ -20,7 +20,7 @@ __all__ = ["ScoreTestResult", "score_tests"]
 
 
 @dataclass(frozen=True)
-class ScoreTestResult:
+class ScoreTestResult(StatResult):
     """``lavTestScore(fit)``.
 
     Attributes
@@ -41,6 +41,10 @@ class ScoreTestResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": to_jsonable(self.total), "uni": to_jsonable(self.uni)}
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``uni`` (the univariate tests, main table) and ``summary`` (the total test)."""
+        return {"uni": self.uni.copy(), "summary": pd.DataFrame([self.total])}
 
 
 def score_tests(result: SEMResult, *, constraints: Sequence[int] | None = None) -> ScoreTestResult:

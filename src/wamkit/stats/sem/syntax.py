@@ -261,8 +261,8 @@ def _parse_modifier(tok: str, where: str) -> Modifier:
         # c(...): numbers / NA -> fixed values; names -> labels
         parts = _vector(inner, where)
         cvals = [_number(p) for p in parts]
-        if all(n is not None or p == "NA" for n, p in zip(cvals, parts)):
-            return Modifier(fixed=tuple(None if p == "NA" else n for n, p in zip(cvals, parts)))
+        if all(n is not None or p == "NA" for n, p in zip(cvals, parts, strict=True)):
+            return Modifier(fixed=tuple(None if p == "NA" else n for n, p in zip(cvals, parts, strict=True)))
         labels = []
         for p in parts:
             q = _unquote(p)

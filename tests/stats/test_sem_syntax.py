@@ -58,7 +58,9 @@ def test_partable_matches_lavaanify(name):
         else:
             assert mine.ustart == pytest.approx(ref["ustart"]), k
     cons = pt.constraint_frame()
-    assert [(c["lhs"], c["rhs"], c["user"]) for c in case["constraints"]] == list(zip(cons.lhs, cons.rhs, cons.user, strict=True))
+    assert [(c["lhs"], c["rhs"], c["user"]) for c in case["constraints"]] == list(
+        zip(cons.lhs, cons.rhs, cons.user, strict=True)
+    )
 
 
 def test_reduced_parameters_follow_equalities():

@@ -1,15 +1,16 @@
-"""wamkit.outcomes: the `outcomes` orchestration.
+"""wamkit.outcomes: the outcomes analysis.
 
 Two kinds of checks:
 
-* against R, end to end (tests/reference/outcomes_orchestration.R -> .json): the
-  Rossi recidivism data with a key, a split, a covariate and a cluster; every
-  correlation, adjusted p, partial r, model term (glm binomial / poisson,
-  MASS::glm.nb, lm, coxph with cluster-robust SEs), the interaction model and the
-  wave comparison agree with R;
-* structure on the demo data: the orchestration adds nothing numerically (the
-  correlations equal `stats.association.correlate` on the joined frame), join
-  counts, splits, the family adjustment, and the signs of the simulated truths.
+* against R, end to end (tests/reference/outcomes_orchestration.R -> .json): the Rossi recidivism
+  data with a key, a split, a covariate and an officer cluster, read on the shared read path
+  (read_scores, read_outcomes); every correlation (cor.test, or the cluster-robust one with an
+  officer: influence-function SE = lavaan MLR), adjusted p, partial r, model term (glm binomial /
+  poisson, MASS::glm.nb, lm, coxph with cluster-robust SEs), the interaction model and the wave
+  comparison agree with R;
+* structure on the demo study: the analysis adds nothing numerically (the correlations equal
+  stats.association on the joined frame), join counts, splits, the declared p-value families
+  (named outcomes x predictors), and the signs of the simulated truths.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, EXAMPLES, REFERENCE
-from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
+from wamkit.design.read import read, read_scores
 from wamkit.errors import DataError, UsageError
-from wamkit.outcomes.analysis import (CORRELATION_COLUMNS, MODEL_COLUMNS, TIDY_COLUMNS, WAVE_COLUMNS, OutcomesResult,
-                             analyse_outcomes, outcomes_from_files)
-from wamkit.stats.association import adjust_p, compare_correlations_with_outcome, correlate
+from wamkit.outcomes import OutcomeSettings, OutcomesResult, analyse_outcomes, outcomes
+from wamkit.outcomes.correlations import CORRELATION_COLUMNS
+from wamkit.outcomes.models import MODEL_COLUMNS
+from wamkit.outcomes.result import TIDY_COLUMNS
+from wamkit.outcomes.waves import WAVE_COLUMNS
+from wamkit.stats.association import (adjust_p, compare_correlations_with_outcome, correlate,
+                                      correlate_clustered)
 
 REF = json.loads((REFERENCE / "outcomes_orchestration.json").read_text())
-DEMO = EXAMPLES / "wam_demo.csv"
+STUDY = EXAMPLES / "study.yaml"
 DEMO_OUT = EXAMPLES / "wam_demo_outcomes.csv"
-SPECS = ["client=wam-demo-client", "professional=wam-demo-professional"]
 EST_TOL = 1e-6     # estimates, CIs, r (tighter than the issue's 1e-4)
 P_RTOL = 1e-5      # p values, relative (tighter than the issue's 1e-3)
 
@@ -56,13 +60,26 @@ def rossi_files(tmp_path_factory):
     return d
 
 
+def run(folder, data_file: str = "data.csv", *, design: dict | None = None, **settings) -> OutcomesResult:
+    """The library path of `wamkit outcomes DATA --outcomes outcomes.csv --on id` for a scores file."""
+    data = read_scores(str(folder / data_file), text_columns=["id"], **(design or {}))
+    return outcomes(data, outcomes_path=str(folder / "outcomes.csv"), on=["id"], **settings)
+
+
+ROSSI = {"predictors": ("age", "wexp", "mar"), "outcome": ("arrest", "prio", "week:continuous"),
+         "covariates": ("fin",)}
+
+
 @pytest.fixture(scope="module")
 def rossi_result(rossi_files):
-    res, _ = outcomes_from_files(str(rossi_files / "data.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
-                                 rater_column="rater", by=["rater"], predictors=["age", "wexp", "mar"],
-                                 outcome=["arrest", "prio", "week:continuous"], event=["arrest:week"],
-                                 covariates=["fin"], cluster="officer", interaction="age:mar")
-    return res
+    return run(rossi_files, design={"rater": "rater", "officer": "officer"}, **ROSSI, event=("arrest:week",),
+               interaction="age:mar")
+
+
+@pytest.fixture(scope="module")
+def rossi_plain(rossi_files):
+    """No officer column: cor.test correlations."""
+    return run(rossi_files, design={"rater": "rater"}, **ROSSI)
 
 
 def close(a, b, tol=EST_TOL):
@@ -73,9 +90,10 @@ def p_close(a, b):
     return math.isclose(float(a), float(b), rel_tol=P_RTOL, abs_tol=1e-300)
 
 
-def test_correlations_match_cor_test_and_p_adjust(rossi_result):
-    c = rossi_result.correlations.set_index(["rater", "predictor", "outcome", "method"])
+def test_correlations_match_cor_test_and_p_adjust(rossi_plain):
+    c = rossi_plain.correlations.set_index(["rater", "predictor", "outcome", "method"])
     assert len(c) == len(REF["correlations"]) == 36
+    assert set(c["inference"]) == {"cor.test"}
     for ref in REF["correlations"]:
         row = c.loc[(ref["rater"], ref["predictor"], ref["outcome"], ref["method"])]
         assert close(row["r"], ref["r"]), ref
@@ -86,10 +104,26 @@ def test_correlations_match_cor_test_and_p_adjust(rossi_result):
             assert close(row["ci_low"], ref["ci_low"]) and close(row["ci_high"], ref["ci_high"])
 
 
+def test_correlations_with_an_officer_are_cluster_robust(rossi_result):
+    """Behaviour change (issue: dyadic and longitudinal outcome analysis): with an officer column the
+    correlations' SE, CI and p respect the clustering (lavaan MLR), Holm within each method."""
+    c = rossi_result.correlations.set_index(["rater", "predictor", "outcome", "method"])
+    assert len(c) == len(REF["correlations_cluster"]) == 36
+    assert set(c["inference"]) == {"cluster-robust (influence)"}
+    for ref in REF["correlations_cluster"]:
+        row = c.loc[(ref["rater"], ref["predictor"], ref["outcome"], ref["method"])]
+        assert close(row["r"], ref["r"]) and close(row["se"], ref["se"]), ref
+        assert close(row["ci_low"], ref["ci_low"]) and close(row["ci_high"], ref["ci_high"]), ref
+        assert p_close(row["p"], ref["p"]) and p_close(row["p_adj"], ref["p_holm"]), ref
+        assert row["n"] == ref["n"] and row["n_clusters"] == ref["n_clusters"]
+        if "lavaan_se" in ref:
+            assert close(row["se"], ref["lavaan_se"], 1e-7)
+    assert "cluster-robust by officer" in rossi_result.settings["correlation_inference"]
+
+
 def test_fdr_family_matches_p_adjust_bh(rossi_files):
-    res, _ = outcomes_from_files(str(rossi_files / "data.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
-                                 rater_column="rater", by=["rater"], predictors=["age", "wexp", "mar"],
-                                 outcome=["arrest", "prio", "week:continuous"], adjust="fdr_bh")
+    res = run(rossi_files, design={"rater": "rater"}, predictors=ROSSI["predictors"], outcome=ROSSI["outcome"],
+              adjust="fdr_bh")
     c = res.correlations.set_index(["rater", "predictor", "outcome", "method"])
     for ref in REF["correlations"]:
         assert p_close(c.loc[(ref["rater"], ref["predictor"], ref["outcome"], ref["method"]), "p_adj"], ref["p_BH"])
@@ -141,8 +175,7 @@ def test_model_p_adj_family_is_predictor_terms_per_model(rossi_result):
 
 
 def test_ols_without_cluster_matches_lm(rossi_files):
-    res, _ = outcomes_from_files(str(rossi_files / "data.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
-                                 predictors=["age"], outcome=["week:continuous"])
+    res = run(rossi_files, predictors=("age",), outcome=("week:continuous",))
     row = res.models.set_index("term").loc["age"]
     ref = REF["ols_plain"]
     assert row["model"] == "ols" and row["cov_type"] == "model"
@@ -153,8 +186,7 @@ def test_ols_without_cluster_matches_lm(rossi_files):
 
 
 def test_wave_comparison_matches_r_test(rossi_files):
-    res, _ = outcomes_from_files(str(rossi_files / "waves.csv"), str(rossi_files / "outcomes.csv"), on=["id"],
-                                 by=["wave"], predictors=["score"], outcome=["arrest"])
+    res = run(rossi_files, "waves.csv", design={"wave": "wave"}, predictors=("score",), outcome=("arrest",))
     w = res.wave_comparisons
     assert list(w.columns) == list(WAVE_COLUMNS) and len(w) == 1
     ref = REF["wave_comparison"]
@@ -165,22 +197,22 @@ def test_wave_comparison_matches_r_test(rossi_files):
     assert row["rater"] is None
 
 
-# --------------------------------------------------------------------------- demo data
+# --------------------------------------------------------------------------- demo study
 @pytest.fixture(scope="module")
-def demo_scores():
-    ins = load_instrument_specs(SPECS, "rater")
-    table = read_multi_table(str(DEMO), ins, ReadOptions())
-    return score_multi(table, ins, "rater", ReadOptions()).scores
+def demo_data():
+    return read(study=str(STUDY))
 
 
 @pytest.fixture(scope="module")
-def demo_result():
-    ins = load_instrument_specs(SPECS, "rater")
-    res, tables = outcomes_from_files(str(DEMO), str(DEMO_OUT), on=["dyad"], instruments=ins, rater_column="rater",
-                                      by=["rater", "wave"], outcome=["stagnations", "dropout"],
-                                      event=["rearrest:days_to_rearrest"], covariates=["risk_score"],
-                                      cluster="officer", discrepancy=True, interaction="goals:reactance")
-    return res
+def demo_scores(demo_data):
+    from wamkit.design.read import score_data
+
+    return score_data(demo_data).scores
+
+
+@pytest.fixture(scope="module")
+def demo_result(demo_data):
+    return outcomes(demo_data, discrepancy=True, interaction="goals:reactance")
 
 
 def test_demo_result_structure(demo_result):
@@ -193,7 +225,10 @@ def test_demo_result_structure(demo_result):
     assert r.join["shared_columns"] == {"officer": "identical in both files: kept once"}
     assert r.settings["outcomes"] == {"stagnations": "count", "dropout": "binary", "rearrest": "binary"}
     assert r.settings["models"]["rearrest"] == ["cox"]
+    assert r.settings["events"]["rearrest"] == {"event": "rearrest", "time": "days_to_rearrest", "origin_wave": "T0",
+                                                "unit": "days"}
     assert r.settings["discrepancy"] == "client - professional"
+    assert r.settings["covariates"] == ["risk_score"] and r.settings["officer"] == "officer"
     combos = set(zip(r.correlations.rater, r.correlations.wave))
     assert combos == {(a, b) for a in ("client", "professional", "client-professional") for b in ("T0", "T1")}
     # professional rows have no reactance; listed, not silently dropped
@@ -203,21 +238,23 @@ def test_demo_result_structure(demo_result):
     assert not ((r.correlations.outcome == "dropout") & (r.correlations.wave == "T1")).any()
     assert any("dropout is 0 for all" in w and "wave=T1" in w for w in r.warnings)
     d = r.to_dict()
-    for key in ("n", "settings", "correlations", "partial_correlations", "models", "wave_comparisons", "join",
-                "warnings"):
-        assert key in d
+    assert list(d) == ["n", "n_keys", "settings", "join", "correlations", "partial_correlations", "models",
+                       "wave_comparisons", "skipped", "warnings", "response_surfaces"]
     assert set(d["correlations"][0]) >= {"predictor", "outcome", "rater", "wave", "method", "r", "ci_low",
                                          "ci_high", "p", "p_adj", "n"}
     assert set(d["models"][0]) >= {"outcome", "model", "term", "estimate", "ci_low", "ci_high", "p", "n",
-                                   "events", "rater", "wave"}
+                                   "events", "rater", "wave", "landmark_days", "n_excluded_before_landmark"}
     assert set(d["wave_comparisons"][0]) >= {"predictor", "outcome", "rater", "r_t0", "r_t1", "statistic", "p"}
     json.dumps(d, allow_nan=False)
-    tidy = r.tidy()
+    frames = r.to_frames()
+    assert list(frames) == ["tidy", "correlations", "partial_correlations", "models", "wave_comparisons",
+                            "response_surfaces"]
+    tidy = r.to_frame()
     assert list(tidy.columns) == list(TIDY_COLUMNS)
     assert len(tidy) == len(r.correlations) + len(r.partial_correlations) + len(r.models) + len(r.wave_comparisons)
 
 
-def test_demo_correlations_reproduce_correlate_on_joined_frame(demo_result, demo_scores):
+def test_demo_correlations_reproduce_association_on_joined_frame(demo_result, demo_scores):
     outc = pd.read_csv(DEMO_OUT, dtype={"dyad": str})
     joined = demo_scores.merge(outc.drop(columns=["officer"]), on="dyad", how="inner")
     c = demo_result.correlations
@@ -226,10 +263,12 @@ def test_demo_correlations_reproduce_correlate_on_joined_frame(demo_result, demo
                                              ("professional", "T1", "loss_of_energy", "rearrest", "pearson"),
                                              ("professional", "T0", "bond", "dropout", "spearman")]:
         sub = joined[(joined.rater == rater) & (joined.wave == wave)]
-        ref = correlate(sub[pred].to_numpy(float), sub[out].to_numpy(float), method=method)
+        x, y = sub[pred].to_numpy(float), sub[out].to_numpy(float)
+        ref = correlate_clustered(x, y, sub["officer"], method=method)
         row = c[(c.rater == rater) & (c.wave == wave) & (c.predictor == pred) & (c.outcome == out)
                 & (c.method == method)].iloc[0]
         assert (row.r, row.ci_low, row.ci_high, row.p, row.n) == (ref.r, ref.ci_low, ref.ci_high, ref.p, ref.n)
+        assert math.isclose(row.r, correlate(x, y, method=method).r, abs_tol=1e-12)
 
 
 def test_demo_discrepancy_and_wave_comparison_reproduce_library(demo_result, demo_scores):
@@ -261,6 +300,32 @@ def test_demo_family_adjustment_equals_adjust_p(demo_result):
     assert np.array_equal(w["p_adj"].to_numpy(), adjust_p(w["p"].to_numpy(), method="holm"))
 
 
+def test_family_is_exactly_the_named_outcomes_times_predictors(demo_data):
+    """Behaviour change (issue: dyadic and longitudinal outcome analysis): only named outcomes are
+    modelled. Before, every numeric column of the outcomes file was (age, risk_score and
+    days_to_rearrest became outcomes) and Holm over all of them moved client goals x stagnations at
+    T0 from adjusted p = .011 to .071."""
+    res = outcomes(demo_data, outcome=("stagnations",), cluster_robust=False)
+    pear = res.correlations[res.correlations.method == "pearson"]
+    assert set(pear.outcome) == {"stagnations"} and set(res.models.outcome) == {"stagnations"}
+    members = set(zip(pear.rater, pear.wave, pear.predictor))
+    client = {"trust", "goals", "bond", "reactance", "alliance"}
+    professional = {"trust", "goals", "bond", "loss_of_energy", "alliance"}
+    assert members == {(r, w, p) for r, preds in (("client", client), ("professional", professional))
+                       for w in ("T0", "T1") for p in preds}
+    assert np.array_equal(pear["p_adj"].to_numpy(), adjust_p(pear["p"].to_numpy(), method="holm"))
+    row = pear[(pear.rater == "client") & (pear.wave == "T0") & (pear.predictor == "goals")].iloc[0]
+    assert round(row.p_adj, 3) == 0.011 and len(pear) == 20
+    assert "1 named outcome(s) (stagnations) × 6 predictor(s)" in res.settings["adjust_family"]
+    assert any("treated as independent" in w for w in res.warnings)
+
+
+def test_nothing_is_modelled_unless_named(rossi_files):
+    data = read_scores(str(rossi_files / "data.csv"), text_columns=["id"])
+    with pytest.raises(UsageError, match="no outcomes named: nothing is modelled by default"):
+        outcomes(data, outcomes_path=str(rossi_files / "outcomes.csv"), on=["id"])
+
+
 def test_demo_simulated_truths(demo_result):
     c = demo_result.correlations
     pear = c[c.method == "pearson"].set_index(["rater", "wave", "predictor", "outcome"])
@@ -279,18 +344,22 @@ def test_demo_simulated_truths(demo_result):
     w = demo_result.wave_comparisons
     row = w[(w.rater == "client") & (w.predictor == "trust") & (w.outcome == "rearrest")].iloc[0]
     assert row.r_t1 < row.r_t0 and row.p < 0.05
+    # the T1 Cox models start at a landmark 6 months after T0
+    cox = m[(m.model == "cox") & (m.role == "predictor")]
+    assert set(cox[cox.wave == "T0"]["landmark_days"]) == {0.0}
+    assert np.allclose(cox[cox.wave == "T1"]["landmark_days"], 6 * 365.25 / 12)
+    assert (cox[cox.wave == "T1"]["n_excluded_before_landmark"] > 0).all()
 
 
-def test_joint_models_leave_out_totals_and_per_sd(demo_scores):
-    outc = pd.read_csv(DEMO_OUT, dtype=str)
-    client = demo_scores[(demo_scores.rater == "client") & (demo_scores.wave == "T0")]
-    res = analyse_outcomes(client, outc, on=["dyad"], outcome=["stagnations"], joint=True, per_sd=True,
-                           totals=["alliance"])
+def test_joint_models_leave_out_totals_and_per_sd():
+    data = read(study=str(STUDY), where=["rater=client", "wave=T0"])
+    res = outcomes(data, outcome=("stagnations",), joint=True, per_sd=True, covariates=())
     m = res.models
     assert set(m.predictor) == {"joint"}
     assert set(m[m.model == "poisson"].term) == {"trust", "goals", "bond", "reactance"}
     assert m.per_sd.all()
-    assert res.settings["joint_predictors"] == ["trust", "goals", "bond", "reactance"]
+    assert res.settings["joint_predictors"] == ["trust", "goals", "bond", "reactance", "loss_of_energy"]
+    assert any(s["predictor"] == "loss_of_energy" for s in res.skipped)
 
 
 # --------------------------------------------------------------------------- join and bad input
@@ -331,6 +400,16 @@ def test_keys_compared_as_text():
     assert res.settings["predictors"] == ["score"]
 
 
+def test_settings_object_and_overrides_agree():
+    data, outc = small_frames()
+    s = OutcomeSettings(on=("id",), predictors=("score",), outcome=("y",))
+    a = analyse_outcomes(data, outc, s)
+    b = analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"])
+    assert a.to_dict() == b.to_dict()
+    with pytest.raises(UsageError, match="unknown setting"):
+        analyse_outcomes(data, outc, s, wave_column="wave")
+
+
 @pytest.mark.parametrize("change,exc,fragment", [
     (lambda d, o: o.assign(id=[str(i + 100) for i in range(10)]), DataError, "no row of data matches a key"),
     (lambda d, o: o.assign(id=["1", "1"] + [str(i) for i in range(3, 11)]), DataError,
@@ -338,7 +417,7 @@ def test_keys_compared_as_text():
     (lambda d, o: o.assign(y=["0", "1", "2"] + ["0"] * 7), DataError,
      "outcomes, row 3, column y: value 2 is not 0 or 1 (declared binary)"),
     (lambda d, o: o.assign(y=["0", "1", "a"] + ["0"] * 7), DataError, "outcomes, row 3, column y: value 'a' is not a number"),
-    (lambda d, o: o, UsageError, "--on nope: data has no column 'nope'"),
+    (lambda d, o: o, UsageError, "on nope: data has no column 'nope'"),
 ])
 def test_bad_input_errors(change, exc, fragment):
     data, outc = small_frames()
@@ -352,11 +431,11 @@ def test_bad_input_errors(change, exc, fragment):
 def test_event_errors():
     data, outc = small_frames()
     outc["t"] = ["5", "3", "-1", "2", "4", "5", "6", "7", "8", "9"]
-    with pytest.raises(UsageError, match="--event y has no time column"):
+    with pytest.raises(UsageError, match="event y has no time column"):
         analyse_outcomes(data, outc, on="id", predictors=["score"], event=["y"])
     with pytest.raises(DataError, match="outcomes, row 3, column t: value -1 is negative"):
         analyse_outcomes(data, outc, on="id", predictors=["score"], event=["y:t"])
-    with pytest.raises(UsageError, match="--event time nope"):
+    with pytest.raises(UsageError, match="event time nope"):
         analyse_outcomes(data, outc, on="id", predictors=["score"], event=["y:nope"])
 
 
@@ -374,31 +453,59 @@ def test_constant_predictor_and_separation_are_warnings():
     assert math.isnan(row.estimate)
 
 
-def test_usage_errors():
+def test_usage_errors_name_parameters():
     data, outc = small_frames()
-    with pytest.raises(UsageError, match="--by must be 'rater' or 'wave'"):
-        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], by=["sex"])
-    with pytest.raises(UsageError, match="--by rater: no column 'rater'"):
-        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], by=["rater"])
-    with pytest.raises(UsageError, match="unknown type 'ordinal'"):
-        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y:ordinal"])
-    with pytest.raises(UsageError, match="--interaction expects A:B"):
-        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], interaction="score")
-    with pytest.raises(UsageError, match="--adjust must be"):
-        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], adjust="sidak")
-    with pytest.raises(UsageError, match="--discrepancy: no column 'rater'"):
-        analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], discrepancy=True)
+    base = {"on": "id", "predictors": ["score"], "outcome": ["y"]}
+    for kw, msg in [({"by": ["sex"]}, "by must be 'rater' or 'wave'"),
+                    ({"by": ["rater"]}, "by rater: no column 'rater' in data"),
+                    ({"outcome": ["y:ordinal"]}, "unknown type 'ordinal'"),
+                    ({"interaction": "score"}, "interaction expects A:B"),
+                    ({"adjust": "sidak"}, "adjust must be"),
+                    ({"discrepancy": True}, "discrepancy: no column 'rater'"),
+                    ({"officer": "nope"}, "officer nope: no such column"),
+                    ({"ci_level": 1.5}, "ci_level must be between 0 and 1")]:
+        with pytest.raises(UsageError, match=msg) as e:
+            analyse_outcomes(data, outc, **{**base, **kw})
+        assert "--" not in str(e.value)
 
 
 def test_inputs_not_mutated():
     data, outc = small_frames()
     d0, o0 = data.copy(), outc.copy()
-    analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], cluster="officer")
+    analyse_outcomes(data, outc, on="id", predictors=["score"], outcome=["y"], officer="officer")
     pd.testing.assert_frame_equal(data, d0)
     pd.testing.assert_frame_equal(outc, o0)
 
 
-# --------------------------------------------------------------------------- report helper
+def test_interaction_with_a_covariate_and_joint_with_interaction(demo_scores):
+    outc = pd.read_csv(DEMO_OUT, dtype=str)
+    client = demo_scores[(demo_scores.rater == "client") & (demo_scores.wave == "T0")]
+    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals"], outcome=["dropout"],
+                           covariates=["risk_score"], interaction="goals:risk_score")
+    m = res.models
+    inter = m[m.predictor == "goals:risk_score"]
+    assert list(inter.term) == ["goals", "risk_score", "goals:risk_score"]
+    assert list(inter.role) == ["predictor", "predictor", "interaction"]
+    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals", "reactance"],
+                           outcome=["stagnations"], joint=True, interaction="goals:reactance")
+    pois = res.models[res.models.model == "poisson"]
+    assert list(pois.term) == ["trust", "goals", "reactance", "goals:reactance"]
+
+
+def test_row_numbers_refer_to_the_file_after_outcome_filters(tmp_path):
+    data = tmp_path / "d.csv"
+    outc = tmp_path / "o.csv"
+    data.write_text("id,score\n" + "".join(f"{i},{i % 5}\n" for i in range(1, 9)))
+    outc.write_text("id,grp,y\n" + "".join(f"{i},{'a' if i < 5 else 'b'},{'2' if i == 6 else i % 2}\n"
+                                            for i in range(1, 9)))
+    scores = read_scores(str(data), text_columns=["id"])
+    with pytest.raises(DataError, match=r"o.csv, row 6, column y: value 2 is not 0 or 1"):
+        outcomes(scores, outcomes_path=str(outc), on=["id"], outcome=["y:binary"], outcomes_where=["grp=b"])
+    res = outcomes(scores, outcomes_path=str(outc), on=["id"], outcome=["y:binary"], outcomes_where=["grp=a"])
+    assert res.join["outcome_rows"] == 4 and res.join["data_rows_not_joined"] == 4
+
+
+# --------------------------------------------------------------------------- shared report helper (render.html)
 def test_forest_svg_is_self_contained_and_escaped():
     from wamkit.render.html import Report, forest_svg
 
@@ -418,30 +525,3 @@ def test_forest_svg_is_self_contained_and_escaped():
     rep.fmt = "md"
     md = rep.render()
     assert md.startswith("# t <1>") and "x\\|y" in md and "](data:image/svg+xml;base64," in md
-
-
-def test_interaction_with_a_covariate_and_joint_with_interaction(demo_scores):
-    outc = pd.read_csv(DEMO_OUT, dtype=str)
-    client = demo_scores[(demo_scores.rater == "client") & (demo_scores.wave == "T0")]
-    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals"], outcome=["dropout"],
-                           covariates=["risk_score"], interaction="goals:risk_score")
-    m = res.models
-    inter = m[m.predictor == "goals:risk_score"]
-    assert list(inter.term) == ["goals", "risk_score", "goals:risk_score"]
-    assert list(inter.role) == ["predictor", "predictor", "interaction"]
-    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals", "reactance"],
-                           outcome=["stagnations"], joint=True, interaction="goals:reactance")
-    pois = res.models[res.models.model == "poisson"]
-    assert list(pois.term) == ["trust", "goals", "reactance", "goals:reactance"]
-
-
-def test_row_numbers_refer_to_the_file_after_where(tmp_path):
-    data = tmp_path / "d.csv"
-    outc = tmp_path / "o.csv"
-    data.write_text("id,score\n" + "".join(f"{i},{i % 5}\n" for i in range(1, 9)))
-    outc.write_text("id,grp,y\n" + "".join(f"{i},{'a' if i < 5 else 'b'},{'2' if i == 6 else i % 2}\n"
-                                            for i in range(1, 9)))
-    with pytest.raises(DataError, match=r"o.csv, row 6, column y: value 2 is not 0 or 1"):
-        outcomes_from_files(str(data), str(outc), on=["id"], where=[("grp", "b")], outcome=["y:binary"])
-    res, _ = outcomes_from_files(str(data), str(outc), on=["id"], where=[("grp", "a")], outcome=["y:binary"])
-    assert res.join["outcome_rows"] == 4 and res.join["data_rows_not_joined"] == 4

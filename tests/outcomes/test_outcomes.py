@@ -21,8 +21,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import DATA, EXAMPLES, REFERENCE
+
 from wamkit.design.read import read, read_scores
 from wamkit.errors import DataError, UsageError
 from wamkit.outcomes import OutcomeSettings, OutcomesResult, analyse_outcomes, outcomes
@@ -30,14 +30,13 @@ from wamkit.outcomes.correlations import CORRELATION_COLUMNS
 from wamkit.outcomes.models import MODEL_COLUMNS
 from wamkit.outcomes.result import TIDY_COLUMNS
 from wamkit.outcomes.waves import WAVE_COLUMNS
-from wamkit.stats.association import (adjust_p, compare_correlations_with_outcome, correlate,
-                                      correlate_clustered)
+from wamkit.stats.association import adjust_p, compare_correlations_with_outcome, correlate, correlate_clustered
 
 REF = json.loads((REFERENCE / "outcomes_orchestration.json").read_text())
 STUDY = EXAMPLES / "study.yaml"
 DEMO_OUT = EXAMPLES / "wam_demo_outcomes.csv"
-EST_TOL = 1e-6     # estimates, CIs, r (tighter than the 1e-4)
-P_RTOL = 1e-5      # p values, relative (tighter than the 1e-3)
+EST_TOL = 1e-6  # estimates, CIs, r (tighter than the 1e-4)
+P_RTOL = 1e-5  # p values, relative (tighter than the 1e-3)
 
 
 # --------------------------------------------------------------------------- R, end to end
@@ -47,13 +46,27 @@ def rossi_files(tmp_path_factory):
     rossi = pd.read_csv(DATA / "rossi.csv")
     n = len(rossi)
     ids = [f"R{i + 1:03d}" for i in range(n)]
-    data = pd.DataFrame({"id": ids, "officer": np.arange(n) % 37,
-                         "rater": np.where(rossi["paro"] == 1, "p1", "p0"), "wave": "T0",
-                         "age": rossi["age"], "wexp": rossi["wexp"], "mar": rossi["mar"]})
-    outc = pd.DataFrame({"id": ids, "arrest": rossi["arrest"], "prio": rossi["prio"], "week": rossi["week"],
-                         "fin": rossi["fin"]})
-    waves = pd.concat([pd.DataFrame({"id": ids, "wave": "T0", "score": rossi["age"]}),
-                       pd.DataFrame({"id": ids, "wave": "T1", "score": rossi["prio"]})], ignore_index=True)
+    data = pd.DataFrame(
+        {
+            "id": ids,
+            "officer": np.arange(n) % 37,
+            "rater": np.where(rossi["paro"] == 1, "p1", "p0"),
+            "wave": "T0",
+            "age": rossi["age"],
+            "wexp": rossi["wexp"],
+            "mar": rossi["mar"],
+        }
+    )
+    outc = pd.DataFrame(
+        {"id": ids, "arrest": rossi["arrest"], "prio": rossi["prio"], "week": rossi["week"], "fin": rossi["fin"]}
+    )
+    waves = pd.concat(
+        [
+            pd.DataFrame({"id": ids, "wave": "T0", "score": rossi["age"]}),
+            pd.DataFrame({"id": ids, "wave": "T1", "score": rossi["prio"]}),
+        ],
+        ignore_index=True,
+    )
     data.to_csv(d / "data.csv", index=False)
     outc.to_csv(d / "outcomes.csv", index=False)
     waves.to_csv(d / "waves.csv", index=False)
@@ -66,14 +79,18 @@ def run(folder, data_file: str = "data.csv", *, design: dict | None = None, **se
     return outcomes(data, outcomes_path=str(folder / "outcomes.csv"), on=["id"], **settings)
 
 
-ROSSI = {"predictors": ("age", "wexp", "mar"), "outcome": ("arrest", "prio", "week:continuous"),
-         "covariates": ("fin",)}
+ROSSI = {"predictors": ("age", "wexp", "mar"), "outcome": ("arrest", "prio", "week:continuous"), "covariates": ("fin",)}
 
 
 @pytest.fixture(scope="module")
 def rossi_result(rossi_files):
-    return run(rossi_files, design={"rater": "rater", "officer": "officer"}, **ROSSI, event=("arrest:week",),
-               interaction="age:mar")
+    return run(
+        rossi_files,
+        design={"rater": "rater", "officer": "officer"},
+        **ROSSI,
+        event=("arrest:week",),
+        interaction="age:mar",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +139,13 @@ def test_correlations_with_an_officer_are_cluster_robust(rossi_result):
 
 
 def test_fdr_family_matches_p_adjust_bh(rossi_files):
-    res = run(rossi_files, design={"rater": "rater"}, predictors=ROSSI["predictors"], outcome=ROSSI["outcome"],
-              adjust="fdr_bh")
+    res = run(
+        rossi_files,
+        design={"rater": "rater"},
+        predictors=ROSSI["predictors"],
+        outcome=ROSSI["outcome"],
+        adjust="fdr_bh",
+    )
     c = res.correlations.set_index(["rater", "predictor", "outcome", "method"])
     for ref in REF["correlations"]:
         assert p_close(c.loc[(ref["rater"], ref["predictor"], ref["outcome"], ref["method"]), "p_adj"], ref["p_BH"])
@@ -143,8 +165,12 @@ def test_models_match_r_with_covariate_cluster_and_interaction(rossi_result):
     m = rossi_result.models
     checked = 0
     for ref in REF["models"]:
-        sub = m[(m.rater == ref["rater"]) & (m.model == ref["model"]) & (m.outcome == ref["outcome"])
-                & (m.predictor == ref["predictor"])].set_index("term")
+        sub = m[
+            (m.rater == ref["rater"])
+            & (m.model == ref["model"])
+            & (m.outcome == ref["outcome"])
+            & (m.predictor == ref["predictor"])
+        ].set_index("term")
         for k, term in enumerate(ref["term"]):
             if term == "(Intercept)":
                 continue
@@ -158,12 +184,13 @@ def test_models_match_r_with_covariate_cluster_and_interaction(rossi_result):
             assert p_close(row["p"], ref["p"][k]), (ref["model"], ref["predictor"], term, row["p"], ref["p"][k])
             assert row["n"] == ref["n"]
             assert row["cov_type"] == "cluster" and row["n_clusters"] is not None
-            assert row["role"] == ("interaction" if term == "age_mar" else
-                                   "covariate" if term == "fin" else "predictor")
+            assert row["role"] == (
+                "interaction" if term == "age_mar" else "covariate" if term == "fin" else "predictor"
+            )
             if ref["model"] == "cox":
                 assert row["events"] == ref["events"]
             checked += 1
-    assert checked == 2 * (3 * 5 * 2 + 2 * 4)   # raters x (preds x models x terms + interaction models)
+    assert checked == 2 * (3 * 5 * 2 + 2 * 4)  # raters x (preds x models x terms + interaction models)
 
 
 def test_model_p_adj_family_is_predictor_terms_per_model(rossi_result):
@@ -225,30 +252,79 @@ def test_demo_result_structure(demo_result):
     assert r.join["shared_columns"] == {"officer": "identical in both files: kept once"}
     assert r.settings["outcomes"] == {"stagnations": "count", "dropout": "binary", "rearrest": "binary"}
     assert r.settings["models"]["rearrest"] == ["cox"]
-    assert r.settings["events"]["rearrest"] == {"event": "rearrest", "time": "days_to_rearrest", "origin_wave": "T0",
-                                                "unit": "days"}
+    assert r.settings["events"]["rearrest"] == {
+        "event": "rearrest",
+        "time": "days_to_rearrest",
+        "origin_wave": "T0",
+        "unit": "days",
+    }
     assert r.settings["discrepancy"] == "client - professional"
     assert r.settings["covariates"] == ["risk_score"] and r.settings["officer"] == "officer"
     combos = set(zip(r.correlations.rater, r.correlations.wave))
     assert combos == {(a, b) for a in ("client", "professional", "client-professional") for b in ("T0", "T1")}
     # professional rows have no reactance; listed, not silently dropped
-    assert {"predictor": "reactance", "rater": "professional", "wave": "T0",
-            "reason": "no values in this split"} in r.skipped
+    assert {
+        "predictor": "reactance",
+        "rater": "professional",
+        "wave": "T0",
+        "reason": "no values in this split",
+    } in r.skipped
     # drop-outs have no T1 forms: dropout is constant at T1 -> a warning, no rows
     assert not ((r.correlations.outcome == "dropout") & (r.correlations.wave == "T1")).any()
     assert any("dropout is 0 for all" in w and "wave=T1" in w for w in r.warnings)
     d = r.to_dict()
-    assert list(d) == ["n", "n_keys", "settings", "join", "correlations", "partial_correlations", "models",
-                       "wave_comparisons", "skipped", "warnings", "response_surfaces"]
-    assert set(d["correlations"][0]) >= {"predictor", "outcome", "rater", "wave", "method", "r", "ci_low",
-                                         "ci_high", "p", "p_adj", "n"}
-    assert set(d["models"][0]) >= {"outcome", "model", "term", "estimate", "ci_low", "ci_high", "p", "n",
-                                   "events", "rater", "wave", "landmark_days", "n_excluded_before_landmark"}
+    assert list(d) == [
+        "n",
+        "n_keys",
+        "settings",
+        "join",
+        "correlations",
+        "partial_correlations",
+        "models",
+        "wave_comparisons",
+        "skipped",
+        "warnings",
+        "response_surfaces",
+    ]
+    assert set(d["correlations"][0]) >= {
+        "predictor",
+        "outcome",
+        "rater",
+        "wave",
+        "method",
+        "r",
+        "ci_low",
+        "ci_high",
+        "p",
+        "p_adj",
+        "n",
+    }
+    assert set(d["models"][0]) >= {
+        "outcome",
+        "model",
+        "term",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p",
+        "n",
+        "events",
+        "rater",
+        "wave",
+        "landmark_days",
+        "n_excluded_before_landmark",
+    }
     assert set(d["wave_comparisons"][0]) >= {"predictor", "outcome", "rater", "r_t0", "r_t1", "statistic", "p"}
     json.dumps(d, allow_nan=False)
     frames = r.to_frames()
-    assert list(frames) == ["tidy", "correlations", "partial_correlations", "models", "wave_comparisons",
-                            "response_surfaces"]
+    assert list(frames) == [
+        "tidy",
+        "correlations",
+        "partial_correlations",
+        "models",
+        "wave_comparisons",
+        "response_surfaces",
+    ]
     tidy = r.to_frame()
     assert list(tidy.columns) == list(TIDY_COLUMNS)
     assert len(tidy) == len(r.correlations) + len(r.partial_correlations) + len(r.models) + len(r.wave_comparisons)
@@ -258,15 +334,18 @@ def test_demo_correlations_reproduce_association_on_joined_frame(demo_result, de
     outc = pd.read_csv(DEMO_OUT, dtype={"dyad": str})
     joined = demo_scores.merge(outc.drop(columns=["officer"]), on="dyad", how="inner")
     c = demo_result.correlations
-    for (rater, wave, pred, out, method) in [("client", "T0", "trust", "stagnations", "pearson"),
-                                             ("client", "T1", "goals", "rearrest", "spearman"),
-                                             ("professional", "T1", "loss_of_energy", "rearrest", "pearson"),
-                                             ("professional", "T0", "bond", "dropout", "spearman")]:
+    for rater, wave, pred, out, method in [
+        ("client", "T0", "trust", "stagnations", "pearson"),
+        ("client", "T1", "goals", "rearrest", "spearman"),
+        ("professional", "T1", "loss_of_energy", "rearrest", "pearson"),
+        ("professional", "T0", "bond", "dropout", "spearman"),
+    ]:
         sub = joined[(joined.rater == rater) & (joined.wave == wave)]
         x, y = sub[pred].to_numpy(float), sub[out].to_numpy(float)
         ref = correlate_clustered(x, y, sub["officer"], method=method)
-        row = c[(c.rater == rater) & (c.wave == wave) & (c.predictor == pred) & (c.outcome == out)
-                & (c.method == method)].iloc[0]
+        row = c[
+            (c.rater == rater) & (c.wave == wave) & (c.predictor == pred) & (c.outcome == out) & (c.method == method)
+        ].iloc[0]
         assert (row.r, row.ci_low, row.ci_high, row.p, row.n) == (ref.r, ref.ci_low, ref.ci_high, ref.p, ref.n)
         assert math.isclose(row.r, correlate(x, y, method=method).r, abs_tol=1e-12)
 
@@ -280,8 +359,13 @@ def test_demo_discrepancy_and_wave_comparison_reproduce_library(demo_result, dem
     sub = wide[wide.wave == "T0"]
     ref = correlate(sub["trust_diff"].to_numpy(float), sub["stagnations"].to_numpy(float))
     c = demo_result.correlations
-    row = c[(c.rater == "client-professional") & (c.wave == "T0") & (c.predictor == "trust_diff")
-            & (c.outcome == "stagnations") & (c.method == "pearson")].iloc[0]
+    row = c[
+        (c.rater == "client-professional")
+        & (c.wave == "T0")
+        & (c.predictor == "trust_diff")
+        & (c.outcome == "stagnations")
+        & (c.method == "pearson")
+    ].iloc[0]
     assert math.isclose(row.r, ref.r, abs_tol=1e-12) and row.n == ref.n
     cl = s[s.rater == "client"].pivot(index="dyad", columns="wave", values="trust").reset_index()
     cl = cl.merge(outc, on="dyad")
@@ -311,8 +395,12 @@ def test_family_is_exactly_the_named_outcomes_times_predictors(demo_data):
     members = set(zip(pear.rater, pear.wave, pear.predictor))
     client = {"trust", "goals", "bond", "reactance", "alliance"}
     professional = {"trust", "goals", "bond", "loss_of_energy", "alliance"}
-    assert members == {(r, w, p) for r, preds in (("client", client), ("professional", professional))
-                       for w in ("T0", "T1") for p in preds}
+    assert members == {
+        (r, w, p)
+        for r, preds in (("client", client), ("professional", professional))
+        for w in ("T0", "T1")
+        for p in preds
+    }
     assert np.array_equal(pear["p_adj"].to_numpy(), adjust_p(pear["p"].to_numpy(), method="holm"))
     row = pear[(pear.rater == "client") & (pear.wave == "T0") & (pear.predictor == "goals")].iloc[0]
     assert round(row.p_adj, 3) == 0.011 and len(pear) == 20
@@ -364,11 +452,20 @@ def test_joint_models_leave_out_totals_and_per_sd():
 
 # --------------------------------------------------------------------------- join and bad input
 def small_frames():
-    data = pd.DataFrame({"id": ["1", "2", "3", "4", "5", "6", "7", "8", "x"],
-                         "score": [1.0, 2, 3, 4, 5, 6, 7, 8, 9], "officer": list("aabbccdde")})
-    outc = pd.DataFrame({"id": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                         "y": ["0", "1", "0", "1", "1", "0", "1", "0", "1", "0"],
-                         "officer": list("aabbccddzz")})
+    data = pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4", "5", "6", "7", "8", "x"],
+            "score": [1.0, 2, 3, 4, 5, 6, 7, 8, 9],
+            "officer": list("aabbccdde"),
+        }
+    )
+    outc = pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+            "y": ["0", "1", "0", "1", "1", "0", "1", "0", "1", "0"],
+            "officer": list("aabbccddzz"),
+        }
+    )
     return data, outc
 
 
@@ -410,15 +507,28 @@ def test_settings_object_and_overrides_agree():
         analyse_outcomes(data, outc, s, wave_column="wave")
 
 
-@pytest.mark.parametrize("change,exc,fragment", [
-    (lambda d, o: o.assign(id=[str(i + 100) for i in range(10)]), DataError, "no row of data matches a key"),
-    (lambda d, o: o.assign(id=["1", "1"] + [str(i) for i in range(3, 11)]), DataError,
-     "outcomes: duplicate key(s) on id: '1' (rows 1, 2)"),
-    (lambda d, o: o.assign(y=["0", "1", "2"] + ["0"] * 7), DataError,
-     "outcomes, row 3, column y: value 2 is not 0 or 1 (declared binary)"),
-    (lambda d, o: o.assign(y=["0", "1", "a"] + ["0"] * 7), DataError, "outcomes, row 3, column y: value 'a' is not a number"),
-    (lambda d, o: o, UsageError, "on nope: data has no column 'nope'"),
-])
+@pytest.mark.parametrize(
+    "change,exc,fragment",
+    [
+        (lambda d, o: o.assign(id=[str(i + 100) for i in range(10)]), DataError, "no row of data matches a key"),
+        (
+            lambda d, o: o.assign(id=["1", "1"] + [str(i) for i in range(3, 11)]),
+            DataError,
+            "outcomes: duplicate key(s) on id: '1' (rows 1, 2)",
+        ),
+        (
+            lambda d, o: o.assign(y=["0", "1", "2"] + ["0"] * 7),
+            DataError,
+            "outcomes, row 3, column y: value 2 is not 0 or 1 (declared binary)",
+        ),
+        (
+            lambda d, o: o.assign(y=["0", "1", "a"] + ["0"] * 7),
+            DataError,
+            "outcomes, row 3, column y: value 'a' is not a number",
+        ),
+        (lambda d, o: o, UsageError, "on nope: data has no column 'nope'"),
+    ],
+)
 def test_bad_input_errors(change, exc, fragment):
     data, outc = small_frames()
     o = change(data, outc)
@@ -456,14 +566,16 @@ def test_constant_predictor_and_separation_are_warnings():
 def test_usage_errors_name_parameters():
     data, outc = small_frames()
     base = {"on": "id", "predictors": ["score"], "outcome": ["y"]}
-    for kw, msg in [({"by": ["sex"]}, "by must be 'rater' or 'wave'"),
-                    ({"by": ["rater"]}, "by rater: no column 'rater' in data"),
-                    ({"outcome": ["y:ordinal"]}, "unknown type 'ordinal'"),
-                    ({"interaction": "score"}, "interaction expects A:B"),
-                    ({"adjust": "sidak"}, "adjust must be"),
-                    ({"discrepancy": True}, "discrepancy: no column 'rater'"),
-                    ({"officer": "nope"}, "officer nope: no such column"),
-                    ({"ci_level": 1.5}, "ci_level must be between 0 and 1")]:
+    for kw, msg in [
+        ({"by": ["sex"]}, "by must be 'rater' or 'wave'"),
+        ({"by": ["rater"]}, "by rater: no column 'rater' in data"),
+        ({"outcome": ["y:ordinal"]}, "unknown type 'ordinal'"),
+        ({"interaction": "score"}, "interaction expects A:B"),
+        ({"adjust": "sidak"}, "adjust must be"),
+        ({"discrepancy": True}, "discrepancy: no column 'rater'"),
+        ({"officer": "nope"}, "officer nope: no such column"),
+        ({"ci_level": 1.5}, "ci_level must be between 0 and 1"),
+    ]:
         with pytest.raises(UsageError, match=msg) as e:
             analyse_outcomes(data, outc, **{**base, **kw})
         assert "--" not in str(e.value)
@@ -480,14 +592,28 @@ def test_inputs_not_mutated():
 def test_interaction_with_a_covariate_and_joint_with_interaction(demo_scores):
     outc = pd.read_csv(DEMO_OUT, dtype=str)
     client = demo_scores[(demo_scores.rater == "client") & (demo_scores.wave == "T0")]
-    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals"], outcome=["dropout"],
-                           covariates=["risk_score"], interaction="goals:risk_score")
+    res = analyse_outcomes(
+        client,
+        outc,
+        on=["dyad"],
+        predictors=["trust", "goals"],
+        outcome=["dropout"],
+        covariates=["risk_score"],
+        interaction="goals:risk_score",
+    )
     m = res.models
     inter = m[m.predictor == "goals:risk_score"]
     assert list(inter.term) == ["goals", "risk_score", "goals:risk_score"]
     assert list(inter.role) == ["predictor", "predictor", "interaction"]
-    res = analyse_outcomes(client, outc, on=["dyad"], predictors=["trust", "goals", "reactance"],
-                           outcome=["stagnations"], joint=True, interaction="goals:reactance")
+    res = analyse_outcomes(
+        client,
+        outc,
+        on=["dyad"],
+        predictors=["trust", "goals", "reactance"],
+        outcome=["stagnations"],
+        joint=True,
+        interaction="goals:reactance",
+    )
     pois = res.models[res.models.model == "poisson"]
     assert list(pois.term) == ["trust", "goals", "reactance", "goals:reactance"]
 
@@ -496,8 +622,9 @@ def test_row_numbers_refer_to_the_file_after_outcome_filters(tmp_path):
     data = tmp_path / "d.csv"
     outc = tmp_path / "o.csv"
     data.write_text("id,score\n" + "".join(f"{i},{i % 5}\n" for i in range(1, 9)))
-    outc.write_text("id,grp,y\n" + "".join(f"{i},{'a' if i < 5 else 'b'},{'2' if i == 6 else i % 2}\n"
-                                            for i in range(1, 9)))
+    outc.write_text(
+        "id,grp,y\n" + "".join(f"{i},{'a' if i < 5 else 'b'},{'2' if i == 6 else i % 2}\n" for i in range(1, 9))
+    )
     scores = read_scores(str(data), text_columns=["id"])
     with pytest.raises(DataError, match=r"o.csv, row 6, column y: value 2 is not 0 or 1"):
         outcomes(scores, outcomes_path=str(outc), on=["id"], outcome=["y:binary"], outcomes_where=["grp=b"])
@@ -509,8 +636,14 @@ def test_row_numbers_refer_to_the_file_after_outcome_filters(tmp_path):
 def test_forest_svg_is_self_contained_and_escaped():
     from wamkit.render.html import Report, forest_svg
 
-    svg = forest_svg(["a <b> & c", "not estimable one"], [0.5, float("nan")], [0.3, float("nan")],
-                     [0.9, float("nan")], notes=["n = 10, events = 3", ""], xlabel="OR")
+    svg = forest_svg(
+        ["a <b> & c", "not estimable one"],
+        [0.5, float("nan")],
+        [0.3, float("nan")],
+        [0.9, float("nan")],
+        notes=["n = 10, events = 3", ""],
+        xlabel="OR",
+    )
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert "a &lt;b&gt; &amp; c" in svg and "not estimable" in svg and "http" not in svg
     lin = forest_svg(["x"], [-0.2], [-0.5], [0.1], log=False, null=0.0)

@@ -14,16 +14,22 @@ from wamkit.stats.association import adjust_p
 __all__ = ["KINDS", "adjust_families", "family_text"]
 
 #: the kinds of test, each a family of its own
-KINDS = ("Pearson correlations", "Spearman correlations", "partial correlations",
-         "the predictor and interaction terms of each model type (covariate terms are not adjusted)",
-         "wave comparisons")
+KINDS = (
+    "Pearson correlations",
+    "Spearman correlations",
+    "partial correlations",
+    "the predictor and interaction terms of each model type (covariate terms are not adjusted)",
+    "wave comparisons",
+)
 
 
 def family_text(outcomes: list[str], predictors: list[str], method: str) -> str:
     """The declared families in words (``settings.adjust_family`` and the report)."""
-    return (f"{method} within families of the {len(outcomes)} named outcome(s) ({', '.join(outcomes)}) × "
-            f"{len(predictors)} predictor(s), each as rated by each rater at each wave; one family per kind of "
-            f"test: {'; '.join(KINDS)}")
+    return (
+        f"{method} within families of the {len(outcomes)} named outcome(s) ({', '.join(outcomes)}) × "
+        f"{len(predictors)} predictor(s), each as rated by each rater at each wave; one family per kind of "
+        f"test: {'; '.join(KINDS)}"
+    )
 
 
 def _adjust(frame: pd.DataFrame, mask: pd.Series | None, method: str) -> None:
@@ -33,8 +39,9 @@ def _adjust(frame: pd.DataFrame, mask: pd.Series | None, method: str) -> None:
         frame.loc[sel.index, "p_adj"] = adjust_p(sel["p"].to_numpy(dtype=float), method=method)
 
 
-def adjust_families(correlations: pd.DataFrame, partial: pd.DataFrame, models: pd.DataFrame,
-                    waves: pd.DataFrame, method: str) -> None:
+def adjust_families(
+    correlations: pd.DataFrame, partial: pd.DataFrame, models: pd.DataFrame, waves: pd.DataFrame, method: str
+) -> None:
     """Fill ``p_adj`` of each frame in place, one family per kind of test (see :data:`KINDS`)."""
     for m in ("pearson", "spearman"):
         _adjust(correlations, correlations["method"] == m, method)

@@ -71,25 +71,43 @@ def _centers(instruments: Mapping[Any, Any]) -> dict[str, float]:
     return {k: v.pop() for k, v in seen.items() if len(v) == 1}
 
 
-def data_context(data: StudyData | pd.DataFrame, settings: OutcomeSettings, *, scores: Any = None,
-                 invalid: str | None = None, data_source: str = "data") -> DataContext:
+def data_context(
+    data: StudyData | pd.DataFrame,
+    settings: OutcomeSettings,
+    *,
+    scores: Any = None,
+    invalid: str | None = None,
+    data_source: str = "data",
+) -> DataContext:
     """The scores to analyse: a StudyData is scored with ``invalid`` (unless ``scores`` is given or it
     holds scores already, :func:`wamkit.design.read.read_scores`); a DataFrame is taken as scores."""
     if isinstance(data, pd.DataFrame):
         design = Design(role=settings.rater, wave=settings.wave, officer=settings.officer)
         return DataContext(frame=data, rows=row_numbers(data.index), source=data_source, design=design)
     if not isinstance(data, StudyData):
-        raise UsageError(f"data must be StudyData (wamkit.design.read.read) or a DataFrame of scores, "
-                         f"not {type(data).__name__}")
+        raise UsageError(
+            f"data must be StudyData (wamkit.design.read.read) or a DataFrame of scores, not {type(data).__name__}"
+        )
     decimal_comma = bool(data.tables[0].decimal_comma) if data.tables else False
-    common = {"rows": data.rows, "source": data.source, "design": data.design, "study": data.study,
-              "rater_order": tuple(r.value for r in data.design.roles), "decimal_comma": decimal_comma}
+    common: dict[str, Any] = {
+        "rows": data.rows,
+        "source": data.source,
+        "design": data.design,
+        "study": data.study,
+        "rater_order": tuple(r.value for r in data.design.roles),
+        "decimal_comma": decimal_comma,
+    }
     if not data.instruments:
         return DataContext(frame=data.frame, **common)
     scored = scores if scores is not None else score_data(data, invalid=invalid)
     totals = tuple(dict.fromkeys(t.id for ins in data.instruments.values() for t in ins.totals))
-    return DataContext(frame=scored.scores, score_ids=tuple(scored.score_ids), totals=totals,
-                       centers=_centers(data.instruments), **common)
+    return DataContext(
+        frame=scored.scores,
+        score_ids=tuple(scored.score_ids),
+        totals=totals,
+        centers=_centers(data.instruments),
+        **common,
+    )
 
 
 def _filter(outcomes: pd.DataFrame, where: Sequence[str], source: str) -> pd.DataFrame:
@@ -98,7 +116,7 @@ def _filter(outcomes: pd.DataFrame, where: Sequence[str], source: str) -> pd.Dat
     from wamkit.io.filters import filter_mask, parse_filters
 
     mask, _ = filter_mask(outcomes, parse_filters(where), source)
-    return outcomes.loc[mask]      # keep the index: messages name rows of the file
+    return outcomes.loc[mask]  # keep the index: messages name rows of the file
 
 
 def _per_split(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], list[dict], list[dict], list, list]:
@@ -122,8 +140,14 @@ def _per_split(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], list[d
         inter = spec.settings.interaction_terms
         if inter is not None and not fitted:
             missing = [c for c in inter if c not in avail and not np.isfinite(cols[c]).any()]
-            skipped.append({"predictor": ":".join(inter), "rater": split.rater, "wave": split.wave,
-                            "reason": f"{', '.join(missing or inter)} has no values in this split"})
+            skipped.append(
+                {
+                    "predictor": ":".join(inter),
+                    "rater": split.rater,
+                    "wave": split.wave,
+                    "reason": f"{', '.join(missing or inter)} has no values in this split",
+                }
+            )
     if spec.settings.interaction is not None and not inter_fitted:
         warns.append(f"interaction {spec.settings.interaction}: no split has values on both; no interaction model")
     return corr, part, models, skipped, warns
@@ -132,8 +156,8 @@ def _per_split(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], list[d
 def _frame(rows: list[dict], columns: Sequence[str]) -> pd.DataFrame:
     f = pd.DataFrame(rows, columns=list(columns))
     for c in ("rater", "wave"):
-        if c in f.columns:
-            f[c] = f[c].astype(object)
+        if c in f.columns:  # labels or None (not NaN) where a row has none
+            f[c] = pd.Series([None if pd.isna(v) else v for v in f[c].tolist()], index=f.index, dtype=object)
     return f
 
 
@@ -142,26 +166,39 @@ def _settings(spec: AnalysisSpec, ad: AnalysisData) -> dict[str, Any]:
     inter = s.interaction_terms
     joint = None
     if s.joint:
-        joint = list(spec.predictors) if spec.explicit_predictors else [
-            p for p in ad.predictors if p not in spec.totals]
+        joint = (
+            list(spec.predictors) if spec.explicit_predictors else [p for p in ad.predictors if p not in spec.totals]
+        )
     labels = list(ad.rater_order)
-    return settings_dict(spec, {
-        "joint_predictors": joint,
-        "interaction_centering": "product of A and B centred on the split's rows with both observed" if inter
-        else None,
-        "discrepancy": f"{labels[0]} - {labels[1]}" if ad.discrepancy_label else None,
-        "rater_values": labels if spec.split_rater or ad.discrepancy_label else None,
-        "waves": list(ad.wave_order) if spec.split_wave else None,
-        "adjust_family": adjust.family_text(list(spec.outcomes), list(ad.predictors), str(s.adjust).lower()),
-        "correlation_inference": inference_text(spec),
-        "estimates_per": "SD of the predictor" if s.per_sd else "scale point of the predictor",
-    })
+    return settings_dict(
+        spec,
+        {
+            "joint_predictors": joint,
+            "interaction_centering": "product of A and B centred on the split's rows with both observed"
+            if inter
+            else None,
+            "discrepancy": f"{labels[0]} - {labels[1]}" if ad.discrepancy_label else None,
+            "rater_values": labels if spec.split_rater or ad.discrepancy_label else None,
+            "waves": list(ad.wave_order) if spec.split_wave else None,
+            "adjust_family": adjust.family_text(list(spec.outcomes), list(ad.predictors), str(s.adjust).lower()),
+            "correlation_inference": inference_text(spec),
+            "estimates_per": "SD of the predictor" if s.per_sd else "scale point of the predictor",
+        },
+    )
 
 
-def analyse_outcomes(data: StudyData | pd.DataFrame, outcomes: pd.DataFrame,
-                     settings: OutcomeSettings | None = None, *, scores: Any = None, invalid: str | None = None,
-                     outcomes_source: str = "outcomes", data_source: str = "data", decimal_comma: bool = False,
-                     **overrides: Any) -> OutcomesResult:
+def analyse_outcomes(
+    data: StudyData | pd.DataFrame,
+    outcomes: pd.DataFrame,
+    settings: OutcomeSettings | None = None,
+    *,
+    scores: Any = None,
+    invalid: str | None = None,
+    outcomes_source: str = "outcomes",
+    data_source: str = "data",
+    decimal_comma: bool = False,
+    **overrides: Any,
+) -> OutcomesResult:
     """Relate alliance scores to named outcomes: correlations, partial correlations, models, wave
     comparisons (and, when asked, time-varying Cox models and response surfaces).
 
@@ -193,35 +230,81 @@ def analyse_outcomes(data: StudyData | pd.DataFrame, outcomes: pd.DataFrame,
     outcomes = _filter(outcomes, s.outcomes_where, outcomes_source)
     spec, warns = build_spec(s, ctx, outcomes, source=outcomes_source, decimal_comma=decimal_comma)
     orows = row_numbers(outcomes.index)
-    joined = join(ctx.frame, outcomes, spec.on, data_rows=ctx.rows, outcome_rows=orows, data_source=ctx.source,
-                  outcomes_source=outcomes_source, keep_outcome=spec.outcome_columns)
+    joined = join(
+        ctx.frame,
+        outcomes,
+        spec.on,
+        data_rows=ctx.rows,
+        outcome_rows=orows,
+        data_source=ctx.source,
+        outcomes_source=outcomes_source,
+        keep_outcome=spec.outcome_columns,
+    )
     split_column_errors(spec, list(joined.frame.columns), ctx.source)
-    ad = build_matrix(spec, joined, ctx.frame, outcomes, design=ctx.design, rater_order=ctx.rater_order,
-                      sources=(ctx.source, outcomes_source), rows=(ctx.rows, orows),
-                      decimal_comma=(ctx.decimal_comma, decimal_comma))
+    ad = build_matrix(
+        spec,
+        joined,
+        ctx.frame,
+        outcomes,
+        design=ctx.design,
+        rater_order=ctx.rater_order,
+        sources=(ctx.source, outcomes_source),
+        rows=(ctx.rows, orows),
+        decimal_comma=(ctx.decimal_comma, decimal_comma),
+    )
     corr, part, models, skipped, w = _per_split(spec, ad)
     waves, w2 = wave_comparisons(spec, ad)
-    warns = [*warns, *joined.warnings, *w, *w2]
-    if s.time_varying:
-        tv, w3 = time_varying_models(spec, ad)
-        models, warns = models + tv, warns + w3
+    tv, surfaces, w3 = _asked_for(spec, ad, ctx)
+    frames = [
+        _frame(corr, CORRELATION_COLUMNS),
+        _frame(part, PARTIAL_COLUMNS),
+        _frame(models + tv, MODEL_COLUMNS),
+        _frame(waves, WAVE_COLUMNS),
+    ]
+    adjust.adjust_families(frames[0], frames[1], frames[2], frames[3], method=str(s.adjust).lower())
+    return OutcomesResult(
+        n=int(ad.n_rows),
+        n_keys=int(pd.Series(ad.keys[: ad.n_rows]).nunique()),
+        settings=_settings(spec, ad),
+        join=joined.report,
+        correlations=frames[0],
+        partial_correlations=frames[1],
+        models=frames[2],
+        wave_comparisons=frames[3],
+        skipped=tuple(skipped),
+        warnings=(*warns, *joined.warnings, *w, *w2, *w3),
+        response_surfaces=tuple(surfaces),
+    )
+
+
+def _asked_for(spec: AnalysisSpec, ad: AnalysisData, ctx: DataContext) -> tuple[list[dict], list[SurfaceEntry], list]:
+    """The steps run only when asked for: time-varying Cox models and response surfaces."""
+    tv: list[dict] = []
     surfaces: list[SurfaceEntry] = []
-    if s.surface:
-        surfaces, w4 = response_surfaces(spec, ad, ctx.centers, ctx.rater_order)
-        warns += w4
-    frames = [_frame(corr, CORRELATION_COLUMNS), _frame(part, PARTIAL_COLUMNS), _frame(models, MODEL_COLUMNS),
-              _frame(waves, WAVE_COLUMNS)]
-    adjust.adjust_families(*frames, method=str(s.adjust).lower())
-    return OutcomesResult(n=int(ad.n_rows), n_keys=int(pd.Series(ad.keys[: ad.n_rows]).nunique()),
-                          settings=_settings(spec, ad), join=joined.report, correlations=frames[0],
-                          partial_correlations=frames[1], models=frames[2], wave_comparisons=frames[3],
-                          skipped=tuple(skipped), warnings=tuple(warns), response_surfaces=tuple(surfaces))
+    warns: list[str] = []
+    if spec.settings.time_varying:
+        tv, w = time_varying_models(spec, ad)
+        warns += w
+    if spec.settings.surface:
+        surfaces, w = response_surfaces(spec, ad, ctx.centers, ctx.rater_order)
+        warns += w
+    return tv, surfaces, warns
 
 
-def outcomes(data: StudyData, *, outcomes_path: str | None = None, on: Mapping[str, str] | Sequence[str] | None = None,
-             outcome: Sequence[str] = (), event: Sequence[str] = (), settings: OutcomeSettings | None = None,
-             invalid: str | None = None, sheet: str | None = None, header_row: int | None = None,
-             input_format: str | None = None, **overrides: Any) -> OutcomesResult:
+def outcomes(
+    data: StudyData,
+    *,
+    outcomes_path: str | None = None,
+    on: Mapping[str, str] | Sequence[str] | None = None,
+    outcome: Sequence[str] = (),
+    event: Sequence[str] = (),
+    settings: OutcomeSettings | None = None,
+    invalid: str | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    input_format: str | None = None,
+    **overrides: Any,
+) -> OutcomesResult:
     """A study's alliance scores against its outcomes, in one call (exported as ``wamkit.outcomes``).
 
     Reads the outcomes file (``outcomes_path``, default the study's ``outcomes:`` file) with
@@ -242,8 +325,20 @@ def outcomes(data: StudyData, *, outcomes_path: str | None = None, on: Mapping[s
         keys = on
     else:
         keys = {k: k for k in ([on] if isinstance(on, str) else on)}
-    frame, table, used = read_outcomes(data, outcomes_path, on=keys, sheet=sheet, header_row=header_row,
-                                       input_format=input_format)
-    named = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in (("outcome", outcome), ("event", event)) if v}
-    return analyse_outcomes(data, frame, settings, invalid=invalid, outcomes_source=table.source,
-                            decimal_comma=bool(table.decimal_comma), on=tuple(used), **named, **overrides)
+    frame, table, used = read_outcomes(
+        data, outcomes_path, on=keys, sheet=sheet, header_row=header_row, input_format=input_format
+    )
+    named: dict[str, Any] = {
+        k: (v,) if isinstance(v, str) else tuple(v) for k, v in (("outcome", outcome), ("event", event)) if v
+    }
+    return analyse_outcomes(
+        data,
+        frame,
+        settings,
+        invalid=invalid,
+        outcomes_source=table.source,
+        decimal_comma=bool(table.decimal_comma),
+        on=tuple(used),
+        **named,
+        **overrides,
+    )

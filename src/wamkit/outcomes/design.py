@@ -70,8 +70,15 @@ class AnalysisData:
 class _Numbers:
     """Numeric conversion of joined columns, naming the source file's row for a bad value."""
 
-    def __init__(self, joined: Joined, data: pd.DataFrame, outcomes: pd.DataFrame, sources: tuple[str, str],
-                 rows: tuple[np.ndarray, np.ndarray], decimal_comma: tuple[bool, bool]) -> None:
+    def __init__(
+        self,
+        joined: Joined,
+        data: pd.DataFrame,
+        outcomes: pd.DataFrame,
+        sources: tuple[str, str],
+        rows: tuple[np.ndarray, np.ndarray],
+        decimal_comma: tuple[bool, bool],
+    ) -> None:
         self.joined, self.data, self.outcomes = joined, data, outcomes
         self.sources, self.rows, self.decimal_comma = sources, rows, decimal_comma
         self.num: dict[str, np.ndarray] = {}
@@ -102,13 +109,22 @@ def _order(values: np.ndarray | None, first: Sequence[str], design: Design | Non
     return tuple([r for r in first if r in present] + sorted(v for v in present if v not in first))
 
 
-def _discrepancy(num: dict[str, np.ndarray], preds: Sequence[str], keys: np.ndarray, rater: np.ndarray,
-                 wave: np.ndarray | None, order: Sequence[str], rater_col: str) -> tuple[np.ndarray, list[str], str]:
+def _discrepancy(
+    num: dict[str, np.ndarray],
+    preds: Sequence[str],
+    keys: np.ndarray,
+    rater: np.ndarray,
+    wave: np.ndarray | None,
+    order: Sequence[str],
+    rater_col: str,
+) -> tuple[np.ndarray, list[str], str]:
     """Pseudo-rater rows ``A-B`` per key x wave with ``<p>_diff`` (A - B) and ``<p>_absdiff``; the rows
     carry the first rater's keys, wave, outcomes and covariates. Extends ``num`` in place."""
     if len(order) != 2:
-        raise UsageError(f"discrepancy needs exactly two rater values in column '{rater_col}', "
-                         f"found {len(order)}: {', '.join(order[:10])}")
+        raise UsageError(
+            f"discrepancy needs exactly two rater values in column '{rater_col}', "
+            f"found {len(order)}: {', '.join(order[:10])}"
+        )
     a_lab, b_lab = order
     n = len(keys)
     wv = wave if wave is not None else np.full(n, "", dtype=object)
@@ -118,8 +134,10 @@ def _discrepancy(num: dict[str, np.ndarray], preds: Sequence[str], keys: np.ndar
         d = rowkey.iloc[idx]
         if d.duplicated().any():
             k = d[d.duplicated()].iloc[0].replace("\x1f", " / ")
-            raise DataError(f"discrepancy: several '{lab}' rows for key/wave {k.strip(' /')}; "
-                            "the data must hold one row per key, rater and wave")
+            raise DataError(
+                f"discrepancy: several '{lab}' rows for key/wave {k.strip(' /')}; "
+                "the data must hold one row per key, rater and wave"
+            )
     pos_b = pd.Index(rowkey.iloc[ib].to_numpy()).get_indexer(rowkey.iloc[ia].to_numpy())
     shared = [p for p in preds if np.isfinite(num[p][ia]).any() and np.isfinite(num[p][ib]).any()]
     if not shared:
@@ -135,9 +153,18 @@ def _discrepancy(num: dict[str, np.ndarray], preds: Sequence[str], keys: np.ndar
     return ia, extra, f"{a_lab}-{b_lab}"
 
 
-def build_matrix(spec: AnalysisSpec, joined: Joined, data: pd.DataFrame, outcomes: pd.DataFrame, *,
-                 design: Design | None, rater_order: Sequence[str], sources: tuple[str, str],
-                 rows: tuple[np.ndarray, np.ndarray], decimal_comma: tuple[bool, bool]) -> AnalysisData:
+def build_matrix(
+    spec: AnalysisSpec,
+    joined: Joined,
+    data: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    *,
+    design: Design | None,
+    rater_order: Sequence[str],
+    sources: tuple[str, str],
+    rows: tuple[np.ndarray, np.ndarray],
+    decimal_comma: tuple[bool, bool],
+) -> AnalysisData:
     """Numeric arrays of everything the analysis uses (see :class:`AnalysisData`)."""
     frame = joined.frame
     numeric = _Numbers(joined, data, outcomes, sources, rows, decimal_comma)
@@ -153,8 +180,10 @@ def build_matrix(spec: AnalysisSpec, joined: Joined, data: pd.DataFrame, outcome
         numeric(p, "predictors")
     for c in spec.settings.interaction_terms or ():
         if c not in frame.columns:
-            raise UsageError(f"interaction {spec.settings.interaction}: no column '{c}' in {sources[0]} "
-                             f"(predictors: {', '.join(spec.predictors)})")
+            raise UsageError(
+                f"interaction {spec.settings.interaction}: no column '{c}' in {sources[0]} "
+                f"(predictors: {', '.join(spec.predictors)})"
+            )
         numeric(c, "interaction")
     num = numeric.num
     keys = frame[KEY].to_numpy(dtype=object)
@@ -178,9 +207,21 @@ def build_matrix(spec: AnalysisSpec, joined: Joined, data: pd.DataFrame, outcome
     if cl is not None:
         c, _ = pd.factorize(text_values(pd.Series(cl, dtype=object).astype("string")))
         codes = np.where(c < 0, np.nan, c.astype(float))
-    return AnalysisData(num=num, keys=keys, rater=rater, wave=wave, cluster=codes,
-                        predictors=(*spec.predictors, *extra), discrepancy=tuple(extra), discrepancy_label=disc,
-                        rater_order=order_r, wave_order=order_w, n_rows=n, outcome=outcome, time=time)
+    return AnalysisData(
+        num=num,
+        keys=keys,
+        rater=rater,
+        wave=wave,
+        cluster=codes,
+        predictors=(*spec.predictors, *extra),
+        discrepancy=tuple(extra),
+        discrepancy_label=disc,
+        rater_order=order_r,
+        wave_order=order_w,
+        n_rows=n,
+        outcome=outcome,
+        time=time,
+    )
 
 
 def splits(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[Split], list[str]]:
@@ -206,8 +247,10 @@ def splits(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[Split], list[str]
         k = pd.Series(ad.keys[s.idx])
         dup = k.duplicated()
         if dup.any():
-            warns.append(f"[{s.label}] {int(k[dup].nunique())} keys have several rows (e.g. {k[dup].iloc[0]!r}), "
-                         "so their outcome counts more than once; split by rater and wave")
+            warns.append(
+                f"[{s.label}] {int(k[dup].nunique())} keys have several rows (e.g. {k[dup].iloc[0]!r}), "
+                "so their outcome counts more than once; split by rater and wave"
+            )
     return out, warns
 
 
@@ -223,26 +266,36 @@ def _value(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def split_predictors(ad: AnalysisData, split: Split, cols: Mapping[str, np.ndarray],
-                     skipped: list[dict]) -> list[str]:
+def split_predictors(ad: AnalysisData, split: Split, cols: Mapping[str, np.ndarray], skipped: list[dict]) -> list[str]:
     """Predictors with a value in the split; the others are listed in ``skipped`` (except the
     structural gaps: raw predictors on discrepancy rows and discrepancies on rater rows)."""
     avail = []
     for p in ad.predictors:
         x = cols.get(p)
         if x is None or not np.isfinite(x).any():
-            structural = ad.discrepancy_label is not None and split.rater is not None and (
-                (split.rater == ad.discrepancy_label) != (p in ad.discrepancy))
+            structural = (
+                ad.discrepancy_label is not None
+                and split.rater is not None
+                and ((split.rater == ad.discrepancy_label) != (p in ad.discrepancy))
+            )
             if not structural:
-                skipped.append({"predictor": p, "rater": split.rater, "wave": split.wave,
-                                "reason": "no values in this split"})
+                skipped.append(
+                    {"predictor": p, "rater": split.rater, "wave": split.wave, "reason": "no values in this split"}
+                )
             continue
         avail.append(p)
     return avail
 
 
-def split_outcomes(spec: AnalysisSpec, ad: AnalysisData, split: Split, cols: Mapping[str, np.ndarray],
-                   avail: Sequence[str], skipped: list[dict], warns: list[str]) -> list[str]:
+def split_outcomes(
+    spec: AnalysisSpec,
+    ad: AnalysisData,
+    split: Split,
+    cols: Mapping[str, np.ndarray],
+    avail: Sequence[str],
+    skipped: list[dict],
+    warns: list[str],
+) -> list[str]:
     """Outcomes that vary among the split's rows with a predictor value (others: a warning, skipped)."""
     any_x = np.zeros(len(split.idx), dtype=bool)
     for p in avail:
@@ -252,10 +305,12 @@ def split_outcomes(spec: AnalysisSpec, ad: AnalysisData, split: Split, cols: Map
         yv = cols[ad.outcome[o]][any_x]
         yv = yv[np.isfinite(yv)]
         if yv.size and yv.min() == yv.max():
-            warns.append(f"{o} is {_value(yv[0])} for all {yv.size} rows [{split.label}]: "
-                         "no correlations or models for it here")
-            skipped.append({"outcome": o, "rater": split.rater, "wave": split.wave,
-                            "reason": "outcome constant in this split"})
+            warns.append(
+                f"{o} is {_value(yv[0])} for all {yv.size} rows [{split.label}]: no correlations or models for it here"
+            )
+            skipped.append(
+                {"outcome": o, "rater": split.rater, "wave": split.wave, "reason": "outcome constant in this split"}
+            )
         elif yv.size < 3:
             warns.append(f"{o} has {yv.size} value(s) [{split.label}]: no correlations or models for it here")
             skipped.append({"outcome": o, "rater": split.rater, "wave": split.wave, "reason": "too few outcome values"})

@@ -50,13 +50,15 @@ def _keys(frame: pd.DataFrame, on: Sequence[str]) -> pd.Series:
     return k.reset_index(drop=True)
 
 
-def _check_on(data: pd.DataFrame, outcomes: pd.DataFrame, on: Sequence[str], data_source: str,
-              outcomes_source: str) -> None:
+def _check_on(
+    data: pd.DataFrame, outcomes: pd.DataFrame, on: Sequence[str], data_source: str, outcomes_source: str
+) -> None:
     for c in on:
         for frame, source in ((data, data_source), (outcomes, outcomes_source)):
             if c not in frame.columns:
-                raise UsageError(f"on {c}: {source} has no column '{c}' "
-                                 f"(columns: {', '.join(map(str, frame.columns[:15]))})")
+                raise UsageError(
+                    f"on {c}: {source} has no column '{c}' (columns: {', '.join(map(str, frame.columns[:15]))})"
+                )
 
 
 def _duplicates(keys: pd.Series, rows: np.ndarray, on: Sequence[str], source: str) -> None:
@@ -64,24 +66,33 @@ def _duplicates(keys: pd.Series, rows: np.ndarray, on: Sequence[str], source: st
     if not dup.any():
         return
     found = list(dict.fromkeys(keys[dup].tolist()))
-    shown = "; ".join(f"'{k}' (rows {', '.join(str(r) for r in rows[(keys == k).to_numpy(dtype=bool)])})"
-                      for k in found[:5])
-    raise DataError(f"{source}: duplicate key(s) on {', '.join(on)}: {shown}"
-                    + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-                    + "; the outcomes file must hold one row per key")
+    shown = "; ".join(
+        f"'{k}' (rows {', '.join(str(r) for r in rows[(keys == k).to_numpy(dtype=bool)])})" for k in found[:5]
+    )
+    raise DataError(
+        f"{source}: duplicate key(s) on {', '.join(on)}: {shown}"
+        + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        + "; the outcomes file must hold one row per key"
+    )
 
 
 def _same(a: pd.Series, b: pd.Series) -> bool:
     na, nb = number_values(a), number_values(b)
-    if na is not None and nb is not None:      # numbers: compare as numbers
+    if na is not None and nb is not None:  # numbers: compare as numbers
         x, y = na.to_numpy(dtype=float), nb.to_numpy(dtype=float)
         return bool(np.all((x == y) | (np.isnan(x) & np.isnan(y))))
     ta, tb = text_values(a), text_values(b)
     return bool(((ta == tb).fillna(False) | (ta.isna() & tb.isna())).all())
 
 
-def _merge_columns(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], keep_outcome: set[str],
-                   data_source: str, outcomes_source: str) -> tuple[dict[str, str], dict[str, str]]:
+def _merge_columns(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    on: Sequence[str],
+    keep_outcome: set[str],
+    data_source: str,
+    outcomes_source: str,
+) -> tuple[dict[str, str], dict[str, str]]:
     shared: dict[str, str] = {}
     rename: dict[str, str] = {}
     for c in right.columns:
@@ -91,7 +102,7 @@ def _merge_columns(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], k
             left[c] = right[c]
         elif _same(left[c], right[c]):
             shared[c] = "identical in both files: kept once"
-            if c in keep_outcome:      # an outcome: use the outcomes file's values
+            if c in keep_outcome:  # an outcome: use the outcomes file's values
                 left[c] = right[c]
         else:
             new = f"{c}_outcomes"
@@ -101,25 +112,46 @@ def _merge_columns(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], k
     return shared, rename
 
 
-def _warnings(n_data: int, n_joined: int, n_blank: int, d_unjoined: list, o_rows: int, o_unjoined: list,
-              o_blank: int, data_source: str, outcomes_source: str) -> list[str]:
+def _warnings(
+    n_data: int,
+    n_joined: int,
+    n_blank: int,
+    d_unjoined: list,
+    o_rows: int,
+    o_unjoined: list,
+    o_blank: int,
+    data_source: str,
+    outcomes_source: str,
+) -> list[str]:
     warns = []
     if n_data - n_joined:
-        warns.append(f"{n_data - n_joined} of {n_data} rows of {data_source} have no match in "
-                     f"{outcomes_source} and are left out"
-                     + (f" ({n_blank} with a blank key)" if n_blank else "")
-                     + (f"; keys e.g. {', '.join(map(repr, d_unjoined[:5]))}" if d_unjoined else ""))
+        warns.append(
+            f"{n_data - n_joined} of {n_data} rows of {data_source} have no match in "
+            f"{outcomes_source} and are left out"
+            + (f" ({n_blank} with a blank key)" if n_blank else "")
+            + (f"; keys e.g. {', '.join(map(repr, d_unjoined[:5]))}" if d_unjoined else "")
+        )
     if o_unjoined:
-        warns.append(f"{len(o_unjoined)} of {o_rows} rows of {outcomes_source} have no match in "
-                     f"{data_source}; keys e.g. {', '.join(map(repr, o_unjoined[:5]))}")
+        warns.append(
+            f"{len(o_unjoined)} of {o_rows} rows of {outcomes_source} have no match in "
+            f"{data_source}; keys e.g. {', '.join(map(repr, o_unjoined[:5]))}"
+        )
     if o_blank:
         warns.append(f"{o_blank} rows of {outcomes_source} have a blank key and are left out")
     return warns
 
 
-def join(data: pd.DataFrame, outcomes: pd.DataFrame, on: Sequence[str], *, data_rows: np.ndarray,
-         outcome_rows: np.ndarray, data_source: str = "data", outcomes_source: str = "outcomes",
-         keep_outcome: set[str] = frozenset()) -> Joined:  # type: ignore[assignment]
+def join(
+    data: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    on: Sequence[str],
+    *,
+    data_rows: np.ndarray,
+    outcome_rows: np.ndarray,
+    data_source: str = "data",
+    outcomes_source: str = "outcomes",
+    keep_outcome: Sequence[str] | set[str] = (),
+) -> Joined:  # type: ignore[assignment]
     """Join ``data`` to ``outcomes`` on ``on`` (see the module docstring).
 
     ``data_rows``/``outcome_rows`` are the 1-based file rows of the two frames (for messages);
@@ -139,7 +171,8 @@ def join(data: pd.DataFrame, outcomes: pd.DataFrame, on: Sequence[str], *, data_
         raise DataError(
             f"no row of {data_source} matches a key of {outcomes_source} on {', '.join(on)} "
             f"({data_source} keys e.g. {', '.join(repr(k) for k in dk.dropna().unique()[:3])}; "
-            f"{outcomes_source} keys e.g. {', '.join(repr(k) for k in ok_.dropna().unique()[:3])})")
+            f"{outcomes_source} keys e.g. {', '.join(repr(k) for k in ok_.dropna().unique()[:3])})"
+        )
     d_unjoined = list(dict.fromkeys(dk[~joined & ~d_missing].tolist()))
     matched = set(dk[joined].tolist())
     o_unjoined = ok_[o_valid & ~ok_.isin(matched).to_numpy()].tolist()
@@ -147,16 +180,25 @@ def join(data: pd.DataFrame, outcomes: pd.DataFrame, on: Sequence[str], *, data_
     right = outcomes.iloc[np.flatnonzero(o_valid)[hit[joined]]].reset_index(drop=True)
     shared, rename = _merge_columns(left, right, on, set(keep_outcome), data_source, outcomes_source)
     o_blank = int((~o_valid).sum())
-    warns = _warnings(len(dk), n_joined, int(d_missing.sum()), d_unjoined, len(ok_), o_unjoined, o_blank,
-                      data_source, outcomes_source)
+    warns = _warnings(
+        len(dk), n_joined, int(d_missing.sum()), d_unjoined, len(ok_), o_unjoined, o_blank, data_source, outcomes_source
+    )
     report = {
         "on": list(on),
-        "data_rows": len(dk), "data_rows_joined": n_joined, "data_rows_not_joined": int(len(dk) - n_joined),
-        "data_rows_blank_key": int(d_missing.sum()), "data_keys_not_joined": d_unjoined[:20],
-        "outcome_rows": len(ok_), "outcome_rows_joined": int(len(ok_) - len(o_unjoined) - o_blank),
-        "outcome_rows_not_joined": int(len(o_unjoined) + o_blank), "outcome_rows_blank_key": o_blank,
-        "outcome_keys_not_joined": o_unjoined[:20], "keys_joined": len(matched), "shared_columns": shared,
+        "data_rows": len(dk),
+        "data_rows_joined": n_joined,
+        "data_rows_not_joined": int(len(dk) - n_joined),
+        "data_rows_blank_key": int(d_missing.sum()),
+        "data_keys_not_joined": d_unjoined[:20],
+        "outcome_rows": len(ok_),
+        "outcome_rows_joined": int(len(ok_) - len(o_unjoined) - o_blank),
+        "outcome_rows_not_joined": int(len(o_unjoined) + o_blank),
+        "outcome_rows_blank_key": o_blank,
+        "outcome_keys_not_joined": o_unjoined[:20],
+        "keys_joined": len(matched),
+        "shared_columns": shared,
     }
     left[KEY] = dk[joined].to_numpy(dtype=object)
-    return Joined(frame=left, report=report, warnings=tuple(warns), renamed=rename,
-                  data_rows=np.asarray(data_rows)[joined])
+    return Joined(
+        frame=left, report=report, warnings=tuple(warns), renamed=rename, data_rows=np.asarray(data_rows)[joined]
+    )

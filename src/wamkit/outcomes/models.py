@@ -31,13 +31,46 @@ from wamkit.stats import models as mdl
 from wamkit.stats.models import ModelResult
 from wamkit.stats.survival import landmark
 
-__all__ = ["MODEL_COLUMNS", "REGISTRY", "Fitter", "landmark_frame", "landmark_months", "model_rows", "model_sets",
-           "split_models"]
+__all__ = [
+    "MODEL_COLUMNS",
+    "REGISTRY",
+    "Fitter",
+    "landmark_frame",
+    "landmark_months",
+    "model_rows",
+    "model_sets",
+    "split_models",
+]
 
-MODEL_COLUMNS = ("outcome", "model", "term", "estimate", "ci_low", "ci_high", "p", "p_adj", "n", "events",
-                 "rater", "wave", "predictor", "role", "coef", "se", "statistic", "covariates",
-                 "cov_type", "n_clusters", "per_sd", "dispersion", "theta", "converged",
-                 "landmark_days", "n_excluded_before_landmark", "time_varying")
+MODEL_COLUMNS = (
+    "outcome",
+    "model",
+    "term",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p",
+    "p_adj",
+    "n",
+    "events",
+    "rater",
+    "wave",
+    "predictor",
+    "role",
+    "coef",
+    "se",
+    "statistic",
+    "covariates",
+    "cov_type",
+    "n_clusters",
+    "per_sd",
+    "dispersion",
+    "theta",
+    "converged",
+    "landmark_days",
+    "n_excluded_before_landmark",
+    "time_varying",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,7 @@ class Fitter:
 def _glm(fn: Callable[..., ModelResult]) -> Callable[..., ModelResult]:
     def fit(frame: pd.DataFrame, y: str, terms: list[str], time: str | None, **kw: object) -> ModelResult:
         return fn(frame, y, terms, **kw)
+
     return fit
 
 
@@ -72,13 +106,15 @@ REGISTRY: dict[str, Fitter] = {
 }
 
 
-def model_sets(spec: AnalysisSpec, ad: AnalysisData, avail: Sequence[str],
-               cols: Mapping[str, np.ndarray]) -> tuple[list[tuple[str, list[str], list[str]]], bool]:
+def model_sets(
+    spec: AnalysisSpec, ad: AnalysisData, avail: Sequence[str], cols: Mapping[str, np.ndarray]
+) -> tuple[list[tuple[str, list[str], list[str]]], bool]:
     """(focal label, terms, roles) of the models of one split, and whether the interaction fits here."""
     s = spec.settings
     inter = s.interaction_terms
     inter_ok = inter is not None and all(
-        c in avail or (c not in ad.predictors and np.isfinite(cols[c]).any()) for c in inter)
+        c in avail or (c not in ad.predictors and np.isfinite(cols[c]).any()) for c in inter
+    )
     sets: list[tuple[str, list[str], list[str]]] = []
     if s.joint:
         pool = spec.predictors if spec.explicit_predictors else [p for p in ad.predictors if p not in spec.totals]
@@ -100,47 +136,79 @@ def landmark_months(spec: AnalysisSpec, ad: AnalysisData, event: str, wave: str 
     if wave is None or spec.months is None:
         return None
     origin = spec.events[event].origin_wave or (ad.wave_order[0] if ad.wave_order else None)
-    if origin not in spec.months or wave not in spec.months:
+    if origin is None or origin not in spec.months or wave not in spec.months:
         return None
     return spec.months[wave] - spec.months[origin]
 
 
-def landmark_frame(spec: AnalysisSpec, ad: AnalysisData, o: str, wave: str | None, frame: pd.DataFrame, time: str,
-                   y: str) -> tuple[pd.DataFrame, dict]:
+def landmark_frame(
+    spec: AnalysisSpec, ad: AnalysisData, o: str, wave: str | None, frame: pd.DataFrame, time: str, y: str
+) -> tuple[pd.DataFrame, dict]:
     """The rows of a Cox model of event ``o`` with predictors measured at ``wave``: from a landmark at
     that wave when it lies after the event's origin (see the module docstring), and the landmark in
     days with the number of rows it excluded."""
     months = landmark_months(spec, ad, o, wave) if spec.settings.landmark else None
     if months is None or months <= 0:
-        return frame, {"landmark_days": 0.0 if months is not None else np.nan, "n_excluded_before_landmark": 0
-                       if months is not None else None}
+        return frame, {
+            "landmark_days": 0.0 if months is not None else np.nan,
+            "n_excluded_before_landmark": 0 if months is not None else None,
+        }
     unit = TIME_UNITS_PER_DAY[spec.events[o].unit]
     lm = landmark(frame, time, y, months * DAYS_PER_MONTH * unit)
-    return lm.data, {"landmark_days": months * DAYS_PER_MONTH,
-                     "n_excluded_before_landmark": lm.n_event_before + lm.n_censored_before}
+    return lm.data, {
+        "landmark_days": months * DAYS_PER_MONTH,
+        "n_excluded_before_landmark": lm.n_event_before + lm.n_censored_before,
+    }
 
 
-def model_rows(fit: ModelResult, base: dict, terms: Sequence[str], roles: Sequence[str],
-               spec: AnalysisSpec) -> list[dict]:
+def model_rows(
+    fit: ModelResult, base: dict, terms: Sequence[str], roles: Sequence[str], spec: AnalysisSpec
+) -> list[dict]:
     """The non-intercept terms of a fit as rows of :data:`MODEL_COLUMNS` (``base`` gives the rest)."""
     role_of = dict(zip(terms, roles))
     out = []
     for row in fit.table.itertuples(index=False):
         if row.term == "(Intercept)":
             continue
-        out.append({**base, "term": row.term, "estimate": row.estimate, "ci_low": row.ci_low, "ci_high": row.ci_high,
-                    "p": row.p, "p_adj": np.nan, "n": int(row.n), "events": row.events,
-                    "role": role_of.get(row.term, "covariate"), "coef": row.coef, "se": row.se, "statistic": row.z,
-                    "covariates": list(spec.covariates), "cov_type": fit.cov_type, "n_clusters": fit.n_clusters,
-                    "per_sd": bool(spec.settings.per_sd), "dispersion": fit.dispersion, "theta": fit.theta,
-                    "converged": bool(fit.converged)})
+        out.append(
+            {
+                **base,
+                "term": row.term,
+                "estimate": row.estimate,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
+                "p": row.p,
+                "p_adj": np.nan,
+                "n": int(row.n),
+                "events": row.events,
+                "role": role_of.get(row.term, "covariate"),
+                "coef": row.coef,
+                "se": row.se,
+                "statistic": row.z,
+                "covariates": list(spec.covariates),
+                "cov_type": fit.cov_type,
+                "n_clusters": fit.n_clusters,
+                "per_sd": bool(spec.settings.per_sd),
+                "dispersion": fit.dispersion,
+                "theta": fit.theta,
+                "converged": bool(fit.converged),
+            }
+        )
     return out
 
 
-def _fit_one(spec: AnalysisSpec, fitter: Fitter, frame: pd.DataFrame, y: str, terms: list[str],
-             time: str | None, cluster: str | None) -> ModelResult:
-    return fitter.fit(frame, y, terms, time, cluster=cluster, per_sd=spec.settings.per_sd,
-                      ci_level=spec.settings.ci_level)
+def _fit_one(
+    spec: AnalysisSpec,
+    fitter: Fitter,
+    frame: pd.DataFrame,
+    y: str,
+    terms: list[str],
+    time: str | None,
+    cluster: str | None,
+) -> ModelResult:
+    return fitter.fit(
+        frame, y, terms, time, cluster=cluster, per_sd=spec.settings.per_sd, ci_level=spec.settings.ci_level
+    )
 
 
 def _small_group(fit: ModelResult, k: int) -> str | None:
@@ -150,8 +218,14 @@ def _small_group(fit: ModelResult, k: int) -> str | None:
     return None
 
 
-def split_models(spec: AnalysisSpec, ad: AnalysisData, split: Split, cols: dict[str, np.ndarray],
-                 avail: Sequence[str], live: Sequence[str]) -> tuple[list[dict], list[str], bool]:
+def split_models(
+    spec: AnalysisSpec,
+    ad: AnalysisData,
+    split: Split,
+    cols: dict[str, np.ndarray],
+    avail: Sequence[str],
+    live: Sequence[str],
+) -> tuple[list[dict], list[str], bool]:
     """Model rows (columns :data:`MODEL_COLUMNS`), warnings, and whether the interaction was fitted."""
     sets, inter_ok = model_sets(spec, ad, avail, cols)
     inter = spec.settings.interaction_terms
@@ -186,7 +260,13 @@ def split_models(spec: AnalysisSpec, ad: AnalysisData, split: Split, cols: dict[
                 small = _small_group(fit, len(allterms)) if model == "logistic" else None
                 if small:
                     warns.append(f"{label}: {small}")
-                base = {"outcome": o, "model": model, "rater": split.rater, "wave": split.wave, "predictor": focal,
-                        **extra}
+                base = {
+                    "outcome": o,
+                    "model": model,
+                    "rater": split.rater,
+                    "wave": split.wave,
+                    "predictor": focal,
+                    **extra,
+                }
                 rows += model_rows(fit, base, terms, roles, spec)
     return rows, warns, inter is not None and inter_ok

@@ -14,10 +14,40 @@ from wamkit.results import Result, to_jsonable
 
 __all__ = ["SURFACE_COLUMNS", "TIDY_COLUMNS", "OutcomesResult"]
 
-TIDY_COLUMNS = ("section", "predictor", "outcome", "rater", "wave", "statistic", "model", "term",
-                "estimate", "ci_low", "ci_high", "p", "p_adj", "n", "events")
-SURFACE_COLUMNS = ("outcome", "subscale", "wave", "model", "group", "parameter", "estimate", "se", "ci_low",
-                   "ci_high", "statistic", "pvalue", "df", "n", "events")
+TIDY_COLUMNS = (
+    "section",
+    "predictor",
+    "outcome",
+    "rater",
+    "wave",
+    "statistic",
+    "model",
+    "term",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p",
+    "p_adj",
+    "n",
+    "events",
+)
+SURFACE_COLUMNS = (
+    "outcome",
+    "subscale",
+    "wave",
+    "model",
+    "group",
+    "parameter",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "statistic",
+    "pvalue",
+    "df",
+    "n",
+    "events",
+)
 
 
 @dataclass(frozen=True)
@@ -79,28 +109,49 @@ class OutcomesResult(Result):
         """JSON-safe dict with the stable keys ``n``, ``n_keys``, ``settings``, ``join``, ``correlations``,
         ``partial_correlations``, ``models``, ``wave_comparisons``, ``skipped``, ``warnings`` and
         ``response_surfaces`` (= the CLI's JSON without ``provenance``)."""
-        return to_jsonable({
-            "n": self.n, "n_keys": self.n_keys, "settings": self.settings, "join": self.join,
-            "correlations": self.correlations, "partial_correlations": self.partial_correlations,
-            "models": self.models, "wave_comparisons": self.wave_comparisons,
-            "skipped": list(self.skipped), "warnings": list(self.warnings),
-            "response_surfaces": [s.to_dict() for s in self.response_surfaces],
-        })
+        return to_jsonable(
+            {
+                "n": self.n,
+                "n_keys": self.n_keys,
+                "settings": self.settings,
+                "join": self.join,
+                "correlations": self.correlations,
+                "partial_correlations": self.partial_correlations,
+                "models": self.models,
+                "wave_comparisons": self.wave_comparisons,
+                "skipped": list(self.skipped),
+                "warnings": list(self.warnings),
+                "response_surfaces": [s.to_dict() for s in self.response_surfaces],
+            }
+        )
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``tidy`` (:meth:`tidy`, the main table), ``correlations``, ``partial_correlations``, ``models``,
         ``wave_comparisons`` (columns as the attributes) and ``response_surfaces``
         (:data:`SURFACE_COLUMNS`: one row per surface x parameter b0..b5, a1..a5, X0..p21)."""
-        return {"tidy": self.tidy(), "correlations": self.correlations,
-                "partial_correlations": self.partial_correlations, "models": self.models,
-                "wave_comparisons": self.wave_comparisons, "response_surfaces": self.surface_frame()}
+        return {
+            "tidy": self.tidy(),
+            "correlations": self.correlations,
+            "partial_correlations": self.partial_correlations,
+            "models": self.models,
+            "wave_comparisons": self.wave_comparisons,
+            "response_surfaces": self.surface_frame(),
+        }
 
     def surface_frame(self) -> pd.DataFrame:
         parts = []
         for s in self.response_surfaces:
             f = s.result.to_frame()
-            parts.append(f.assign(outcome=s.outcome, subscale=s.subscale, wave=s.wave, model=s.result.model,
-                                  n=s.result.n, events=s.result.events))
+            parts.append(
+                f.assign(
+                    outcome=s.outcome,
+                    subscale=s.subscale,
+                    wave=s.wave,
+                    model=s.result.model,
+                    n=s.result.n,
+                    events=s.result.events,
+                )
+            )
         if not parts:
             return pd.DataFrame({k: [] for k in SURFACE_COLUMNS})
         return pd.concat(parts, ignore_index=True).loc[:, list(SURFACE_COLUMNS)]
@@ -111,49 +162,140 @@ class OutcomesResult(Result):
         ``wave_comparison`` or ``response_surface``; ``statistic`` is the correlation method,
         ``partial_r``, the estimate's name (OR, RR, HR, b), ``williams_t`` (``estimate`` is t,
         ``wave`` reads ``T0-T1``) or the surface parameter (a1..a5)."""
-        parts = [p for p in (self._corr(), self._partial(), self._models(), self._waves(), self._surfaces())
-                 if p is not None]
+        parts = [
+            p for p in (self._corr(), self._partial(), self._models(), self._waves(), self._surfaces()) if p is not None
+        ]
         if not parts:
             return pd.DataFrame({k: [] for k in TIDY_COLUMNS})
         return pd.concat(parts, ignore_index=True).loc[:, list(TIDY_COLUMNS)]
 
     def _corr(self) -> pd.DataFrame | None:
         c = self.correlations
-        return None if not len(c) else pd.DataFrame({
-            "section": "correlation", "predictor": c["predictor"], "outcome": c["outcome"], "rater": c["rater"],
-            "wave": c["wave"], "statistic": c["method"], "model": None, "term": None, "estimate": c["r"],
-            "ci_low": c["ci_low"], "ci_high": c["ci_high"], "p": c["p"], "p_adj": c["p_adj"], "n": c["n"],
-            "events": np.nan})
+        return (
+            None
+            if not len(c)
+            else pd.DataFrame(
+                {
+                    "section": "correlation",
+                    "predictor": c["predictor"],
+                    "outcome": c["outcome"],
+                    "rater": c["rater"],
+                    "wave": c["wave"],
+                    "statistic": c["method"],
+                    "model": None,
+                    "term": None,
+                    "estimate": c["r"],
+                    "ci_low": c["ci_low"],
+                    "ci_high": c["ci_high"],
+                    "p": c["p"],
+                    "p_adj": c["p_adj"],
+                    "n": c["n"],
+                    "events": np.nan,
+                }
+            )
+        )
 
     def _partial(self) -> pd.DataFrame | None:
         c = self.partial_correlations
-        return None if not len(c) else pd.DataFrame({
-            "section": "partial_correlation", "predictor": c["predictor"], "outcome": c["outcome"],
-            "rater": c["rater"], "wave": c["wave"], "statistic": "partial_r", "model": None,
-            "term": c["covariates"].map(lambda v: "|".join(v)), "estimate": c["r"], "ci_low": c["ci_low"],
-            "ci_high": c["ci_high"], "p": c["p"], "p_adj": c["p_adj"], "n": c["n"], "events": np.nan})
+        return (
+            None
+            if not len(c)
+            else pd.DataFrame(
+                {
+                    "section": "partial_correlation",
+                    "predictor": c["predictor"],
+                    "outcome": c["outcome"],
+                    "rater": c["rater"],
+                    "wave": c["wave"],
+                    "statistic": "partial_r",
+                    "model": None,
+                    "term": c["covariates"].map(lambda v: "|".join(v)),
+                    "estimate": c["r"],
+                    "ci_low": c["ci_low"],
+                    "ci_high": c["ci_high"],
+                    "p": c["p"],
+                    "p_adj": c["p_adj"],
+                    "n": c["n"],
+                    "events": np.nan,
+                }
+            )
+        )
 
     def _models(self) -> pd.DataFrame | None:
         c = self.models
-        return None if not len(c) else pd.DataFrame({
-            "section": "model", "predictor": c["predictor"], "outcome": c["outcome"], "rater": c["rater"],
-            "wave": c["wave"], "statistic": c["model"].map(lambda m: REGISTRY[m].estimate), "model": c["model"],
-            "term": c["term"], "estimate": c["estimate"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
-            "p": c["p"], "p_adj": c["p_adj"], "n": c["n"], "events": c["events"]})
+        return (
+            None
+            if not len(c)
+            else pd.DataFrame(
+                {
+                    "section": "model",
+                    "predictor": c["predictor"],
+                    "outcome": c["outcome"],
+                    "rater": c["rater"],
+                    "wave": c["wave"],
+                    "statistic": c["model"].map(lambda m: REGISTRY[m].estimate),
+                    "model": c["model"],
+                    "term": c["term"],
+                    "estimate": c["estimate"],
+                    "ci_low": c["ci_low"],
+                    "ci_high": c["ci_high"],
+                    "p": c["p"],
+                    "p_adj": c["p_adj"],
+                    "n": c["n"],
+                    "events": c["events"],
+                }
+            )
+        )
 
     def _waves(self) -> pd.DataFrame | None:
         c = self.wave_comparisons
-        return None if not len(c) else pd.DataFrame({
-            "section": "wave_comparison", "predictor": c["predictor"], "outcome": c["outcome"],
-            "rater": c["rater"], "wave": c["wave_a"] + "-" + c["wave_b"], "statistic": c["test"], "model": None,
-            "term": None, "estimate": c["statistic"], "ci_low": np.nan, "ci_high": np.nan, "p": c["p"],
-            "p_adj": c["p_adj"], "n": c["n"], "events": np.nan})
+        return (
+            None
+            if not len(c)
+            else pd.DataFrame(
+                {
+                    "section": "wave_comparison",
+                    "predictor": c["predictor"],
+                    "outcome": c["outcome"],
+                    "rater": c["rater"],
+                    "wave": c["wave_a"] + "-" + c["wave_b"],
+                    "statistic": c["test"],
+                    "model": None,
+                    "term": None,
+                    "estimate": c["statistic"],
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "p": c["p"],
+                    "p_adj": c["p_adj"],
+                    "n": c["n"],
+                    "events": np.nan,
+                }
+            )
+        )
 
     def _surfaces(self) -> pd.DataFrame | None:
         f = self.surface_frame()
         f = f[f["group"] == "surface"]
-        return None if not len(f) else pd.DataFrame({
-            "section": "response_surface", "predictor": f["subscale"], "outcome": f["outcome"], "rater": None,
-            "wave": f["wave"], "statistic": f["parameter"], "model": f["model"], "term": f["parameter"],
-            "estimate": f["estimate"], "ci_low": f["ci_low"], "ci_high": f["ci_high"], "p": f["pvalue"],
-            "p_adj": np.nan, "n": f["n"], "events": f["events"]})
+        return (
+            None
+            if not len(f)
+            else pd.DataFrame(
+                {
+                    "section": "response_surface",
+                    "predictor": f["subscale"],
+                    "outcome": f["outcome"],
+                    "rater": None,
+                    "wave": f["wave"],
+                    "statistic": f["parameter"],
+                    "model": f["model"],
+                    "term": f["parameter"],
+                    "estimate": f["estimate"],
+                    "ci_low": f["ci_low"],
+                    "ci_high": f["ci_high"],
+                    "p": f["pvalue"],
+                    "p_adj": np.nan,
+                    "n": f["n"],
+                    "events": f["events"],
+                }
+            )
+        )

@@ -13,8 +13,15 @@ from typing import Any
 
 from wamkit.errors import UsageError
 
-__all__ = ["ADJUST_METHODS", "OUTCOME_TYPES", "EventVar", "OutcomeSettings", "OutcomeVar", "parse_event",
-           "parse_outcome"]
+__all__ = [
+    "ADJUST_METHODS",
+    "OUTCOME_TYPES",
+    "EventVar",
+    "OutcomeSettings",
+    "OutcomeVar",
+    "parse_event",
+    "parse_outcome",
+]
 
 #: outcome types a named outcome may declare (undeclared types are inferred from the values)
 OUTCOME_TYPES = ("binary", "count", "continuous")
@@ -61,8 +68,10 @@ def parse_outcome(spec: str | OutcomeVar) -> OutcomeVar:
     if not name:
         raise UsageError(f"outcome expects NAME or NAME:TYPE, got '{spec}'")
     if sep and kind not in OUTCOME_TYPES:
-        raise UsageError(f"outcome {spec}: unknown type '{kind}' (use binary, count or continuous; "
-                         "for time to event use event=NAME:TIME_COLUMN)")
+        raise UsageError(
+            f"outcome {spec}: unknown type '{kind}' (use binary, count or continuous; "
+            "for time to event use event=NAME:TIME_COLUMN)"
+        )
     return OutcomeVar(name, kind or None)
 
 
@@ -75,8 +84,9 @@ def parse_event(spec: str | EventVar) -> EventVar:
     if not name:
         raise UsageError(f"event expects NAME:TIME_COLUMN[:ORIGIN_WAVE], got '{spec}'")
     if len(parts) < 2 or not parts[1]:
-        raise UsageError(f"event {name} has no time column: use event={name}:TIME_COLUMN "
-                         "(e.g. rearrest:days_to_rearrest)")
+        raise UsageError(
+            f"event {name} has no time column: use event={name}:TIME_COLUMN (e.g. rearrest:days_to_rearrest)"
+        )
     if len(parts) > 3 or (len(parts) == 3 and not parts[2]):
         raise UsageError(f"event expects NAME:TIME_COLUMN[:ORIGIN_WAVE], got '{spec}'")
     return EventVar(name=name, time=parts[1], event=name, origin_wave=parts[2] if len(parts) == 3 else None)

@@ -24,12 +24,18 @@ from wamkit.outcomes.settings import EventVar, OutcomeSettings, OutcomeVar, mont
 __all__ = ["MODELS_FOR", "AnalysisSpec", "DataContext", "bad_value", "build_spec"]
 
 #: models fitted per outcome type (keys of :data:`wamkit.outcomes.models.REGISTRY`)
-MODELS_FOR = {"binary": ("logistic",), "count": ("poisson", "negative_binomial"), "continuous": ("ols",),
-              "event": ("cox",)}
+MODELS_FOR = {
+    "binary": ("logistic",),
+    "count": ("poisson", "negative_binomial"),
+    "continuous": ("ols",),
+    "event": ("cox",),
+}
 
-NO_OUTCOMES = ("no outcomes named: nothing is modelled by default. Name them with outcome=NAME[:binary|count|"
-               "continuous] and/or event=NAME:TIME_COLUMN[:ORIGIN_WAVE], or declare outcomes.variables / "
-               "outcomes.events in the study file")
+NO_OUTCOMES = (
+    "no outcomes named: nothing is modelled by default. Name them with outcome=NAME[:binary|count|"
+    "continuous] and/or event=NAME:TIME_COLUMN[:ORIGIN_WAVE], or declare outcomes.variables / "
+    "outcomes.events in the study file"
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,9 @@ class AnalysisSpec:
         return set(self.columns.values()) | {e.time for e in self.events.values()}
 
 
-def bad_value(col: pd.Series, rows: np.ndarray, source: str, name: str, what: str,
-              ok: np.ndarray | None = None) -> DataError:
+def bad_value(
+    col: pd.Series, rows: np.ndarray, source: str, name: str, what: str, ok: np.ndarray | None = None
+) -> DataError:
     """DataError naming the first row whose value is not a number (or fails ``ok``)."""
     s = col.astype("string").str.strip()
     s = s.mask(s == "")
@@ -101,11 +108,13 @@ def bad_value(col: pd.Series, rows: np.ndarray, source: str, name: str, what: st
     if isinstance(raw, str):
         try:
             float(raw.strip().replace(",", "."))
-            shown = raw.strip()            # a number written as text: show it as a number
+            shown = raw.strip()  # a number written as text: show it as a number
         except ValueError:
             pass
-    return DataError(f"{source}, row {rows[i]}, column {name}: value {shown} {what}"
-                     + (f" ({bad.size} rows)" if bad.size > 1 else ""))
+    return DataError(
+        f"{source}, row {rows[i]}, column {name}: value {shown} {what}"
+        + (f" ({bad.size} rows)" if bad.size > 1 else "")
+    )
 
 
 def _named(settings: OutcomeSettings, study: Study | None) -> tuple[list[OutcomeVar], list[EventVar]]:
@@ -114,8 +123,10 @@ def _named(settings: OutcomeSettings, study: Study | None) -> tuple[list[Outcome
     if not outs and not events and study is not None and study.outcomes is not None:
         spec = study.outcomes
         outs = [OutcomeVar(n, t) for n, t in spec.variables.items()]
-        events = [EventVar(name=e.name, time=e.time, event=e.event, origin_wave=e.origin_wave, unit=e.unit)
-                  for e in spec.events.values()]
+        events = [
+            EventVar(name=e.name, time=e.time, event=e.event, origin_wave=e.origin_wave, unit=e.unit)
+            for e in spec.events.values()
+        ]
     if not outs and not events:
         raise UsageError(NO_OUTCOMES)
     return outs, events
@@ -123,12 +134,14 @@ def _named(settings: OutcomeSettings, study: Study | None) -> tuple[list[Outcome
 
 def _column(frame: pd.DataFrame, name: str, source: str, role: str) -> None:
     if name not in frame.columns:
-        raise UsageError(f"{role} {name}: {source} has no column '{name}' "
-                         f"(columns: {', '.join(map(str, frame.columns[:15]))})")
+        raise UsageError(
+            f"{role} {name}: {source} has no column '{name}' (columns: {', '.join(map(str, frame.columns[:15]))})"
+        )
 
 
-def _outcome_type(col: pd.Series, rows: np.ndarray, source: str, name: str, declared: str | None,
-                  decimal_comma: bool) -> str:
+def _outcome_type(
+    col: pd.Series, rows: np.ndarray, source: str, name: str, declared: str | None, decimal_comma: bool
+) -> str:
     v = number_values(col, decimal_comma)
     if v is None:
         raise bad_value(col, rows, source, name, "is not a number (outcomes must be numeric)")
@@ -145,8 +158,7 @@ def _outcome_type(col: pd.Series, rows: np.ndarray, source: str, name: str, decl
     return declared or ("binary" if is01.all() else "count" if iscount.all() else "continuous")
 
 
-def _check_event(outcomes: pd.DataFrame, rows: np.ndarray, source: str, ev: EventVar,
-                 decimal_comma: bool) -> list[str]:
+def _check_event(outcomes: pd.DataFrame, rows: np.ndarray, source: str, ev: EventVar, decimal_comma: bool) -> list[str]:
     for c, role in ((ev.column, "event"), (ev.time, "event time")):
         _column(outcomes, c, source, role)
     e = number_values(outcomes[ev.column], decimal_comma)
@@ -165,28 +177,38 @@ def _check_event(outcomes: pd.DataFrame, rows: np.ndarray, source: str, ev: Even
         raise bad_value(outcomes[ev.time], rows, source, ev.time, "is negative (event times must be >= 0)", ok=okt)
     no_time = np.isnan(ta) & (ea == 1)
     if no_time.any():
-        return [(f"{source}, column {ev.time}: {int(no_time.sum())} events without a time are left out of the "
-                "Cox models")]
+        return [
+            (f"{source}, column {ev.time}: {int(no_time.sum())} events without a time are left out of the Cox models")
+        ]
     return []
 
 
-def _predictors(settings: OutcomeSettings, ctx: DataContext, outcomes: pd.DataFrame, excluded: set[str],
-                source: str) -> tuple[str, ...]:
+def _predictors(
+    settings: OutcomeSettings, ctx: DataContext, outcomes: pd.DataFrame, excluded: set[str], source: str
+) -> tuple[str, ...]:
     frame = ctx.frame
     if settings.predictors:
         preds = tuple(dict.fromkeys(settings.predictors))
         for p in preds:
             if p not in frame.columns:
-                raise UsageError(f"predictors {p}: {ctx.source} has no column '{p}' "
-                                 f"(columns: {', '.join(map(str, frame.columns[:15]))})")
+                raise UsageError(
+                    f"predictors {p}: {ctx.source} has no column '{p}' "
+                    f"(columns: {', '.join(map(str, frame.columns[:15]))})"
+                )
             if p in excluded:
                 raise UsageError(f"{p} is both a predictor and an outcome, key or covariate")
         return preds
     if ctx.score_ids:
         return tuple(ctx.score_ids)
-    preds = tuple(c for c in frame.columns if c not in excluded and c not in ctx.item_columns
-                  and c not in outcomes.columns and frame[c].notna().any()
-                  and number_values(frame[c], ctx.decimal_comma) is not None)
+    preds = tuple(
+        c
+        for c in frame.columns
+        if c not in excluded
+        and c not in ctx.item_columns
+        and c not in outcomes.columns
+        and frame[c].notna().any()
+        and number_values(frame[c], ctx.decimal_comma) is not None
+    )
     if not preds:
         raise UsageError(f"no numeric predictor columns found in {ctx.source}; name them with predictors")
     return preds
@@ -201,8 +223,15 @@ def _months(settings: OutcomeSettings, design: Design) -> dict[str, float] | Non
     return dict(zip(design.waves, map(float, design.months)))
 
 
-def build_spec(settings: OutcomeSettings, ctx: DataContext, outcomes: pd.DataFrame, *, source: str,
-               outcome_rows: np.ndarray | None = None, decimal_comma: bool = False) -> tuple[AnalysisSpec, list[str]]:
+def build_spec(
+    settings: OutcomeSettings,
+    ctx: DataContext,
+    outcomes: pd.DataFrame,
+    *,
+    source: str,
+    outcome_rows: np.ndarray | None = None,
+    decimal_comma: bool = False,
+) -> tuple[AnalysisSpec, list[str]]:
     """The analysis spec and the warnings found while building it (see the module docstring);
     ``decimal_comma`` says how the outcomes table writes decimals."""
     design = ctx.design
@@ -234,26 +263,46 @@ def build_spec(settings: OutcomeSettings, ctx: DataContext, outcomes: pd.DataFra
     wave = settings.wave or design.wave
     officer = (settings.officer or design.officer) if settings.cluster_robust else None
     if not settings.cluster_robust and (settings.officer or design.officer):
-        warns.append(f"cluster_robust is off: the clients of one {settings.officer or design.officer} are treated "
-                     "as independent observations")
-    excluded = set(on) | set(covariates) | set(columns.values()) | {e.time for e in events} | {
-        c for c in (rater, wave, officer, design.dyad, design.person) if c}
+        warns.append(
+            f"cluster_robust is off: the clients of one {settings.officer or design.officer} are treated "
+            "as independent observations"
+        )
+    excluded = (
+        set(on)
+        | set(covariates)
+        | set(columns.values())
+        | {e.time for e in events}
+        | {c for c in (rater, wave, officer, design.dyad, design.person) if c}
+    )
     predictors = _predictors(settings, ctx, outcomes, excluded, source)
     by = settings.by
     split_rater = rater is not None and rater in ctx.frame.columns if by is None else "rater" in by
     split_wave = wave is not None and wave in ctx.frame.columns if by is None else "wave" in by
     spec = AnalysisSpec(
-        on=on, outcomes=labels, columns=columns, types=types, models={k: tuple(v) for k, v in models.items()},
-        events={e.name: e for e in events}, predictors=predictors, totals=tuple(ctx.totals), covariates=covariates,
-        rater=rater, wave=wave, officer=officer, split_rater=split_rater, split_wave=split_wave,
-        months=_months(settings, design), settings=settings, explicit_predictors=bool(settings.predictors))
+        on=on,
+        outcomes=labels,
+        columns=columns,
+        types=types,
+        models={k: tuple(v) for k, v in models.items()},
+        events={e.name: e for e in events},
+        predictors=predictors,
+        totals=tuple(ctx.totals),
+        covariates=covariates,
+        rater=rater,
+        wave=wave,
+        officer=officer,
+        split_rater=split_rater,
+        split_wave=split_wave,
+        months=_months(settings, design),
+        settings=settings,
+        explicit_predictors=bool(settings.predictors),
+    )
     return spec, warns
 
 
 def split_column_errors(spec: AnalysisSpec, columns: Sequence[str], source: str) -> None:
     """UsageError when a split, discrepancy or officer column is not in the data."""
-    checks: list[tuple[str | None, str, str]] = [
-        (spec.rater, "by rater", "rater"), (spec.wave, "by wave", "wave")]
+    checks: list[tuple[str | None, str, str]] = [(spec.rater, "by rater", "rater"), (spec.wave, "by wave", "wave")]
     needs: dict[str, bool] = {"by rater": spec.split_rater, "by wave": spec.split_wave}
     for col, what, param in checks:
         if needs[what] and (col is None or col not in columns):
@@ -268,18 +317,29 @@ def settings_dict(spec: AnalysisSpec, extra: Mapping[str, Any]) -> dict[str, Any
     """The ``settings`` block of the result (JSON-safe)."""
     s = spec.settings
     return {
-        "on": list(spec.on), "predictors": list(spec.predictors),
+        "on": list(spec.on),
+        "predictors": list(spec.predictors),
         "outcomes": {o: spec.types[o] for o in spec.outcomes},
-        "events": {e.name: {"event": e.column, "time": e.time, "origin_wave": e.origin_wave, "unit": e.unit}
-                   for e in spec.events.values()},
+        "events": {
+            e.name: {"event": e.column, "time": e.time, "origin_wave": e.origin_wave, "unit": e.unit}
+            for e in spec.events.values()
+        },
         "models": {o: list(spec.models[o]) for o in spec.outcomes},
         "by": [b for b, on in (("rater", spec.split_rater), ("wave", spec.split_wave)) if on],
-        "rater_column": spec.rater, "wave_column": spec.wave, "officer": spec.officer,
+        "rater_column": spec.rater,
+        "wave_column": spec.wave,
+        "officer": spec.officer,
         "cluster_robust": spec.officer is not None,
-        "covariates": list(spec.covariates), "adjust": str(s.adjust).lower(),
-        "joint": bool(s.joint), "interaction": s.interaction, "discrepancy": bool(s.discrepancy),
-        "per_sd": bool(s.per_sd), "ci_level": float(s.ci_level),
-        "surface": bool(s.surface), "time_varying": bool(s.time_varying), "landmark": bool(s.landmark),
+        "covariates": list(spec.covariates),
+        "adjust": str(s.adjust).lower(),
+        "joint": bool(s.joint),
+        "interaction": s.interaction,
+        "discrepancy": bool(s.discrepancy),
+        "per_sd": bool(s.per_sd),
+        "ci_level": float(s.ci_level),
+        "surface": bool(s.surface),
+        "time_varying": bool(s.time_varying),
+        "landmark": bool(s.landmark),
         "wave_months": dict(spec.months) if spec.months is not None else None,
         **extra,
     }

@@ -52,25 +52,41 @@ class SurfaceEntry:
 
     def to_dict(self) -> dict[str, Any]:
         r = self.result
-        return to_jsonable({
-            "outcome": self.outcome, "subscale": self.subscale, "wave": self.wave, "x": self.x_rater,
-            "y": self.y_rater, "model": r.model, "n": r.n, "events": r.events, "center": r.center,
-            "covariates": list(r.covariates), "cov_type": r.cov_type, "n_clusters": r.n_clusters,
-            "statistic": r.statistic, "df": r.df,
-            "coefficients": {k: v.to_dict() for k, v in r.coefficients.items()},
-            "surface": {k: v.to_dict() for k, v in r.surface.items()},
-            "congruence_test": r.congruence_test.to_dict(),
-            "stationary_point": list(r.stationary_point), "significant": self.significant,
-            "landmark_days": self.landmark_days, "n_excluded_before_landmark": self.n_excluded_before_landmark,
-            "warnings": list(r.warnings),
-        })
+        return to_jsonable(
+            {
+                "outcome": self.outcome,
+                "subscale": self.subscale,
+                "wave": self.wave,
+                "x": self.x_rater,
+                "y": self.y_rater,
+                "model": r.model,
+                "n": r.n,
+                "events": r.events,
+                "center": r.center,
+                "covariates": list(r.covariates),
+                "cov_type": r.cov_type,
+                "n_clusters": r.n_clusters,
+                "statistic": r.statistic,
+                "df": r.df,
+                "coefficients": {k: v.to_dict() for k, v in r.coefficients.items()},
+                "surface": {k: v.to_dict() for k, v in r.surface.items()},
+                "congruence_test": r.congruence_test.to_dict(),
+                "stationary_point": list(r.stationary_point),
+                "significant": self.significant,
+                "landmark_days": self.landmark_days,
+                "n_excluded_before_landmark": self.n_excluded_before_landmark,
+                "warnings": list(r.warnings),
+            }
+        )
 
 
 def _pairs(spec: AnalysisSpec, ad: AnalysisData, roles: Sequence[str]) -> tuple[str, str]:
     raters = [r for r in (roles or ad.rater_order) if r in ad.rater_order and r != ad.discrepancy_label]
     if ad.rater is None or len(raters) < 2:
-        raise UsageError(f"surface needs two raters (client and professional) in column '{spec.rater or 'rater'}'; "
-                         f"found {', '.join(raters) or 'none'}")
+        raise UsageError(
+            f"surface needs two raters (client and professional) in column '{spec.rater or 'rater'}'; "
+            f"found {', '.join(raters) or 'none'}"
+        )
     return raters[0], raters[1]
 
 
@@ -100,42 +116,62 @@ def _center(spec: AnalysisSpec, centers: Mapping[str, float], p: str) -> float:
     return float(centers[p])
 
 
-def _fit(spec: AnalysisSpec, ad: AnalysisData, frame: pd.DataFrame, o: str, model: str, x: str, y: str,
-         center: float, wave: str | None) -> tuple[SurfaceResult, dict]:
+def _fit(
+    spec: AnalysisSpec,
+    ad: AnalysisData,
+    frame: pd.DataFrame,
+    o: str,
+    model: str,
+    x: str,
+    y: str,
+    center: float,
+    wave: str | None,
+) -> tuple[SurfaceResult, dict]:
     ycol, time = ad.outcome[o], (ad.time.get(o) if model == "cox" else None)
     lm: dict = {"landmark_days": None, "n_excluded_before_landmark": None}
     if time is not None:
         frame, lm = landmark_frame(spec, ad, o, wave, frame, time, ycol)
-    res = response_surface(frame, ycol, x, y, model=model, center=center, time=time, covariates=spec.covariates,
-                           cluster=CLUSTER if CLUSTER in frame else None, ci_level=spec.settings.ci_level)
+    res = response_surface(
+        frame,
+        ycol,
+        x,
+        y,
+        model=model,
+        center=center,
+        time=time,
+        covariates=spec.covariates,
+        cluster=CLUSTER if CLUSTER in frame else None,
+        ci_level=spec.settings.ci_level,
+    )
     return res, lm
 
 
-def response_surfaces(spec: AnalysisSpec, ad: AnalysisData, centers: Mapping[str, float],
-                      roles: Sequence[str] = ()) -> tuple[list[SurfaceEntry], list[str]]:
+def response_surfaces(
+    spec: AnalysisSpec, ad: AnalysisData, centers: Mapping[str, float], roles: Sequence[str] = ()
+) -> tuple[list[SurfaceEntry], list[str]]:
     """Surfaces of every outcome x shared score x wave x model (see the module docstring)."""
     a, b = _pairs(spec, ad, roles)
-    waves: Sequence[str | None] = ad.wave_order if spec.split_wave else (None,)
+    waves: Sequence[str | None] = ad.wave_order if ad.wave is not None else (None,)  # never pooled over waves
     out: list[SurfaceEntry] = []
     warns: list[str] = []
     alpha = 1 - spec.settings.ci_level
-    shared = [p for p in spec.predictors
-              if np.isfinite(ad.num[p][: ad.n_rows][ad.rater[: ad.n_rows] == a]).any()  # type: ignore[index]
-              and np.isfinite(ad.num[p][: ad.n_rows][ad.rater[: ad.n_rows] == b]).any()]  # type: ignore[index]
+    assert ad.rater is not None
+    raters = ad.rater[: ad.n_rows]
+    shared = [p for p in spec.predictors if all(np.isfinite(ad.num[p][: ad.n_rows][raters == r]).any() for r in (a, b))]
     for wave in waves:
         for p in shared:
             try:
                 frame = _wide(ad, spec, a, b, wave, p)
             except DataError as e:
-                warns.append(f"surface {p} [wave={wave}]: not fitted: {e.message}")
+                warns.append(f"surface {p}" + (f" [wave={wave}]" if wave else "") + f": not fitted: {e.message}")
                 continue
             center = _center(spec, centers, p)
             both = frame[[f"{p}.{a}", f"{p}.{b}"]].to_numpy(dtype=float)
-            limits = (float(np.nanmin(both)), float(np.nanmax(both)))     # no extrapolation beyond the ratings
+            limits = (float(np.nanmin(both)), float(np.nanmax(both)))  # no extrapolation beyond the ratings
             for o in spec.outcomes:
                 y = frame[ad.outcome[o]].to_numpy(dtype=float)
                 y = y[np.isfinite(y)]
-                if y.size < 3 or y.min() == y.max():      # said already for the split
+                if y.size < 3 or y.min() == y.max():  # said already for the split
                     continue
                 for model in spec.models[o]:
                     label = f"surface {model} {o} ~ {p} ({a}, {b})" + (f" [wave={wave}]" if wave else "")

@@ -30,10 +30,11 @@ ID = "\x00id"
 
 def _waves(spec: AnalysisSpec, ad: AnalysisData, event: str) -> list[str]:
     if spec.months is None:
-        raise UsageError("time_varying needs the months of the waves (waves.months in the study file, or "
-                         "wave_months=...)")
+        raise UsageError(
+            "time_varying needs the months of the waves (waves.months in the study file, or wave_months=...)"
+        )
     origin = spec.events[event].origin_wave or (ad.wave_order[0] if ad.wave_order else None)
-    if origin not in spec.months:
+    if origin is None or origin not in spec.months:
         raise UsageError(f"time_varying: the months of the origin wave '{origin}' of {event} are unknown")
     return [w for w in ad.wave_order if w in spec.months and spec.months[w] >= spec.months[origin]]
 
@@ -60,29 +61,60 @@ def _wide(ad: AnalysisData, spec: AnalysisSpec, rater: str | None, p: str, waves
     return out
 
 
-def _one(spec: AnalysisSpec, ad: AnalysisData, o: str, rater: str | None, p: str, waves: Sequence[str],
-         carried: dict[str, int]) -> tuple[list[dict], list[str]]:
+def _one(
+    spec: AnalysisSpec,
+    ad: AnalysisData,
+    o: str,
+    rater: str | None,
+    p: str,
+    waves: Sequence[str],
+    carried: dict[str, int],
+) -> tuple[list[dict], list[str]]:
     assert spec.months is not None
     ev = spec.events[o]
     y, time = ad.outcome[o], ad.time[o]
     wide = _wide(ad, spec, rater, p, waves)
     origin = spec.months[waves[0]]
     keep = [c for c in spec.covariates] + ([CLUSTER] if CLUSTER in wide else [])
-    cp = counting_process(wide, id=ID, time=time, event=y, predictors={p: [f"{p}@{w}" for w in waves]},
-                          wave_months=[spec.months[w] - origin for w in waves],
-                          time_per_month=DAYS_PER_MONTH * TIME_UNITS_PER_DAY[ev.unit], keep=keep,
-                          start_name="\x00start", stop_name="\x00stop", wave_name="\x00wave")
-    fit = mdl.cox(cp.data, "\x00stop", y, [p, *spec.covariates], start="\x00start",
-                  cluster=CLUSTER if CLUSTER in wide else ID, per_sd=spec.settings.per_sd,
-                  ci_level=spec.settings.ci_level)
+    cp = counting_process(
+        wide,
+        id=ID,
+        time=time,
+        event=y,
+        predictors={p: [f"{p}@{w}" for w in waves]},
+        wave_months=[spec.months[w] - origin for w in waves],
+        time_per_month=DAYS_PER_MONTH * TIME_UNITS_PER_DAY[ev.unit],
+        keep=keep,
+        start_name="\x00start",
+        stop_name="\x00stop",
+        wave_name="\x00wave",
+    )
+    fit = mdl.cox(
+        cp.data,
+        "\x00stop",
+        y,
+        [p, *spec.covariates],
+        start="\x00start",
+        cluster=CLUSTER if CLUSTER in wide else ID,
+        per_sd=spec.settings.per_sd,
+        ci_level=spec.settings.ci_level,
+    )
     label = f"time-varying cox {o} ~ {p}" + (f" [rater={rater}]" if rater else "")
     warns = [f"{label}: {w}" for w in fit.warnings]
     dropped = cp.n_dropped_missing + cp.n_dropped_before_first_wave
     if dropped:
         warns.append(f"{label}: {dropped} keys without follow-up after {waves[0]} left out")
     carried[p] = cp.n_carried_forward[p]
-    base = {"outcome": o, "model": "cox", "rater": rater, "wave": None, "predictor": p, "landmark_days": np.nan,
-            "n_excluded_before_landmark": None, "time_varying": True}
+    base = {
+        "outcome": o,
+        "model": "cox",
+        "rater": rater,
+        "wave": None,
+        "predictor": p,
+        "landmark_days": np.nan,
+        "n_excluded_before_landmark": None,
+        "time_varying": True,
+    }
     return model_rows(fit, base, [p], ["predictor"], spec), warns
 
 
@@ -114,6 +146,8 @@ def time_varying_models(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict
                 rows += r_rows
                 warns += r_warns
         if any(carried.values()):
-            warns.append(f"time-varying cox {o}: a missing rating carries the last one forward "
-                         f"({min(carried.values())}-{max(carried.values())} intervals per predictor)")
+            warns.append(
+                f"time-varying cox {o}: a missing rating carries the last one forward "
+                f"({min(carried.values())}-{max(carried.values())} intervals per predictor)"
+            )
     return rows, warns

@@ -17,8 +17,22 @@ from wamkit.stats import association as assoc
 
 __all__ = ["WAVE_COLUMNS", "wave_comparisons"]
 
-WAVE_COLUMNS = ("predictor", "outcome", "rater", "wave_a", "wave_b", "r_t0", "r_t1", "r_waves",
-                "statistic", "df", "p", "p_adj", "n", "test")
+WAVE_COLUMNS = (
+    "predictor",
+    "outcome",
+    "rater",
+    "wave_a",
+    "wave_b",
+    "r_t0",
+    "r_t1",
+    "r_waves",
+    "statistic",
+    "df",
+    "p",
+    "p_adj",
+    "n",
+    "test",
+)
 
 
 def _positions(ad: AnalysisData, base: np.ndarray, label: str) -> tuple[dict[str, pd.Series] | None, str | None]:
@@ -30,8 +44,10 @@ def _positions(ad: AnalysisData, base: np.ndarray, label: str) -> tuple[dict[str
         sel = np.flatnonzero(base & (ad.wave == w))
         ks = kw.iloc[sel]
         if ks.duplicated().any():
-            return None, (f"wave comparison [{label}]: several rows per key at wave {w} "
-                          f"(e.g. {ks[ks.duplicated()].iloc[0]!r}); split by rater to compare waves")
+            return None, (
+                f"wave comparison [{label}]: several rows per key at wave {w} "
+                f"(e.g. {ks[ks.duplicated()].iloc[0]!r}); split by rater to compare waves"
+            )
         pos[w] = pd.Series(sel, index=ks.to_numpy())
     return pos, None
 
@@ -44,8 +60,17 @@ def _compare(ad: AnalysisData, o: str, p: str, i0: np.ndarray, i1: np.ndarray) -
     cf = pd.DataFrame({"y": y, "x0": x0, "x1": x1})
     t = assoc.compare_correlations_with_outcome(cf, "y", "x0", "x1")
     rm = np.corrcoef(cf.dropna().to_numpy(dtype=float), rowvar=False)
-    return {"r_t0": rm[0, 1], "r_t1": rm[0, 2], "r_waves": rm[1, 2], "statistic": t.statistic, "df": t.df,
-            "p": t.p, "p_adj": np.nan, "n": t.n, "test": t.test}
+    return {
+        "r_t0": rm[0, 1],
+        "r_t1": rm[0, 2],
+        "r_waves": rm[1, 2],
+        "statistic": t.statistic,
+        "df": t.df,
+        "p": t.p,
+        "p_adj": np.nan,
+        "n": t.n,
+        "test": t.test,
+    }
 
 
 def wave_comparisons(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], list[str]]:
@@ -55,10 +80,11 @@ def wave_comparisons(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], 
     if not spec.split_wave:
         return rows, warns
     if len(ad.wave_order) < 2:
-        warns.append(f"by wave: only {len(ad.wave_order)} wave value(s) in '{spec.wave}'; no wave comparison")
+        if spec.settings.by is not None:  # asked for, not just the default split
+            warns.append(f"by wave: only {len(ad.wave_order)} wave value(s) in '{spec.wave}'; no wave comparison")
         return rows, warns
     w0 = ad.wave_order[0]
-    for r in (ad.rater_order if spec.split_rater else (None,)):
+    for r in ad.rater_order if spec.split_rater else (None,):
         base = np.ones(ad.total_rows, dtype=bool) if r is None or ad.rater is None else (ad.rater == r)
         label = "all rows" if r is None else f"rater={r}"
         pos, problem = _positions(ad, base, label)
@@ -75,8 +101,10 @@ def wave_comparisons(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], 
                 yf = ad.num[ad.outcome[o]][i0]
                 yf = yf[np.isfinite(yf)]
                 if yf.size and yf.min() == yf.max():
-                    warns.append(f"wave comparison {w0} vs {w1} [{label}]: {o} is {yf[0]:g} for all keys with "
-                                 "both waves; not compared")
+                    warns.append(
+                        f"wave comparison {w0} vs {w1} [{label}]: {o} is {yf[0]:g} for all keys with "
+                        "both waves; not compared"
+                    )
                     continue
                 for p in ad.predictors:
                     try:

@@ -41,7 +41,7 @@ from wamkit.outcomes.design import (
     splits,
 )
 from wamkit.outcomes.join import join
-from wamkit.outcomes.models import MODEL_COLUMNS, split_models
+from wamkit.outcomes.models import MODEL_COLUMNS, landmark_warnings, split_models
 from wamkit.outcomes.result import OutcomesResult
 from wamkit.outcomes.settings import OutcomeSettings
 from wamkit.outcomes.spec import (
@@ -121,6 +121,7 @@ def _filter(outcomes: pd.DataFrame, where: Sequence[str], source: str) -> pd.Dat
 
 def _per_split(spec: AnalysisSpec, ad: AnalysisData) -> tuple[list[dict], list[dict], list[dict], list, list]:
     groups, warns = splits(spec, ad)
+    warns += landmark_warnings(spec, ad)
     corr: list[dict] = []
     part: list[dict] = []
     models: list[dict] = []
@@ -234,7 +235,6 @@ def analyse_outcomes(
         ctx.frame,
         outcomes,
         spec.on,
-        data_rows=ctx.rows,
         outcome_rows=orows,
         data_source=ctx.source,
         outcomes_source=outcomes_source,

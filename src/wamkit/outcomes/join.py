@@ -29,13 +29,12 @@ KEY = "\x00key"
 @dataclass(frozen=True)
 class Joined:
     """The joined rows (one per joined data row; the key as text in column :data:`KEY`), the join
-    report, warnings, the renamed outcome columns and the 1-based data rows of the joined rows."""
+    report, warnings and the renamed outcome columns."""
 
     frame: pd.DataFrame
     report: dict
     warnings: tuple[str, ...]
     renamed: dict[str, str] = field(default_factory=dict)
-    data_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def column(self, name: str) -> str:
         """The joined column holding an outcome-file column (``<name>_outcomes`` when the files differ)."""
@@ -146,7 +145,6 @@ def join(
     outcomes: pd.DataFrame,
     on: Sequence[str],
     *,
-    data_rows: np.ndarray,
     outcome_rows: np.ndarray,
     data_source: str = "data",
     outcomes_source: str = "outcomes",
@@ -154,7 +152,7 @@ def join(
 ) -> Joined:  # type: ignore[assignment]
     """Join ``data`` to ``outcomes`` on ``on`` (see the module docstring).
 
-    ``data_rows``/``outcome_rows`` are the 1-based file rows of the two frames (for messages);
+    ``outcome_rows`` are the 1-based file rows of the outcomes frame (for messages);
     ``keep_outcome`` names the outcome columns taken from the outcomes table when a column of the
     same name in the data agrees with it.
     """
@@ -199,6 +197,4 @@ def join(
         "shared_columns": shared,
     }
     left[KEY] = dk[joined].to_numpy(dtype=object)
-    return Joined(
-        frame=left, report=report, warnings=tuple(warns), renamed=rename, data_rows=np.asarray(data_rows)[joined]
-    )
+    return Joined(frame=left, report=report, warnings=tuple(warns), renamed=rename)

@@ -141,6 +141,22 @@ def landmark_months(spec: AnalysisSpec, ad: AnalysisData, event: str, wave: str 
     return spec.months[wave] - spec.months[origin]
 
 
+def landmark_warnings(spec: AnalysisSpec, ad: AnalysisData) -> list[str]:
+    """Cox models at a wave after the origin without a landmark (months unknown, or landmark off)."""
+    out = []
+    for o, ev in spec.events.items():
+        origin = ev.origin_wave or (ad.wave_order[0] if ad.wave_order else None)
+        later = [w for w in ad.wave_order if w != origin] if spec.split_wave else []
+        if later and (not spec.settings.landmark or any(landmark_months(spec, ad, o, w) is None for w in later)):
+            why = "landmark is off" if not spec.settings.landmark else "the waves' months are unknown"
+            out.append(
+                f"Cox models of {o} at {', '.join(later)} count time from {origin} ({why}): ratings made "
+                "later are credited with the time before them; declare waves.months (wave_months) for a "
+                "landmark at each wave"
+            )
+    return out
+
+
 def landmark_frame(
     spec: AnalysisSpec, ad: AnalysisData, o: str, wave: str | None, frame: pd.DataFrame, time: str, y: str
 ) -> tuple[pd.DataFrame, dict]:

@@ -54,7 +54,6 @@ class DataContext:
     study: Study | None = None
     score_ids: tuple[str, ...] = ()
     totals: tuple[str, ...] = ()
-    item_columns: frozenset[str] = frozenset()
     rater_order: tuple[str, ...] = ()
     centers: Mapping[str, float] = field(default_factory=dict)
     decimal_comma: bool = False
@@ -204,7 +203,6 @@ def _predictors(
         c
         for c in frame.columns
         if c not in excluded
-        and c not in ctx.item_columns
         and c not in outcomes.columns
         and frame[c].notna().any()
         and number_values(frame[c], ctx.decimal_comma) is not None

@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import EXAMPLES, sha256
 
+from conftest import EXAMPLES, sha256
 from wamkit.design.read import read
 from wamkit.outcomes import outcomes
 from wamkit.outcomes.result import TIDY_COLUMNS

@@ -21,8 +21,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, EXAMPLES, REFERENCE
 
+from conftest import DATA, EXAMPLES, REFERENCE
 from wamkit.design.read import read, read_scores
 from wamkit.errors import DataError, UsageError
 from wamkit.outcomes import OutcomeSettings, OutcomesResult, analyse_outcomes, outcomes
@@ -260,7 +260,7 @@ def test_demo_result_structure(demo_result):
     }
     assert r.settings["discrepancy"] == "client - professional"
     assert r.settings["covariates"] == ["risk_score"] and r.settings["officer"] == "officer"
-    combos = set(zip(r.correlations.rater, r.correlations.wave))
+    combos = set(zip(r.correlations.rater, r.correlations.wave, strict=True))
     assert combos == {(a, b) for a in ("client", "professional", "client-professional") for b in ("T0", "T1")}
     # professional rows have no reactance; listed, not silently dropped
     assert {
@@ -392,7 +392,7 @@ def test_family_is_exactly_the_named_outcomes_times_predictors(demo_data):
     res = outcomes(demo_data, outcome=("stagnations",), cluster_robust=False)
     pear = res.correlations[res.correlations.method == "pearson"]
     assert set(pear.outcome) == {"stagnations"} and set(res.models.outcome) == {"stagnations"}
-    members = set(zip(pear.rater, pear.wave, pear.predictor))
+    members = set(zip(pear.rater, pear.wave, pear.predictor, strict=True))
     client = {"trust", "goals", "bond", "reactance", "alliance"}
     professional = {"trust", "goals", "bond", "loss_of_energy", "alliance"}
     assert members == {

@@ -22,8 +22,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 
+from conftest import DATA, REFERENCE
 from wamkit.design.read import read_scores
 from wamkit.errors import UsageError
 from wamkit.outcomes import outcomes

@@ -14,8 +14,8 @@ import struct
 import subprocess
 
 import pytest
-from conftest import EXAMPLES
 
+from conftest import EXAMPLES
 from wamkit.design.read import read
 from wamkit.outcomes import outcomes
 from wamkit.render.document import Figure, Heading, Note, Paragraph, Table

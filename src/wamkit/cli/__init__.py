@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from wamkit.cli import common, dataprep, dyads, instruments, outcomes, simulate, study, validate
+from wamkit.cli import common, dataprep, dyads, instruments, outcomes, shorten, simulate, study, validate
 
 app = typer.Typer(
     name="wamkit",
@@ -44,6 +44,7 @@ app.command("report")(dyads.report_command)
 app.command("simulate")(simulate.simulate_command)
 app.add_typer(study.app, name="study")
 app.command("reshape")(study.reshape_command)
+app.command("shorten")(shorten.shorten_command)
 
 
 def main() -> None:

@@ -30,8 +30,8 @@ from wamkit.instrument import Instrument, load_instrument
 from wamkit.io import Table, read_table
 from wamkit.results import Result, to_jsonable
 
-__all__ = ["StudyData", "number_values", "read", "read_outcomes", "read_scores", "row_numbers", "score_data",
-           "text_values"]
+__all__ = ["StudyData", "join_check", "number_values", "read", "read_outcomes", "read_scores", "role_columns",
+           "row_numbers", "score_data", "text_values"]
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,8 @@ def read_scores(source: Any = None, *, where: Sequence[str] = (), text_columns: 
     if spec.header_row is not None:
         kwargs["header_row"] = spec.header_row
     table = read_table(spec.path, **kwargs)
-    frame, rows = table.frame.reset_index(drop=True), _source_rows(table)
+    raw: pd.DataFrame = table.frame
+    frame, rows = raw.reset_index(drop=True), _source_rows(table)
     _check_columns(study, frame, table)
     design = dataclasses.replace(study.design, roles=())
     keep = {c for c in (design.dyad, design.officer, design.person, design.role, design.wave) if c} | set(text_columns)
@@ -384,7 +385,7 @@ def read_scores(source: Any = None, *, where: Sequence[str] = (), text_columns: 
             if v is not None and v.notna().any():
                 frame[c] = v.to_numpy(dtype=float)
     return StudyData(frame=frame, design=design, instruments={}, study=study.replace(design=design), rows=rows,
-                     tables=(table,), notes=tuple(notes), filters=tuple(where), rows_read=len(table.frame))
+                     tables=(table,), notes=tuple(notes), filters=tuple(where), rows_read=len(raw))
 
 
 def _read_table(study: Study, infer: set[str]) -> Table:
@@ -472,7 +473,7 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
     n_invalid = straight = 0
     used: dict[str, float] = {}
     for value, ins, rows, block in _score_blocks(data):
-        cmap, template = _role_columns(data.study, value)
+        cmap, template = role_columns(data.study, value)
         item_cols |= set(resolve_columns(ins, column_map=cmap, column_template=template).values())
         score_ids += [s for s in ins.score_ids if s not in score_ids]
         if rows.size == 0:
@@ -505,7 +506,7 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
     )
 
 
-def _role_columns(study: Study, value: str | None) -> tuple[dict[str, str], str | None]:
+def role_columns(study: Study, value: str | None) -> tuple[dict[str, str], str | None]:
     spec = next((r for r in study.design.roles if r.value == value), None)
     cmap = dict(study.column_map)
     cmap.update(spec.column_map if spec else {})

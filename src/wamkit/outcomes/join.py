@@ -149,7 +149,7 @@ def join(
     data_source: str = "data",
     outcomes_source: str = "outcomes",
     keep_outcome: Sequence[str] | set[str] = (),
-) -> Joined:  # type: ignore[assignment]
+) -> Joined:
     """Join ``data`` to ``outcomes`` on ``on`` (see the module docstring).
 
     ``outcome_rows`` are the 1-based file rows of the outcomes frame (for messages);

@@ -181,7 +181,7 @@ def model_rows(
     fit: ModelResult, base: dict, terms: Sequence[str], roles: Sequence[str], spec: AnalysisSpec
 ) -> list[dict]:
     """The non-intercept terms of a fit as rows of :data:`MODEL_COLUMNS` (``base`` gives the rest)."""
-    role_of = dict(zip(terms, roles))
+    role_of = dict(zip(terms, roles, strict=True))
     out = []
     for row in fit.table.itertuples(index=False):
         if row.term == "(Intercept)":

@@ -218,7 +218,7 @@ def _months(settings: OutcomeSettings, design: Design) -> dict[str, float] | Non
         return given
     if design.months is None:
         return None
-    return dict(zip(design.waves, map(float, design.months)))
+    return dict(zip(design.waves, map(float, design.months), strict=True))
 
 
 def build_spec(

@@ -98,7 +98,10 @@ def _wide(ad: AnalysisData, spec: AnalysisSpec, a: str, b: str, wave: str | None
     other = (ad.rater[:n] == b) & ((ad.wave[:n] == wave) if wave is not None and ad.wave is not None else True)
     ia, ib = np.flatnonzero(sel), np.flatnonzero(other)
     if pd.Series(ad.keys[ia]).duplicated().any() or pd.Series(ad.keys[ib]).duplicated().any():
-        raise DataError("several rows per key, rater and wave")
+        raise DataError(
+            "several rows per key and rater"
+            + (" at this wave" if wave is not None else " (is there a wave column? name it with wave=COLUMN)")
+        )
     pos = pd.Index(ad.keys[ib]).get_indexer(ad.keys[ia])
     cols = {c: v[:n][ia] for c, v in ad.num.items() if c not in ad.predictors or c == p}
     cols[f"{p}.{a}"] = ad.num[p][ia]

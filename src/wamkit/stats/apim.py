@@ -51,6 +51,7 @@ from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
 from wamkit.stats.columns import numeric_column
 from wamkit.stats.inference import Estimate, WaldTest, combination
+from wamkit.results import StatResult
 
 __all__ = [
     "APIMResult",
@@ -384,7 +385,7 @@ def gls_dyadic(
 
 # --------------------------------------------------------------------------- APIM
 @dataclass(frozen=True)
-class APIMResult:
+class APIMResult(StatResult):
     """Result of :func:`apim`.
 
     Attributes
@@ -763,7 +764,7 @@ def pairwise_lagged(
 
 
 @dataclass(frozen=True)
-class CrossLaggedAPIM:
+class CrossLaggedAPIM(StatResult):
     """One cross-lagged APIM: ``score`` at ``wave_to`` on both members' ``score`` at ``wave_from``.
 
     ``result`` is None (and ``problem`` says why) when the model could not be fitted.

@@ -36,6 +36,7 @@ from scipy import special
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.results import StatResult
 
 __all__ = [
     "ClusteredCorrelationResult",
@@ -55,7 +56,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class CorrelationResult:
+class CorrelationResult(StatResult):
     """Result of :func:`correlate`.
 
     Attributes
@@ -99,7 +100,7 @@ class CorrelationResult:
 
 
 @dataclass(frozen=True)
-class PartialCorrelationResult:
+class PartialCorrelationResult(StatResult):
     """Result of :func:`partial_correlation`.
 
     Unpacks as ``r, p, n, df = partial_correlation(...)``.
@@ -143,7 +144,7 @@ class PartialCorrelationResult:
 
 
 @dataclass(frozen=True)
-class DependentCorrelationTest:
+class DependentCorrelationTest(StatResult):
     """Result of :func:`compare_dependent_correlations` /
     :func:`compare_nonoverlapping_correlations`.
 
@@ -606,7 +607,7 @@ def compare_nonoverlapping_correlations(*, r12: float, r34: float, r13: float, r
 
 # --------------------------------------------------------------------------- clustered r
 @dataclass(frozen=True)
-class ClusteredCorrelationResult:
+class ClusteredCorrelationResult(StatResult):
     """Result of :func:`correlate_clustered`.
 
     Attributes

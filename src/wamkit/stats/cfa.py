@@ -805,6 +805,7 @@ def _optimise(spec: _Spec, st: _Stats, theta0: np.ndarray):
         F = _objective(spec, st, theta)
     converged = False
     it = 0
+    stalled = 0  # consecutive accepted steps that lowered F by no more than rounding
     for it in range(1, _MAX_ITER + 1):
         grad, info, hess = _grad_info(spec, st, theta, want_hess=True)
         if np.max(np.abs(grad)) < _GRAD_TOL:
@@ -838,7 +839,12 @@ def _optimise(spec: _Spec, st: _Stats, theta0: np.ndarray):
             # cannot improve further: accept if gradient is already tiny in relative terms
             converged = np.max(np.abs(grad)) < 1e-6
             break
+        stalled = stalled + 1 if F - Fc <= 8.0 * np.finfo(float).eps * abs(F) else 0
         theta, F = cand, Fc
+        if stalled >= 5 and np.max(np.abs(grad)) < 1e-6:
+            # at the optimum within machine precision: the gradient's rounding floor lies above _GRAD_TOL
+            converged = True
+            break
     return theta, converged, it
 
 

@@ -60,6 +60,7 @@ from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
 from wamkit.stats.columns import numeric_column
 from wamkit.stats.inference import Estimate, combination
+from wamkit.results import StatResult
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -79,7 +80,7 @@ _THETA_EPS = _EPS ** 0.25   # MASS::theta.ml's default eps = .Machine$double.eps
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class ModelResult:
+class ModelResult(StatResult):
     """A fitted outcome model.
 
     Attributes

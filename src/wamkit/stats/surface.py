@@ -61,6 +61,7 @@ from wamkit.stats import models as mdl
 from wamkit.stats.columns import numeric_column
 from wamkit.stats.inference import Estimate, WaldTest, combination, wald_test
 from wamkit.stats.models import ModelResult
+from wamkit.results import StatResult
 
 __all__ = [
     "MODELS",
@@ -98,7 +99,7 @@ _TERM_SUFFIX = ("", "", "^2", "", "^2")
 
 
 @dataclass(frozen=True)
-class SurfaceResult:
+class SurfaceResult(StatResult):
     """Result of :func:`response_surface`.
 
     Attributes

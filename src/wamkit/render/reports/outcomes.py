@@ -57,9 +57,9 @@ def _estimate(est: Any, lo: Any, hi: Any, kind: str = "num") -> str:
 def _splits(frame: pd.DataFrame, result: Any) -> list[tuple[Any, Any]]:
     raters = list(result.settings.get("rater_values") or []) or [None]
     waves = list(result.settings.get("waves") or []) or [None]
-    seen = set(zip(frame["rater"], frame["wave"]))
+    seen = set(zip(frame["rater"], frame["wave"], strict=True))
     order = [(r, w) for r in raters for w in waves if (r, w) in seen]
-    return order + [k for k in dict.fromkeys(zip(frame["rater"], frame["wave"])) if k not in order]
+    return order + [k for k in dict.fromkeys(zip(frame["rater"], frame["wave"], strict=True)) if k not in order]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -93,7 +93,7 @@ def _grid(
             if i is not None:
                 est, p = cell(rec)
                 records[i][f"e{j}"], records[i][f"p{j}"] = est, nf.p_value(p)
-        for f, (_, column) in zip(feet, footer):
+        for f, (_, column) in zip(feet, footer, strict=True):
             f[f"e{j}"], f[f"p{j}"] = _range(sub[column].tolist()) or nf.MISSING, ""
         cols += [Column(f"e{j}", _who(rater, wave)), Column(f"p{j}", "p (adj.)")]
     feet = [f for f in feet if any(v not in (nf.MISSING, "", "0") for k, v in f.items() if k.startswith("e"))]
@@ -129,7 +129,7 @@ def model_table(result: Any, outcome: str, frame: pd.DataFrame, title: str, note
     (covariate terms and the main effects of the interaction model left out); n, events, landmark."""
     sub = frame[(frame["outcome"] == outcome) & (frame["role"] != "covariate")]
     sub = sub[~((sub["role"] == "predictor") & sub["predictor"].str.contains(":", regex=False))]
-    sub = sub.assign(wave=[("all waves" if tv else w) for tv, w in zip(sub["time_varying"], sub["wave"])])
+    sub = sub.assign(wave=[("all waves" if tv else w) for tv, w in zip(sub["time_varying"], sub["wave"], strict=True)])
     models = list(result.settings["models"].get(outcome, []))
     terms = list(result.settings["predictors"])
     labels = {

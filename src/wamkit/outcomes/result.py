@@ -162,140 +162,64 @@ class OutcomesResult(Result):
         ``wave_comparison`` or ``response_surface``; ``statistic`` is the correlation method,
         ``partial_r``, the estimate's name (OR, RR, HR, b), ``williams_t`` (``estimate`` is t,
         ``wave`` reads ``T0-T1``) or the surface parameter (a1..a5)."""
+        c, m, w = self.correlations, self.models, self.wave_comparisons
+        f = self.surface_frame()
+        f = f[f["group"] == "surface"]
         parts = [
-            p for p in (self._corr(), self._partial(), self._models(), self._waves(), self._surfaces()) if p is not None
+            _part(c, "correlation", statistic=c["method"], estimate=c["r"]),
+            _part(
+                self.partial_correlations,
+                "partial_correlation",
+                statistic="partial_r",
+                term=self.partial_correlations["covariates"].map("|".join),
+                estimate="r",
+            ),
+            _part(
+                m,
+                "model",
+                statistic=m["model"].map(lambda k: REGISTRY[k].estimate),
+                model="model",
+                term="term",
+                estimate="estimate",
+                events="events",
+            ),
+            _part(
+                w,
+                "wave_comparison",
+                wave=w["wave_a"] + "-" + w["wave_b"],
+                statistic=w["test"],
+                estimate="statistic",
+                ci_low=np.nan,
+                ci_high=np.nan,
+            ),
+            _part(
+                f,
+                "response_surface",
+                predictor=f["subscale"],
+                rater=None,
+                statistic=f["parameter"],
+                model="model",
+                term=f["parameter"],
+                estimate="estimate",
+                p=f["pvalue"],
+                p_adj=np.nan,
+                events="events",
+            ),
         ]
+        parts = [x for x in parts if x is not None]
         if not parts:
             return pd.DataFrame({k: [] for k in TIDY_COLUMNS})
         return pd.concat(parts, ignore_index=True).loc[:, list(TIDY_COLUMNS)]
 
-    def _corr(self) -> pd.DataFrame | None:
-        c = self.correlations
-        return (
-            None
-            if not len(c)
-            else pd.DataFrame(
-                {
-                    "section": "correlation",
-                    "predictor": c["predictor"],
-                    "outcome": c["outcome"],
-                    "rater": c["rater"],
-                    "wave": c["wave"],
-                    "statistic": c["method"],
-                    "model": None,
-                    "term": None,
-                    "estimate": c["r"],
-                    "ci_low": c["ci_low"],
-                    "ci_high": c["ci_high"],
-                    "p": c["p"],
-                    "p_adj": c["p_adj"],
-                    "n": c["n"],
-                    "events": np.nan,
-                }
-            )
-        )
 
-    def _partial(self) -> pd.DataFrame | None:
-        c = self.partial_correlations
-        return (
-            None
-            if not len(c)
-            else pd.DataFrame(
-                {
-                    "section": "partial_correlation",
-                    "predictor": c["predictor"],
-                    "outcome": c["outcome"],
-                    "rater": c["rater"],
-                    "wave": c["wave"],
-                    "statistic": "partial_r",
-                    "model": None,
-                    "term": c["covariates"].map(lambda v: "|".join(v)),
-                    "estimate": c["r"],
-                    "ci_low": c["ci_low"],
-                    "ci_high": c["ci_high"],
-                    "p": c["p"],
-                    "p_adj": c["p_adj"],
-                    "n": c["n"],
-                    "events": np.nan,
-                }
-            )
-        )
-
-    def _models(self) -> pd.DataFrame | None:
-        c = self.models
-        return (
-            None
-            if not len(c)
-            else pd.DataFrame(
-                {
-                    "section": "model",
-                    "predictor": c["predictor"],
-                    "outcome": c["outcome"],
-                    "rater": c["rater"],
-                    "wave": c["wave"],
-                    "statistic": c["model"].map(lambda m: REGISTRY[m].estimate),
-                    "model": c["model"],
-                    "term": c["term"],
-                    "estimate": c["estimate"],
-                    "ci_low": c["ci_low"],
-                    "ci_high": c["ci_high"],
-                    "p": c["p"],
-                    "p_adj": c["p_adj"],
-                    "n": c["n"],
-                    "events": c["events"],
-                }
-            )
-        )
-
-    def _waves(self) -> pd.DataFrame | None:
-        c = self.wave_comparisons
-        return (
-            None
-            if not len(c)
-            else pd.DataFrame(
-                {
-                    "section": "wave_comparison",
-                    "predictor": c["predictor"],
-                    "outcome": c["outcome"],
-                    "rater": c["rater"],
-                    "wave": c["wave_a"] + "-" + c["wave_b"],
-                    "statistic": c["test"],
-                    "model": None,
-                    "term": None,
-                    "estimate": c["statistic"],
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "p": c["p"],
-                    "p_adj": c["p_adj"],
-                    "n": c["n"],
-                    "events": np.nan,
-                }
-            )
-        )
-
-    def _surfaces(self) -> pd.DataFrame | None:
-        f = self.surface_frame()
-        f = f[f["group"] == "surface"]
-        return (
-            None
-            if not len(f)
-            else pd.DataFrame(
-                {
-                    "section": "response_surface",
-                    "predictor": f["subscale"],
-                    "outcome": f["outcome"],
-                    "rater": None,
-                    "wave": f["wave"],
-                    "statistic": f["parameter"],
-                    "model": f["model"],
-                    "term": f["parameter"],
-                    "estimate": f["estimate"],
-                    "ci_low": f["ci_low"],
-                    "ci_high": f["ci_high"],
-                    "p": f["pvalue"],
-                    "p_adj": np.nan,
-                    "n": f["n"],
-                    "events": f["events"],
-                }
-            )
-        )
+def _part(frame: pd.DataFrame, section: str, **columns: Any) -> pd.DataFrame | None:
+    """The rows of one section of :meth:`OutcomesResult.tidy`: each tidy column is the frame's column of
+    that name, the column named by a string value, a given Series, or a constant (None, NaN, a label
+    that is no column); columns not given are the frame's own, or missing."""
+    if not len(frame):
+        return None
+    out: dict[str, Any] = {"section": section}
+    for col in TIDY_COLUMNS[1:]:
+        v = columns.get(col, col if col in frame.columns else None if col in ("model", "term") else np.nan)
+        out[col] = frame[v] if isinstance(v, str) and v in frame.columns else v
+    return pd.DataFrame(out, index=frame.index)

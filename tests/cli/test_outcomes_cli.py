@@ -36,12 +36,15 @@ BASE = [
 
 
 def test_json_equals_library_to_dict(cli):
-    r = cli("outcomes", "--study", STUDY, "--interaction", "goals:reactance", "--discrepancy", "--format", "json")
+    extra = ("--interaction", "goals:reactance", "--discrepancy", "--surface", "--format", "json")
+    r = cli("outcomes", "--study", STUDY, "--where", "wave=T0", *extra)
     assert r.code == 0, r.stderr
     payload = json.loads(r.stdout)
     prov = payload.pop("provenance")
-    lib = outcomes(read(study=str(STUDY)), interaction="goals:reactance", discrepancy=True)
+    lib = outcomes(read(study=str(STUDY), where=["wave=T0"]), interaction="goals:reactance", discrepancy=True,
+                   surface=True)
     assert payload == to_jsonable(lib.to_dict())
+    assert len(payload["response_surfaces"]) == len(lib.response_surfaces) > 0
     assert prov["command"] == "outcomes"
     assert [i["sha256"] for i in prov["inputs"]] == [sha256(DEMO), sha256(DEMO_OUT)]
     assert {i["id"] for i in prov["instruments"]} == {"wam-demo-client", "wam-demo-professional"}
@@ -171,6 +174,8 @@ def test_join_keys_with_different_names(cli, tmp_path):
         renamed,
         "--on",
         "dyad=case_id",
+        "--where",
+        "wave=T0",
         "--outcome",
         "dropout",
         "--format",

@@ -215,7 +215,7 @@ def test_report_files_written(cli, tmp_path, fmt):
         assert set(tidy.section) == {"correlation", "partial_correlation", "model"}
     else:
         assert "Table 1. Alliance and stagnations" in text and "Models of rearrest" in text
-        assert "(client - professional differences)" in text and "adjusted with holm within families" in text
+        assert "(client - professional differences)" in text and "adjusted (holm) within families" in text
         assert "All results" not in text
     if fmt == "html":
         assert 'class="apa"' in text and "<script" not in text and "src=" not in text and "http" not in text

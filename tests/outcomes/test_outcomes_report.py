@@ -109,8 +109,8 @@ def test_one_correlation_and_one_model_table_per_outcome(doc, result):
 
 def test_settings_paragraph_warnings_as_notes_and_no_result_dump(doc, result):
     text = next(b.text for b in doc.blocks if isinstance(b, Paragraph))
-    assert "adjusted with holm within families of the 3 named outcome(s)" in text
-    assert "cluster-robust by officer" in text and "landmark" in text
+    assert "p values adjusted (holm) within families of the 3 named outcomes × 6 predictors" in text
+    assert "cluster-robust by officer (influence-function SE, as lavaan MLR)" in text and "landmark" in text
     notes = [b for b in doc.blocks if isinstance(b, Note)]
     assert len(notes) == len(result.warnings) and all(n.kind == "warning" for n in notes)
     assert not any(isinstance(b, Heading) and b.text == "All results" for b in doc.blocks)

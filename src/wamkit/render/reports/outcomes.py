@@ -334,11 +334,17 @@ def settings_paragraph(result: Any) -> str:
     if s["covariates"]:
         parts.append(f"Covariates (partial correlations, every model): {', '.join(s['covariates'])}.")
     if s["officer"]:
+        how = "influence-function SE, as lavaan MLR" if "influence" in s["correlation_inference"] else "vcovCL"
         parts.append(
-            f"Clients are nested in {s['officer']}s: standard errors are cluster-robust by {s['officer']} "
-            f"(correlations: {s['correlation_inference'].split(': ', 1)[-1]})."
+            f"Clients are nested in {s['officer']}s: model SEs and correlation CIs are cluster-robust by "
+            f"{s['officer']} ({how}); partial correlations and wave comparisons are not."
         )
-    parts.append(f"Estimates per {s['estimates_per']}, with {level} CIs; p values adjusted with {s['adjust_family']}.")
+    n_out, n_pred = len(s["outcomes"]), len(s["predictors"])
+    parts.append(
+        f"Estimates per {s['estimates_per']}, with {level} CIs. p values adjusted ({s['adjust']}) within "
+        f"families of the {n_out} named outcome{'s' if n_out > 1 else ''} × {n_pred} predictors at each "
+        "rater and wave, one family per kind of test."
+    )
     if s.get("wave_months") and any(s["events"]):
         parts.append(
             "Cox models of ratings at a later wave start at that wave (landmark), leaving out keys with "

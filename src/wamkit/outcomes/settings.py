@@ -125,7 +125,8 @@ class OutcomeSettings:
         Partialled out of correlations and added to every model. Default: the study's covariates.
     by : tuple of {"rater", "wave"} or None
         Splits. None (default): by rater and by wave whenever the design has those columns;
-        ``("none",)`` pools every row.
+        ``("none",)`` pools every row. A split asked for without its column (``rater``, ``wave``, or the
+        study's) uses a column named ``rater`` / ``wave``.
     rater, wave, officer : str, optional
         Design columns when the data are a plain table (a study's design gives them otherwise);
         ``officer`` makes standard errors cluster-robust (correlations and models).

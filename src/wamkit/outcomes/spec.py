@@ -257,8 +257,10 @@ def build_spec(
     for c in covariates:
         if c in labels or c in columns.values():
             raise UsageError(f"{c} is both an outcome and a covariate")
-    rater = settings.rater or design.role
-    wave = settings.wave or design.wave
+    by = settings.by or ()
+    # an explicit split without a named column uses the column of that name (as wamkit 0.1 did)
+    rater = settings.rater or design.role or ("rater" if "rater" in by and "rater" in ctx.frame.columns else None)
+    wave = settings.wave or design.wave or ("wave" if "wave" in by and "wave" in ctx.frame.columns else None)
     officer = (settings.officer or design.officer) if settings.cluster_robust else None
     if not settings.cluster_robust and (settings.officer or design.officer):
         warns.append(
@@ -273,9 +275,8 @@ def build_spec(
         | {c for c in (rater, wave, officer, design.dyad, design.person) if c}
     )
     predictors = _predictors(settings, ctx, outcomes, excluded, source)
-    by = settings.by
-    split_rater = rater is not None and rater in ctx.frame.columns if by is None else "rater" in by
-    split_wave = wave is not None and wave in ctx.frame.columns if by is None else "wave" in by
+    split_rater = rater is not None and rater in ctx.frame.columns if settings.by is None else "rater" in by
+    split_wave = wave is not None and wave in ctx.frame.columns if settings.by is None else "wave" in by
     spec = AnalysisSpec(
         on=on,
         outcomes=labels,

@@ -250,3 +250,26 @@ def test_two_indicator_factor_and_blank_groups(tmp_path):
     assert d["cfa"] is not None and d["cfa"]["fit"]["cfi"] > 0.9
     assert d["invariance"]["groups"] == ["a", "b"]          # blank is missing, not a group named ''
     assert any("100 rows with a blank 'g' are left out" in w for w in d["warnings"])
+
+
+def test_total_over_subscales_gets_psych_omega_hierarchical(tmp_path):
+    """A total built from three subscales: psych::omega(x, nfactors = 3) on its keyed items (tests/reference/omega.R)."""
+    case = json.loads((REFERENCE / "omega.json").read_text())["cases"]["bfi_acn_3"]
+    rev = [k.lstrip("-") for k in case["keys"] if k.startswith("-")]
+    items = [k.lstrip("-") for k in case["keys"]]
+    yaml = ["id: bfi-acn", "name: bfi A C N", "version: '1'", "scale: {min: 1, max: 6}", "items:"]
+    yaml += [f"  - {{id: {i}{', reverse: true' if i in rev else ''}}}" for i in items]
+    yaml += ["subscales:"] + [f"  - {{id: {s}, name: {s}, items: [{', '.join(i for i in items if i[0] == s)}]}}"
+                              for s in "ACN"]
+    yaml += ["totals:", "  - {id: acn, name: ACN, subscales: [A, C, N], method: mean}"]
+    (tmp_path / "acn.yaml").write_text("\n".join(yaml) + "\n")
+    rep, _ = validate_file(str(DATA / "bfi.csv"), instrument=load_instrument(str(tmp_path / "acn.yaml")),
+                           settings=ValidateSettings(skip=frozenset({"parallel", "efa", "cfa", "nesting"})))
+    tot = rep.to_dict()["reliability"]["acn"]
+    ref = case["res"]
+    assert tot["omega_hierarchical"] == pytest.approx(ref["omega_h"], abs=1e-6)
+    assert tot["omega_total"] == pytest.approx(ref["omega_tot"], abs=1e-6)
+    assert tot["ecv"] == pytest.approx(ref["ECV"], abs=1e-6)
+    assert "nfactors = 3" in tot["omega_kind"]
+    # each subscale keeps psych's one-factor omega
+    assert "nfactors = 1" in rep.to_dict()["reliability"]["A"]["omega_kind"]

@@ -49,8 +49,12 @@ __all__ = ["ValidateSettings", "Structure", "ValidationReport", "validate", "val
 def _reliability(items: pd.DataFrame, structure: Structure, settings: ValidateSettings,
                  rng: np.random.Generator, step: Callable[[str], None]) -> dict[str, Any]:
     step("reliability" + (f" ({settings.bootstrap} bootstrap resamples)" if settings.bootstrap else ""))
-    return {name: scale_reliability(items[list(its)], structure, settings, rng)
-            for name, its in [*structure.factors.items(), *structure.totals.items()]}
+    out = {name: scale_reliability(items[list(its)], structure, settings, rng)
+           for name, its in structure.factors.items()}
+    for name, its in structure.totals.items():
+        groups = sum(1 for f_items in structure.factors.values() if set(f_items) <= set(its))
+        out[name] = scale_reliability(items[list(its)], structure, settings, rng, n_group_factors=groups)
+    return out
 
 
 def _check_items(items: pd.DataFrame, cols: list[str]) -> np.ndarray:

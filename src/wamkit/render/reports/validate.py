@@ -109,17 +109,20 @@ def _reliability(doc: Document, d: dict[str, Any]) -> None:
         ci = (r.get("alpha_boot_ci") or r.get("alpha_ci") or [None, None])
         rows.append({"scale": scale, "n": r.get("n"), "alpha": r.get("alpha"), "lo": ci[0], "hi": ci[1],
                      "std_alpha": r.get("std_alpha"), "g6": r.get("g6"), "average_r": r.get("average_r"),
-                     "omega": r.get("omega_total"), "ordinal_alpha": r.get("ordinal_alpha"),
+                     "omega": r.get("omega_total"), "omega_h": r.get("omega_hierarchical"),
+                     "ordinal_alpha": r.get("ordinal_alpha"),
                      "ordinal_omega": r.get("ordinal_omega_total")})
     cols = [Column("scale", kind="text"), Column("n", kind="int"), Column("alpha", digits=3),
             Column(("lo", "hi"), "95% CI (" + ("bootstrap" if boot else "Feldt") + ")", digits=3),
             Column("std_alpha", "std alpha"), Column("g6", "G6"), Column("average_r", "avg r"),
-            Column("omega", "omega total")]
+            Column("omega", "omega total"), Column("omega_h", "omega h")]
     if d["settings"]["ordinal"]:
         cols += [Column("ordinal_alpha", "ordinal alpha"), Column("ordinal_omega", "ordinal omega")]
     doc.heading("Reliability")
     doc.table(rows, cols, note="alpha and item statistics as psych::alpha (pairwise correlations); omega total "
-                               "from a one-factor model per scale (psych::omega, nfactors = 1)")
+                               "from a one-factor model per subscale (psych::omega, nfactors = 1); for a total over "
+                               "several subscales omega hierarchical and total from the Schmid-Leiman solution "
+                               "(psych::omega, nfactors = number of subscales)")
     items = [{"scale": scale, "item": item, **s} for scale, r in d["reliability"].items()
              if scale not in d["structure"]["totals"] for item, s in r.get("items", {}).items()]
     doc.table(items, [Column("scale", kind="text"), Column("item", kind="text"), Column("n", kind="int"),

@@ -41,8 +41,9 @@ def test_json_equals_library_to_dict(cli):
     assert r.code == 0, r.stderr
     payload = json.loads(r.stdout)
     prov = payload.pop("provenance")
-    lib = outcomes(read(study=str(STUDY), where=["wave=T0"]), interaction="goals:reactance", discrepancy=True,
-                   surface=True)
+    lib = outcomes(
+        read(study=str(STUDY), where=["wave=T0"]), interaction="goals:reactance", discrepancy=True, surface=True
+    )
     assert payload == to_jsonable(lib.to_dict())
     assert len(payload["response_surfaces"]) == len(lib.response_surfaces) > 0
     assert prov["command"] == "outcomes"
@@ -97,7 +98,17 @@ def test_study_alone_is_enough_and_tables_go_to_stdout(cli):
 
 def test_options_spelled_as_before_give_the_same_analysis(cli):
     """--cluster and --wave-column still work (rewritten to --officer and --wave, with a note)."""
-    args = [*BASE, "--where", "wave=T0", "--covariate", "risk_score", "--format", "json"]
+    args = [
+        *BASE[:13],
+        "--outcome",
+        "dropout:binary",
+        "--where",
+        "wave=T0",
+        "--covariate",
+        "risk_score",
+        "--format",
+        "json",
+    ]
     new = cli("outcomes", *args, "--officer", "officer")
     old = cli("outcomes", *[a if a != "--wave" else "--wave-column" for a in args], "--cluster", "officer")
     assert new.code == old.code == 0, old.stderr
@@ -198,7 +209,7 @@ def test_report_files_written(cli, tmp_path, fmt):
         "--where",
         "wave=T0",
         "--outcome",
-        "stagnations",
+        "dropout",
         "--event",
         "rearrest:days_to_rearrest",
         "--discrepancy",
@@ -214,7 +225,7 @@ def test_report_files_written(cli, tmp_path, fmt):
         assert list(tidy.columns) == list(TIDY_COLUMNS)
         assert set(tidy.section) == {"correlation", "partial_correlation", "model"}
     else:
-        assert "Table 1. Alliance and stagnations" in text and "Models of rearrest" in text
+        assert "Table 1. Alliance and dropout" in text and "Models of rearrest" in text
         assert "(client - professional differences)" in text and "adjusted (holm) within families" in text
         assert "All results" not in text
     if fmt == "html":

@@ -10,13 +10,20 @@ Two kinds of checks:
   comparison agree with R;
 * structure on the demo study: the analysis adds nothing numerically (the correlations equal
   stats.association on the joined frame), join counts, splits, the declared p-value families
-  (named outcomes x predictors), and the signs of the simulated truths.
+  (named outcomes x predictors), and the signs of the simulated truths;
+* the report of that one result (wamkit.render.reports.outcomes): compact APA-style tables, rendered
+  in headless chromium (as tests/test_browser_render.py) at 1280 px: no sideways scroll, no table
+  overflowing its box (skipped, with the reason shown, without chromium).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -30,6 +37,9 @@ from wamkit.outcomes.correlations import CORRELATION_COLUMNS
 from wamkit.outcomes.models import MODEL_COLUMNS
 from wamkit.outcomes.result import TIDY_COLUMNS
 from wamkit.outcomes.waves import WAVE_COLUMNS
+from wamkit.render.document import Figure, Heading, Note, Paragraph, Table
+from wamkit.render.html import render_html
+from wamkit.render.markdown import render_markdown
 from wamkit.stats.association import adjust_p, compare_correlations_with_outcome, correlate, correlate_clustered
 
 REF = json.loads((REFERENCE / "outcomes_orchestration.json").read_text())
@@ -239,7 +249,8 @@ def demo_scores(demo_data):
 
 @pytest.fixture(scope="module")
 def demo_result(demo_data):
-    return outcomes(demo_data, discrepancy=True, interaction="goals:reactance")
+    """The demo study with everything on (computed once; the report tests render it too)."""
+    return outcomes(demo_data, discrepancy=True, interaction="goals:reactance", surface=True, time_varying=True)
 
 
 def test_demo_result_structure(demo_result):
@@ -327,7 +338,10 @@ def test_demo_result_structure(demo_result):
     ]
     tidy = r.to_frame()
     assert list(tidy.columns) == list(TIDY_COLUMNS)
-    assert len(tidy) == len(r.correlations) + len(r.partial_correlations) + len(r.models) + len(r.wave_comparisons)
+    n_surface = 5 * len(r.response_surfaces)  # a1..a5 of each surface
+    assert len(tidy) == (
+        len(r.correlations) + len(r.partial_correlations) + len(r.models) + len(r.wave_comparisons) + n_surface
+    )
 
 
 def test_demo_correlations_reproduce_association_on_joined_frame(demo_result, demo_scores):
@@ -423,7 +437,7 @@ def test_demo_simulated_truths(demo_result):
         assert row.r < 0 and row.ci_high < 0
     # the professional's loss of energy goes with re-arrest (Cox HR > 1)
     m = demo_result.models
-    hr = m[(m.model == "cox") & (m.rater == "professional") & (m.term == "loss_of_energy")]
+    hr = m[(m.model == "cox") & (m.rater == "professional") & (m.term == "loss_of_energy") & ~m.time_varying]
     assert (hr.ci_low > 1).all() and len(hr) == 2
     # goals x reactance: more stagnations (Poisson interaction term at T0)
     it = m[(m.model == "poisson") & (m.term == "goals:reactance") & (m.wave == "T0")].iloc[0]
@@ -433,7 +447,7 @@ def test_demo_simulated_truths(demo_result):
     row = w[(w.rater == "client") & (w.predictor == "trust") & (w.outcome == "rearrest")].iloc[0]
     assert row.r_t1 < row.r_t0 and row.p < 0.05
     # the T1 Cox models start at a landmark 6 months after T0
-    cox = m[(m.model == "cox") & (m.role == "predictor")]
+    cox = m[(m.model == "cox") & (m.role == "predictor") & ~m.time_varying]
     assert set(cox[cox.wave == "T0"]["landmark_days"]) == {0.0}
     assert np.allclose(cox[cox.wave == "T1"]["landmark_days"], 6 * 365.25 / 12)
     assert (cox[cox.wave == "T1"]["n_excluded_before_landmark"] > 0).all()
@@ -630,6 +644,133 @@ def test_row_numbers_refer_to_the_file_after_outcome_filters(tmp_path):
         outcomes(scores, outcomes_path=str(outc), on=["id"], outcome=["y:binary"], outcomes_where=["grp=b"])
     res = outcomes(scores, outcomes_path=str(outc), on=["id"], outcome=["y:binary"], outcomes_where=["grp=a"])
     assert res.join["outcome_rows"] == 4 and res.join["data_rows_not_joined"] == 4
+
+
+# --------------------------------------------------------------------------- the report (render.reports.outcomes)
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            os.environ.get("WAMKIT_CHROMIUM"),
+            "/usr/bin/chromium",
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+        )
+        if p and os.path.exists(p)
+    ),
+    None,
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (apt-get install -y chromium); the 1280-px rendering checks did not run",
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+#: measures the rendered page: document width, the worst overflow of any table box, the right edge of
+#: the widest table; written into the DOM so that --dump-dom shows it
+MEASURE = """<script>window.addEventListener('load', () => {
+  let worst = 0, right = 0;
+  document.querySelectorAll('.wk-wrap, table, figure').forEach(e => {
+    worst = Math.max(worst, e.scrollWidth - e.clientWidth);
+    right = Math.max(right, e.getBoundingClientRect().right); });
+  document.body.setAttribute('data-measure', [document.documentElement.scrollWidth, worst, right].join(','));
+});</script>"""
+
+
+@pytest.fixture(scope="module")
+def doc(demo_result):
+    return demo_result.document()
+
+
+def test_one_correlation_and_one_model_table_per_outcome(doc, demo_result):
+    tables = [b for b in doc.blocks if isinstance(b, Table)]
+    titles = [t.title for t in tables]
+    for o in ("stagnations", "dropout", "rearrest"):
+        assert f"Alliance and {o}" in " ".join(titles)
+        assert sum(t.endswith(f"Models of {o}") for t in titles) == 1
+    corr = next(t for t in tables if t.title.endswith("Alliance and stagnations"))
+    assert corr.headers == [
+        "Predictor",
+        "client T0",
+        "p (adj.)",
+        "client T1",
+        "p (adj.)",
+        "professional T0",
+        "p (adj.)",
+        "professional T1",
+        "p (adj.)",
+    ]
+    rows = corr.rows()
+    trust = rows[0]
+    assert trust[0] == "trust" and re.fullmatch(r"-\.\d\d \[-\.\d\d, -\.\d\d\]", trust[1])
+    assert rows[-1][0] == "n" and re.fullmatch(r"\d+(–\d+)?", rows[-1][1])
+    models = next(t for t in tables if t.title.endswith("Models of rearrest"))
+    assert models.headers[:2] == ["Model", "Predictor"]
+    assert {r[0] for r in models.rows()} >= {"Cox\u00a0HR", "n", "events", "landmark (days)"}
+    assert "HR = hazard ratio per scale point of the predictor" in models.note
+    assert any("time-varying covariate" in t for t in titles)
+    assert any("client - professional differences" in t for t in titles)
+
+
+def test_settings_paragraph_warnings_as_notes_and_no_result_dump(doc, demo_result):
+    text = next(b.text for b in doc.blocks if isinstance(b, Paragraph))
+    assert "p values adjusted (holm) within families of the 3 named outcomes × 6 predictors" in text
+    assert "cluster-robust by officer (influence-function SE, as lavaan MLR)" in text and "landmark" in text
+    notes = [b for b in doc.blocks if isinstance(b, Note)]
+    assert len(notes) == len(demo_result.warnings) and all(n.kind == "warning" for n in notes)
+    assert not any(isinstance(b, Heading) and b.text == "All results" for b in doc.blocks)
+    md = render_markdown(doc)
+    assert md.count("\n- ") == 0  # no bullet list of results
+    assert "| Predictor | client T0 | p (adj.) |" in md
+
+
+def test_significant_surfaces_are_drawn(doc, demo_result):
+    figures = [b for b in doc.blocks if isinstance(b, Figure)]
+    significant = {(s.outcome, s.result.model) for s in demo_result.response_surfaces if s.significant}
+    first_models = {(o, ms[0]) for o, ms in demo_result.settings["models"].items()}
+    assert len(figures) == len(significant & first_models) >= 1
+    svg = figures[0].svg
+    assert (
+        svg.startswith("<svg")
+        and 'stroke-dasharray="5 4"' in svg
+        and "http" not in svg.replace("http://www.w3.org", "")
+    )
+
+
+def chromium(tmp_path, *args):
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *map(str, args)],
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+@needs_chromium
+def test_html_fits_1280_px_without_horizontal_overflow(tmp_path, doc):
+    page = render_html(doc)
+    assert "<script" not in page
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    r = chromium(tmp_path, "--window-size=1280,1000", "--dump-dom", probe.as_uri())
+    found = re.search(r'data-measure="(\d+),(-?\d+(?:\.\d+)?),(\d+(?:\.\d+)?)"', r.stdout.decode("utf-8", "replace"))
+    assert r.returncode == 0 and found, r.stderr.decode()[-2000:]
+    width, worst, right = (float(x) for x in found.groups())
+    assert width <= 1280, "the page scrolls sideways"
+    assert worst <= 0, "a table overflows its box"
+    assert right <= 1280
 
 
 # --------------------------------------------------------------------------- shared report helper (render.html)

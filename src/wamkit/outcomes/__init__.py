@@ -9,3 +9,7 @@ from wamkit.outcomes.result import OutcomesResult
 from wamkit.outcomes.settings import EventVar, OutcomeSettings, OutcomeVar
 
 __all__ = ["EventVar", "OutcomeSettings", "OutcomeVar", "OutcomesResult", "analyse_outcomes", "outcomes"]
+
+from wamkit.packages import make_callable
+
+make_callable(__name__, outcomes)  # wamkit.outcomes(data) calls outcomes(data)

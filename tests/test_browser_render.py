@@ -123,8 +123,8 @@ def test_dyads_report_fits_1280px_without_horizontal_overflow(tmp_path, cli):
       "--group", "wave", "--skip", "parallel"], ["Reliability", "Measurement invariance by wave", "<svg"]),
     (["outcomes", str(EXAMPLES / "wam_demo.csv"), "--outcomes", str(EXAMPLES / "wam_demo_outcomes.csv"), "--on",
       "dyad", "-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater",
-      "--by", "rater", "--outcome", "stagnations:count", "--event", "rearrest:days_to_rearrest"],
-     ["client-rated trust", "<svg"]),
+      "--wave", "wave", "--outcome", "stagnations:count", "--event", "rearrest:days_to_rearrest", "--surface"],
+     ["Alliance and stagnations", "Models of rearrest", "<svg"]),
 ])
 def test_validate_and_outcomes_reports_render_offline(tmp_path, cli, command, needle):
     out = tmp_path / "report.html"

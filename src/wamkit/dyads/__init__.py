@@ -19,3 +19,8 @@ def reflection_sheet(analysis: DyadAnalysis, dyad: Any, lang: str | None = None,
     from wamkit.render.sheet import reflection_sheet as render
 
     return render(analysis, dyad, lang, key=key)
+
+
+from wamkit.packages import make_callable  # noqa: E402 - after the function it forwards to
+
+make_callable(__name__, dyads)  # wamkit.dyads(data) calls dyads(data) even after the package is imported

@@ -501,7 +501,7 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
         instrument_id=",".join(f"{k}={v.id}" if k is not None else v.id for k, v in ins_list),
         instrument_version=",".join(v.version for _, v in ins_list), score_ids=tuple(score_ids),
         rows_read=len(frame), rows_scored=int((~np.isnan(mat)).any(axis=1).sum()), n_invalid=n_invalid,
-        invalid_policy=policy, straightlined=straight, summary=summary, problems=tuple(problems),
+        invalid_policy=policy, straightlined=straight, scales=summary, problems=tuple(problems),
         min_answered=used,
     )
 

@@ -82,7 +82,7 @@ class ScoreResult(Result):
     n_invalid: int
     invalid_policy: str
     straightlined: int
-    summary: tuple[ScaleSummary, ...]
+    scales: tuple[ScaleSummary, ...]
     problems: tuple[DataProblem, ...] = ()
     min_answered: dict[str, float] = field(default_factory=dict)
     document_builder = "wamkit.render.reports.scoring:score_document"
@@ -96,7 +96,7 @@ class ScoreResult(Result):
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``scores``: every input row with its scores; ``summary``: one row per score (n, missing, mean, sd,
         min, max)."""
-        return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.summary])}
+        return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.scales])}
 
     def summary_dict(self) -> dict[str, Any]:
         from wamkit.results import to_jsonable
@@ -106,7 +106,7 @@ class ScoreResult(Result):
             "rows_read": self.rows_read, "rows_scored": self.rows_scored,
             "invalid_cells": self.n_invalid, "invalid_policy": self.invalid_policy,
             "straightlined_rows": self.straightlined, "min_answered": self.min_answered,
-            "scales": [s.__dict__ for s in self.summary],
+            "scales": [s.__dict__ for s in self.scales],
         })
 
 
@@ -436,7 +436,7 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         score_ids=tuple(instrument.score_ids), rows_read=len(frame),
         rows_scored=int(any_score.sum()),
         n_invalid=items.n_invalid, invalid_policy=invalid,
-        straightlined=straight, summary=summary,
+        straightlined=straight, scales=summary,
         problems=items.problems, min_answered=used,
     )
 

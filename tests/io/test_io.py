@@ -80,9 +80,10 @@ def test_spss_sav(tmp_path):
     df = pd.DataFrame({"id": ["a", "b"], "wai01": [1.0, 5.0]})
     path = tmp_path / "x.sav"
     pyreadstat.write_sav(df, str(path), variable_value_labels={"wai01": {1.0: "Seldom", 5.0: "Always"}})
-    t = read_table(str(path))
+    t = read_table(str(path), infer_columns={"wai01"})    # item columns keep their codes
     assert t.frame["wai01"].tolist() == [1.0, 5.0]
     assert t.meta["value_labels"]["wai01"][5.0] == "Always"
+    assert read_table(str(path)).frame["wai01"].tolist() == ["Seldom", "Always"]   # no items named: labels
 
 
 def test_corrupt_binary_inputs(tmp_path):

@@ -21,6 +21,8 @@ Rules (documented in docs/instruments.md):
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -155,9 +157,20 @@ def check_item_columns(frame: pd.DataFrame, columns: dict[str, str], source: str
 # --------------------------------------------------------------------------- parsing cells
 
 
-def _label_lookup(instrument: Instrument, scale: Scale | None) -> dict[str, float]:
+def scale_values(scale: Scale | None) -> list[float]:
+    """The values of a discrete scale in order (``min``, ``min + 1``, ..., ``max``); empty otherwise."""
+    if scale is None or not scale.discrete or not (math.isfinite(scale.min) and math.isfinite(scale.max)):
+        return []
+    return [float(v) for v in np.arange(scale.min, scale.max + 0.5)]
+
+
+def _label_lookup(instrument: Instrument, scale: Scale | None, answer_codes: bool = False) -> dict[str, float]:
+    """Casefolded label text -> scale value; with ``answer_codes`` also ``a1`` -> 1st value, ``a2`` -> 2nd ..."""
     lut: dict[str, float] = {}
     if scale is not None:
+        if answer_codes:
+            for k, v in enumerate(scale_values(scale), start=1):
+                lut[f"a{k}"] = v
         for code, texts in scale.labels.items():
             for t in texts:
                 lut[t.strip().casefold()] = code
@@ -166,11 +179,15 @@ def _label_lookup(instrument: Instrument, scale: Scale | None) -> dict[str, floa
 
 def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
                 columns: dict[str, str] | None = None, decimal_comma: bool = False,
-                row_offset: int = 0, value_labels: dict | None = None) -> ItemMatrix:
+                row_offset: int = 0, value_labels: dict | None = None, answer_codes: bool = False,
+                locate: Callable[[int], str | None] | None = None) -> ItemMatrix:
     """Parse the item columns of ``frame`` into numbers; collect every invalid cell.
 
     Row numbers in problems are ``frame.index + 1 + row_offset``: keep the reader's
-    ``RangeIndex`` (also on subsets) so they name data rows of the file.
+    index (``data row - 1``, also on subsets) so they name data rows of the file.
+    ``answer_codes`` reads LimeSurvey answer codes ``A<k>`` as the k-th value of the item's
+    scale (``Table.meta["answer_codes"]``); ``locate`` (e.g. :meth:`wamkit.io.Table.locate`)
+    gives a problem's place in the file when row numbers alone are ambiguous.
     """
     columns = columns or resolve_columns(instrument)
     check_item_columns(frame, columns, source)
@@ -193,7 +210,7 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
             reason_arr = None
         else:
             x, bad, reason_arr = _parse_text_column(series, scale, missing_labels, decimal_comma,
-                                                    _label_lookup(instrument, scale))
+                                                    _label_lookup(instrument, scale, answer_codes), answer_codes)
         # numeric checks on parsed values
         if missing_codes.size:
             x = np.where(np.isin(x, missing_codes), np.nan, x)
@@ -218,9 +235,11 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
                     what = f"is not a whole number on the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
                 else:
                     what = reason_arr[r] if reason_arr is not None else "is not a number"
-                problems.append(DataProblem(file=source, row=int(rownum[r]) + 1 + row_offset, column=col,
+                row = int(rownum[r]) + 1 + row_offset
+                problems.append(DataProblem(file=source, row=row, column=col,
                                             value=_display(raw[r]), problem=what,
-                                            code="out-of-range" if out_of_range[r] else "invalid"))
+                                            code="out-of-range" if out_of_range[r] else "invalid",
+                                            line=locate(row) if locate is not None else None))
             x = np.where(bad_all, np.nan, x)
         values[:, j] = x
         invalid[:, j] = bad_all
@@ -249,9 +268,16 @@ def _fmt(x: float) -> str:
 
 
 def _parse_text_column(series: pd.Series, scale: Scale | None, missing_labels: set[str],
-                       decimal_comma: bool, labels: dict[str, float]):
-    """Parse a text column by its distinct values (fast: exports have few distinct values)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+                       decimal_comma: bool, labels: dict[str, float], answer_codes: bool = False):
+    """Parse a text column by its distinct values (fast: exports have few distinct values).
+
+    A categorical column (the streaming reader's item columns) is already factorised.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.int64)
+        uniques = series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
     u_val = np.empty(len(uniques) + 1, dtype=float)
     u_bad = np.zeros(len(uniques) + 1, dtype=bool)
     u_reason = np.empty(len(uniques) + 1, dtype=object)
@@ -262,6 +288,10 @@ def _parse_text_column(series: pd.Series, scale: Scale | None, missing_labels: s
         label_hint = " (labels: " + ", ".join(sorted({t for t in labels})[:8]) + ")"
     for i, u in enumerate(uniques):
         val, reason = _parse_cell(u, missing_labels, decimal_comma, labels)
+        if reason and answer_codes and isinstance(u, str) and re.fullmatch(r"\s*[Aa]\d+\s*", u):
+            n_values = len(scale_values(scale))
+            reason = (f"is an answer code beyond the scale's {n_values} values" if n_values
+                      else "is an answer code, but the item's scale has no list of values (discrete min-max)")
         u_val[i] = val
         if reason:
             u_bad[i] = True
@@ -380,7 +410,8 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
           column_map: dict[str, str] | None = None, column_template: str | None = None,
           min_answered: float | None = None, invalid: Literal["error", "missing"] = "error",
           keep_items: bool = False, keep_counts: bool = False, decimal_comma: bool = False,
-          row_offset: int = 0) -> ScoreResult:
+          row_offset: int = 0, answer_codes: bool = False,
+          locate: Callable[[int], str | None] | None = None) -> ScoreResult:
     """Score every row of ``frame`` with ``instrument``.
 
     Parameters
@@ -392,6 +423,12 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     invalid
         ``"error"`` (default): any invalid cell raises :class:`DataError` listing the cells.
         ``"missing"``: invalid cells become missing and are counted in the result.
+    answer_codes
+        Read answer codes ``A1``, ``A2``, ... (LimeSurvey) as the 1st, 2nd, ... value of each
+        item's (discrete) scale; pass ``table.meta.get("answer_codes", False)``.
+    locate
+        Where a data row is in the file (:meth:`wamkit.io.Table.locate`), for messages such as
+        ``row 3 (line 6)`` on files with rows above their data.
 
     Returns
     -------
@@ -403,7 +440,8 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         raise UsageError(f"--min-answered must be a fraction in (0, 1], not {min_answered}")
     columns = resolve_columns(instrument, column_map=column_map, column_template=column_template)
     items = parse_items(frame, instrument, source=source, columns=columns,
-                        decimal_comma=decimal_comma, row_offset=row_offset)
+                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes,
+                        locate=locate)
     if items.n_invalid and invalid == "error":
         raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
     straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying

@@ -1,51 +1,56 @@
 """Scoring inputs larger than memory: chunked CSV in, CSV/TSV/Parquet out, bounded memory.
 
 Row order is kept; every chunk is scored by the same :func:`wamkit.scoring.score`
-as the in-memory path, so the output is identical. The output is written to a
-temporary file and renamed at the end: an invalid cell in the last chunk leaves
-no partial output behind.
+as the in-memory path and written by the same :class:`wamkit.io.FrameWriter`, so the
+output is byte for byte the same. The output is written to a temporary file and renamed
+at the end: an invalid cell in the last chunk leaves no partial output behind.
+
+Item columns are read as dictionary-encoded text and handed to the scorer as categoricals:
+each distinct cell text is parsed once per chunk, not once per cell.
 """
 
 from __future__ import annotations
 
 import os
-
+from typing import Any
 
 from wamkit.errors import DataError, UsageError
-from wamkit.io import TEXT_FORMATS, atomic_write, file_format, iter_text_chunks, neutralise_formulas
-from wamkit.scoring.core import ScoreMoments, score
+from wamkit.io import TEXT_FORMATS, FrameWriter, Table, atomic_write, file_format, iter_text_chunks, text_dialect
+from wamkit.io.readers import is_limesurvey_header
+from wamkit.scoring.core import ScoreMoments, resolve_columns, score
 
 #: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
 AUTO_STREAM_BYTES = 32 << 20
 
 
 def should_stream(path: str, opts, chunk_rows: int | None, *, eligible: bool = True) -> bool:
-    """Stream when asked (``--chunk-rows``), or automatically for a large CSV/TSV input when
+    """Stream when asked (``chunk_rows``), or automatically for a large CSV/TSV input when
     ``eligible`` (one instrument, no row filter, a csv/tsv/parquet output file)."""
     if path == "-":
         if chunk_rows:
-            raise UsageError("--chunk-rows needs a file, not stdin")
+            raise UsageError("chunk_rows needs a file, not stdin")
         return False
     fmt = file_format(path, opts.input_format)
     if chunk_rows is not None:
         if fmt not in TEXT_FORMATS:
-            raise UsageError(f"--chunk-rows streams CSV/TSV inputs only, not {fmt}")
+            raise UsageError(f"chunk_rows streams CSV/TSV inputs only, not {fmt}")
         if chunk_rows < 1:
-            raise UsageError("--chunk-rows must be a positive number")
+            raise UsageError("chunk_rows must be a positive number")
         return True
     return (eligible and fmt in TEXT_FORMATS and os.path.exists(path)
             and os.path.getsize(path) > AUTO_STREAM_BYTES)
 
 
 def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, chunk_rows: int | None,
-                 keep_items: bool = False, keep_counts: bool = False, progress: bool = True) -> dict:
-    """Score ``path`` chunk by chunk into ``output``; returns the summary dict (as ScoreResult.summary_dict)."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
+                 keep_items: bool = False, keep_counts: bool = False, progress: bool = True,
+                 overwrite: bool = False, dialect: str = "standard", header_row: int | None = None) -> dict:
+    """Score ``path`` chunk by chunk into ``output``; returns the summary dict (as ScoreResult.summary_dict).
 
+    ``overwrite`` allows replacing an existing ``output``; ``dialect`` is the CSV flavour
+    (:data:`wamkit.io.CSV_DIALECTS`); ``header_row`` as in :func:`wamkit.io.read_table`.
+    """
     if output is None or output == "-":
-        raise UsageError("streaming (--chunk-rows) needs an output file: -o FILE")
+        raise UsageError("streaming (chunk_rows) needs an output file")
     if fmt not in ("csv", "tsv", "parquet"):
         raise UsageError(f"streaming writes csv, tsv or parquet, not {fmt}")
     chunk_rows = chunk_rows or 200_000
@@ -54,8 +59,14 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
     moments = {sid: ScoreMoments() for sid in instrument.score_ids}
     totals = {"rows_read": 0, "rows_scored": 0, "invalid": 0, "straight": 0}
     used: dict = {}
+    columns = resolve_columns(instrument, column_map=opts.column_map, column_template=opts.column_template)
+    dialect_info = text_dialect(path, opts.input_format, header_row=header_row)
+    answer_codes = is_limesurvey_header(dialect_info.header)
+    locator = Table(frame=None, source=source, path=path, format=file_format(path, opts.input_format),
+                    encoding=dialect_info.encoding, delimiter=dialect_info.delimiter,
+                    header_row=dialect_info.header_row, extra_header_rows=dialect_info.export.extra_rows)
 
-    bar = None
+    bar: Any = None
     if progress:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -66,13 +77,14 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
         bar.start()
 
     def write(tmp: str) -> None:
-        writer = None
-        try:
-            for chunk in iter_text_chunks(path, chunk_rows=chunk_rows, format=opts.input_format):
+        with FrameWriter(tmp, fmt, dialect) as writer:
+            for chunk in iter_text_chunks(path, chunk_rows=chunk_rows, format=opts.input_format,
+                                          header_row=header_row, item_columns=list(columns.values())):
                 res = score(chunk, instrument, source=source, column_map=opts.column_map,
                             column_template=opts.column_template, min_answered=opts.min_answered,
                             invalid=opts.invalid, keep_items=keep_items, keep_counts=keep_counts,
-                            row_offset=totals["rows_read"])
+                            decimal_comma=dialect_info.decimal_comma, answer_codes=answer_codes,
+                            locate=locator.locate if locator.has_rows_above_data else None)
                 totals["rows_read"] += res.rows_read
                 totals["rows_scored"] += res.rows_scored
                 totals["invalid"] += res.n_invalid
@@ -80,33 +92,19 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
                 used.update(res.min_answered)
                 for sid in instrument.score_ids:
                     moments[sid].add(res.scores[sid].to_numpy(dtype=float))
-                frame = neutralise_formulas(res.scores) if fmt != "parquet" else res.scores
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    if fmt == "parquet":
-                        writer = pq.ParquetWriter(tmp, table.schema)
-                    else:
-                        writer = pcsv.CSVWriter(tmp, table.schema, write_options=pcsv.WriteOptions(
-                            delimiter="," if fmt == "csv" else "\t", quoting_style="needed"))
-                writer.write_table(table.cast(writer.schema) if fmt == "parquet" else table)
+                writer.write(res.scores)
                 if bar is not None:
                     bar.update(task, rows=totals["rows_read"])
             if totals["rows_read"] == 0:   # header only: the checks that run per chunk never ran
                 import pandas as pd
 
-                from wamkit.io import read_header
-                from wamkit.scoring.core import check_item_columns, resolve_columns
+                from wamkit.scoring.core import check_item_columns
 
-                header = read_header(path, opts.input_format)
-                check_item_columns(pd.DataFrame(columns=header), resolve_columns(
-                    instrument, column_map=opts.column_map, column_template=opts.column_template), source)
+                check_item_columns(pd.DataFrame(columns=dialect_info.header), columns, source)
                 raise DataError(f"{source}: has a header but no data rows")
-        finally:
-            if writer is not None:
-                writer.close()
 
     try:
-        atomic_write(output, write)
+        atomic_write(output, write, overwrite=overwrite)
     finally:
         if bar is not None:
             bar.stop()

@@ -467,6 +467,8 @@ class TextDialect:
     header: list[str]
     header_row: int = 1
     export: _ExportHeader = field(default_factory=_ExportHeader)
+    #: physical lines taken by the rows above the column names (a quoted cell may span lines)
+    lines_above_header: int = 0
 
     @property
     def rows_before_data(self) -> int:
@@ -526,8 +528,8 @@ def _dialect_from_text(text: str, encoding: str, source: str, fmt: str, header_r
             delimiter = _guess_delimiter(lines[:_TITLE_ROWS_CHECKED], fmt)
     else:
         delimiter = _guess_delimiter(lines[h:h + 1], fmt)
-    records = _records(text, delimiter, limit=h + 3 + (_TITLE_ROWS_CHECKED if header_row is None else 0),
-                       complete=at_eof)
+    records, ends = _records(text, delimiter, limit=h + 3 + (_TITLE_ROWS_CHECKED if header_row is None else 0),
+                             complete=at_eof)
     if header_row is None:
         skip = _title_rows(records)
         if skip:
@@ -548,23 +550,26 @@ def _dialect_from_text(text: str, encoding: str, source: str, fmt: str, header_r
                 decimal_comma = True
                 break
     return TextDialect(encoding=encoding, delimiter=delimiter, decimal_comma=decimal_comma, header=header,
-                       header_row=h + 1, export=info)
+                       header_row=h + 1, export=info, lines_above_header=ends[h - 1] if h > 0 else 0)
 
 
-def _records(text: str, delimiter: str, *, limit: int, complete: bool) -> list[list[str]]:
-    """The first ``limit`` records of ``text`` (quoted line breaks respected; blank lines are empty records)."""
+def _records(text: str, delimiter: str, *, limit: int, complete: bool) -> tuple[list[list[str]], list[int]]:
+    """The first ``limit`` records of ``text`` (quoted line breaks respected; blank lines are empty
+    records) and the line each ends on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[list[str]] = []
+    ends: list[int] = []
     try:
         for rec in reader:
             out.append(rec)
+            ends.append(reader.line_num)
             if len(out) >= limit:
                 break
     except csv.Error:
         pass  # a malformed record: the full parse reports it with its row and line
-    if not complete and out and len(out) < limit:
-        out = out[:-1] or out   # the last record of a sample may be cut off
-    return out
+    if not complete and len(out) > 1 and len(out) < limit:
+        out, ends = out[:-1], ends[:-1]   # the last record of a sample may be cut off
+    return out, ends
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:
@@ -603,11 +608,15 @@ def _csv_options(dialect: TextDialect, encoding: str, types: dict, *, block_size
                  use_threads: bool = True):
     import pyarrow.csv as pcsv
 
+    # skip_rows counts physical lines, skip_rows_after_names parsed rows (a quoted cell may hold line breaks)
     read_opts = pcsv.ReadOptions(encoding=encoding, block_size=block_size, use_threads=use_threads,
-                                 skip_rows=dialect.rows_before_data, column_names=dialect.header)
+                                 skip_rows=dialect.lines_above_header, column_names=dialect.header,
+                                 skip_rows_after_names=1 + dialect.export.extra_rows)
     parse_opts = pcsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
+    # only numbers are inferred (no booleans, dates or times: text files keep their text)
     conv_opts = pcsv.ConvertOptions(column_types=types, strings_can_be_null=False, null_values=NULL_TOKENS,
-                                    decimal_point="," if dialect.decimal_comma else ".")
+                                    decimal_point="," if dialect.decimal_comma else ".",
+                                    true_values=[], false_values=[])
     return read_opts, parse_opts, conv_opts
 
 
@@ -640,6 +649,11 @@ def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool, 
                 table = attempt(encoding)
             else:
                 raise
+        inferred_text = [f.name for f in table.schema
+                         if f.name not in types and _not_a_number_type(f.type)]
+        if inferred_text:   # a column inferred as dates or times: read it again as text
+            types = {**types, **{c: pa.string() for c in inferred_text}}
+            table = attempt(encoding)
     except pa.ArrowInvalid as e:
         raise _diagnose_csv(path, content, source, dialect, encoding, e) from None
     except (UnicodeDecodeError, LookupError) as e:  # transcoder errors (e.g. a lone UTF-16 surrogate)
@@ -694,6 +708,13 @@ def _record_start_lines(table: Table):
     finally:
         csv.field_size_limit(old_limit)
     return np.asarray(starts, dtype=np.int64)
+
+
+def _not_a_number_type(t) -> bool:
+    import pyarrow as pa
+
+    return not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t)
+                or pa.types.is_large_string(t) or pa.types.is_null(t))
 
 
 def _text_types(header: list[str], infer_columns, all_text: bool) -> dict:

@@ -225,8 +225,12 @@ def _date_column(arr):
         arr = pc.local_timestamp(arr)
     if _is_midnight(arr):
         return pc.cast(arr, pa.date32())
-    fmt = "%Y-%m-%d %H:%M:%S"
-    return pc.strftime(arr, format=fmt)
+    if arr.type.unit != "s":
+        try:   # whole seconds are written without a fraction
+            arr = pc.cast(arr, pa.timestamp("s", tz=arr.type.tz), safe=True)
+        except pa.ArrowInvalid:
+            pass
+    return pc.strftime(arr, format="%Y-%m-%d %H:%M:%S")
 
 
 def frame_to_arrow(frame, *, text: bool = True):
@@ -357,13 +361,20 @@ def _conform(table, schema):
     return pa.Table.from_arrays(cols, schema=schema)
 
 
+def _text(arr):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.cast(arr, pa.large_string())
+
+
 def _quote(arr):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else pc.cast(arr, pa.string())
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.fill_null(quoted, "")
+    q, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+    quoted = pc.binary_join_element_wise(q, pc.replace_substring(_text(arr), '"', '""'), q, empty)
+    return pc.fill_null(quoted, empty)
 
 
 def _encode_header(names: list[str], delimiter: str) -> bytes:
@@ -377,26 +388,25 @@ def _encode_rows(table, delimiter: str, decimal: str) -> bytes:
 
     if table.num_rows == 0:
         return b""
+    empty = pa.scalar("", pa.large_string())
     cols = []
     for col in table.columns:
         arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
         t = arr.type
         if pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
-            s = pc.cast(arr, pa.string())
+            s = _text(arr)
             if decimal != "." and not pa.types.is_integer(t):
                 s = pc.replace_substring(s, ".", decimal)
-            cols.append(pc.fill_null(s, ""))
-        elif pa.types.is_boolean(t):
-            cols.append(pc.fill_null(pc.cast(arr, pa.string()), ""))
-        elif pa.types.is_date(t):
-            cols.append(pc.fill_null(pc.cast(arr, pa.string()), ""))
+            cols.append(pc.fill_null(s, empty))
+        elif pa.types.is_boolean(t) or pa.types.is_date(t):
+            cols.append(pc.fill_null(_text(arr), empty))
         elif pa.types.is_null(t):
-            cols.append(pa.array([""] * len(arr), type=pa.string()))
+            cols.append(pa.array([""] * len(arr), type=pa.large_string()))
         else:
             cols.append(_quote(arr))
-    rows = pc.binary_join_element_wise(*cols, delimiter) if len(cols) > 1 else cols[0]
-    lines = pc.binary_join_element_wise(rows, "\n", "")
-    lines = lines.cast(pa.large_string())
+    sep = pa.scalar(delimiter, pa.large_string())
+    rows = pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
+    lines = pc.binary_join_element_wise(rows, pa.scalar("\n", pa.large_string()), empty)
     offsets = lines.buffers()[1]
     data = lines.buffers()[2]
     start = np.frombuffer(offsets, dtype=np.int64, count=len(lines) + 1, offset=lines.offset * 8)

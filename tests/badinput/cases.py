@@ -352,9 +352,9 @@ CASES: list[Case] = [
          "unknown instrument 'no-such-instrument'"),
     # ---- instruments new
     Case("new-bad-id", ("instruments", "new", "{w}/good.csv", "--id", "Bad Id", "-o", "{w}/draft.yaml"), 2,
-         "--id 'Bad Id' must use lowercase letters, digits and '-'"),
+         "instrument_id 'Bad Id' must use lowercase letters, digits and '-'"),
     Case("new-items-match-nothing", ("instruments", "new", "{w}/good.csv", "--id", "x", "--items", "zz*", "-o",
-                                     "{w}/draft.yaml"), 2, "no column of good.csv matches --items 'zz*'"),
+                                     "{w}/draft.yaml"), 2, "no column of good.csv matches the pattern 'zz*'"),
     Case("new-output-equals-input", ("instruments", "new", "{w}/good.csv", "--id", "x", "-o", "{w}/good.csv"), 2,
          "refusing to overwrite the input"),
     Case("new-empty-file", ("instruments", "new", "{w}/empty.csv", "--id", "x", "-o", "{w}/draft.yaml"), 2,

@@ -53,7 +53,7 @@ class OutputExists(UsageError):
 
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
-        super().__init__(f"{self.path}: exists; refusing to replace it (pass overwrite=True to replace it)")
+        super().__init__(f"{self.path} exists; pass overwrite=True to replace it")
 
 
 # --------------------------------------------------------------------------- numbers

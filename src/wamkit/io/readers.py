@@ -42,7 +42,9 @@ besides reading, for people).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -173,6 +175,24 @@ class Table:
         """``"row 3"``, or ``"row 3 (line 6)"`` when the file has rows above its data."""
         loc = self.locate(row)
         return f"row {row}" + (f" ({loc})" if loc else "")
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block of bulk work (restored afterwards).
+
+    Reading, scoring and writing a large file allocate many short-lived objects from several
+    threads; each collection then walks every object the imported libraries hold, which cost
+    an eighth of the run time of ``wamkit score`` on 1M rows. Reference counting still frees
+    everything that is not in a cycle.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def file_format(path: str, override: str | None = None) -> str:

@@ -157,20 +157,58 @@ def round_frame(frame, digits: int = SIGNIFICANT_DIGITS):
 # --------------------------------------------------------------------------- formulas
 
 
+_RISKY_FIRST_BYTE = np.zeros(256, dtype=bool)
+_RISKY_FIRST_BYTE[np.frombuffer(b"=+-@\t\r", dtype=np.uint8)] = True
+
+
+def _first_bytes(arr) -> np.ndarray | None:
+    """First byte of every cell of an Arrow (large) string array (0 for empty or missing cells)."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    width = 8 if pa.types.is_large_string(arr.type) else 4
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
+                            count=len(arr) + 1, offset=arr.offset * width)
+    data = arr.buffers()[2]
+    if data is None or data.size == 0:
+        return np.zeros(len(arr), dtype=np.uint8)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = offsets[:-1]
+    first = raw[np.minimum(starts, raw.size - 1)]
+    return np.where(offsets[1:] > starts, first, 0).astype(np.uint8)
+
+
 def _risky_text(arr) -> np.ndarray:
-    """Cells of an arrow text array that a spreadsheet would run as a formula (numbers are not)."""
+    """Cells of an arrow text array that a spreadsheet would run as a formula (numbers are not).
+
+    Only cells whose first byte is ``= + - @ TAB CR`` (found from the offsets, without touching
+    the text) are matched against the number pattern.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if len(arr) == 0:
-        return np.zeros(0, dtype=bool)
-    starts = pc.match_substring_regex(arr, _FORMULA_START_RE)
-    if not pc.any(starts).as_py():
-        return np.zeros(len(arr), dtype=bool)
-    number = pc.match_substring_regex(arr, _NUMBER_RE)
-    risky = pc.and_(starts, pc.invert(number))
-    return np.asarray(pc.fill_null(risky, False).to_numpy(zero_copy_only=False), dtype=bool) \
-        if isinstance(risky, (pa.Array, pa.ChunkedArray)) else np.zeros(len(arr), dtype=bool)
+    n = len(arr)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    pos = 0
+    for chunk in chunks:
+        first = _first_bytes(chunk)
+        if first is None:
+            cand = np.asarray(pc.fill_null(pc.match_substring_regex(chunk, _FORMULA_START_RE), False)
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+        else:
+            cand = _RISKY_FIRST_BYTE[first]
+            if chunk.null_count:
+                cand &= ~np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        idx = np.flatnonzero(cand)
+        if idx.size:
+            number = pc.match_substring_regex(chunk.take(pa.array(idx)), _NUMBER_RE)
+            out[pos + idx] = ~np.asarray(pc.fill_null(number, False).to_numpy(zero_copy_only=False), dtype=bool)
+        pos += len(chunk)
+    return out
 
 
 def neutralise_formulas(frame):
@@ -187,7 +225,7 @@ def neutralise_formulas(frame):
             continue
         text = s.astype("string")
         try:
-            risky = _risky_text(pa.array(text, from_pandas=True, type=pa.large_string()))
+            risky = _risky_text(pa.array(text, from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - defensive
             risky = (text.str.startswith(_FORMULA_START).fillna(False)
                      & ~text.str.match(_NUMBER).fillna(False)).to_numpy(dtype=bool)
@@ -290,8 +328,14 @@ class FrameWriter:
     """Write a frame to a CSV/TSV (any :data:`CSV_DIALECTS`) or Parquet file, in one piece or in chunks.
 
     The bytes are the same whether a frame is written whole or chunk by chunk (the streaming
-    scorer relies on this). Use as a context manager, or call :meth:`close`.
+    scorer relies on this). :meth:`write` = :meth:`prepare` (the conversion to Arrow: rounding,
+    formulas, dates) then :meth:`write_table` (encoding and writing, with the GIL released), so
+    that a pipeline can prepare the next chunk while this one is written. Use as a context
+    manager, or call :meth:`close`.
     """
+
+    #: rows per part when a large table is encoded by several threads at once
+    PART_ROWS = 1 << 17
 
     def __init__(self, sink: str | os.PathLike | BinaryIO, fmt: str, dialect: str = "standard"):
         if dialect not in CSV_DIALECTS:
@@ -302,35 +346,59 @@ class FrameWriter:
         self.dialect = "standard" if fmt != "csv" else dialect
         self._own = not hasattr(sink, "write")
         self._fh: Any = open(sink, "wb") if self._own else sink
-        self._writer: Any = None
+        self._parquet: Any = None
         self._schema: Any = None
+        self._started = False
 
-    def write(self, frame) -> None:
-        import pyarrow as pa
-        import pyarrow.csv as pcsv
-        import pyarrow.parquet as pq
-
+    def prepare(self, frame):
+        """The Arrow table of ``frame`` as it will be written (same schema as the first chunk)."""
         table = frame_to_arrow(frame, text=self.fmt != "parquet")
         if self._schema is None:
             self._schema = table.schema
-            if self.fmt == "parquet":
-                self._writer = pq.ParquetWriter(self._fh, table.schema)
-            elif self.dialect == "standard":
-                self._writer = pcsv.CSVWriter(self._fh, table.schema, write_options=pcsv.WriteOptions(
-                    delimiter="," if self.fmt == "csv" else "\t", quoting_style="needed"))
-            else:
-                self._fh.write(b"\xef\xbb\xbf" + _encode_header(table.column_names, ";"))
+            return table
+        return _conform(table, self._schema)
+
+    def write_table(self, table, *, threads: int = 1) -> None:
+        """Encode and write a table from :meth:`prepare` (``threads`` > 1 encodes large CSV tables in parts)."""
+        import pyarrow.parquet as pq
+
+        if self.fmt == "parquet":
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self._fh, table.schema)
+            self._parquet.write_table(table)
+            return
+        if not self._started:
+            self._fh.write(self._header(table))
+            self._started = True
+        n = table.num_rows
+        if threads > 1 and n > self.PART_ROWS:
+            from concurrent.futures import ThreadPoolExecutor
+
+            step = max(self.PART_ROWS, -(-n // threads))
+            parts = [table.slice(i, step) for i in range(0, n, step)]
+            with ThreadPoolExecutor(min(threads, len(parts))) as pool:
+                for data in pool.map(self._rows, parts):
+                    self._fh.write(data)
         else:
-            table = _conform(table, self._schema)
-        if self._writer is not None:
-            self._writer.write_table(table)
-        else:
-            self._fh.write(_encode_rows(table, ";", ","))
+            self._fh.write(self._rows(table))
+
+    def write(self, frame, *, threads: int = 1) -> None:
+        self.write_table(self.prepare(frame), threads=threads)
+
+    def _header(self, table) -> bytes | memoryview:
+        if self.dialect == "excel-nl":
+            return b"\xef\xbb\xbf" + _encode_header(table.column_names, ";")
+        return _pyarrow_csv(table.slice(0, 0), "," if self.fmt == "csv" else "\t", header=True)
+
+    def _rows(self, table) -> bytes | memoryview:
+        if self.dialect == "excel-nl":
+            return _encode_rows(table, ";", ",")
+        return _pyarrow_csv(table, "," if self.fmt == "csv" else "\t", header=False)
 
     def close(self) -> None:
         try:
-            if self._writer is not None:
-                self._writer.close()
+            if self._parquet is not None:
+                self._parquet.close()
         finally:
             if self._own:
                 self._fh.close()
@@ -340,6 +408,16 @@ class FrameWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _pyarrow_csv(table, delimiter: str, *, header: bool) -> memoryview:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    buf = pa.BufferOutputStream()
+    pcsv.write_csv(table, buf, write_options=pcsv.WriteOptions(delimiter=delimiter, quoting_style="needed",
+                                                                 include_header=header))
+    return memoryview(buf.getvalue())
 
 
 def _conform(table, schema):
@@ -576,7 +654,7 @@ def write_frame(frame, out: str, fmt: str, *, overwrite: bool = False, dialect: 
     def write(tmp: str) -> None:
         if fmt in ("csv", "tsv", "parquet"):
             with FrameWriter(tmp, fmt, dialect) as w:
-                w.write(frame)
+                w.write(frame, threads=os.cpu_count() or 1)
         elif fmt == "json":
             with open(tmp, "wb") as fh:
                 fh.write(_json_bytes(frame))

@@ -199,53 +199,81 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
     problems: list[DataProblem] = []
     n_invalid = 0
     missing_labels = {m.strip().casefold() for m in instrument.missing_labels}
-    missing_codes = np.array(instrument.missing_codes, dtype=float)
+    missing_codes = [float(c) for c in instrument.missing_codes]
+    rownum = None
     for j, item in enumerate(instrument.items):
         col = columns[item.id]
         scale = instrument.item_scale(item)
         series = frame[col]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            x = series.to_numpy(dtype=float, na_value=np.nan)
-            bad = np.zeros(n, dtype=bool)
-            reason_arr = None
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            x, status = _check_values(series.to_numpy(dtype=float, na_value=np.nan), scale, missing_codes)
+            reasons = None
         else:
-            x, bad, reason_arr = _parse_text_column(series, scale, missing_labels, decimal_comma,
-                                                    _label_lookup(instrument, scale, answer_codes), answer_codes)
-        # numeric checks on parsed values
-        if missing_codes.size:
-            x = np.where(np.isin(x, missing_codes), np.nan, x)
-        finite = ~np.isnan(x)
-        out_of_range = np.zeros(n, dtype=bool)
-        not_whole = np.zeros(n, dtype=bool)
-        if scale is not None:
-            out_of_range = finite & ((x < scale.min) | (x > scale.max))
-            if scale.discrete:
-                not_whole = finite & ~out_of_range & (np.floor(x) != x)
-        bad_all = bad | out_of_range | not_whole
-        if bad_all.any():
-            idx = np.flatnonzero(bad_all)
+            # text: parse and check each distinct value once, then spread the results over the rows
+            codes, uniques = _factorise(series)
+            u_val, u_reason = _parse_uniques(uniques, scale, missing_labels, decimal_comma,
+                                             _label_lookup(instrument, scale, answer_codes), answer_codes)
+            u_x, u_status = _check_values(u_val, scale, missing_codes)
+            u_status[(u_reason != "") & (u_status == _OK)] = _TEXT
+            x, status = u_x.take(codes), u_status.take(codes)
+            reasons = (u_reason, codes)
+        bad = status != _OK
+        if bad.any():
+            idx = np.flatnonzero(bad)
             n_invalid += idx.size
-            room = MAX_PROBLEMS_KEPT - len(problems)
-            raw = series.to_numpy(dtype=object)
-            rownum = frame.index.to_numpy()
-            for r in idx[:max(room, 0)]:
-                if out_of_range[r]:
+            room = max(MAX_PROBLEMS_KEPT - len(problems), 0)
+            if room:
+                raw = series.iloc[idx[:room]].to_numpy(dtype=object)
+                if rownum is None:
+                    rownum = frame.index.to_numpy()
+            for r, value in zip(idx[:room], raw if room else ()):
+                st = status[r]
+                if st == _OUT_OF_RANGE:
                     what = f"is outside the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
-                elif not_whole[r]:
+                elif st == _NOT_WHOLE:
                     what = f"is not a whole number on the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
                 else:
-                    what = reason_arr[r] if reason_arr is not None else "is not a number"
+                    what = reasons[0][reasons[1][r]] if reasons is not None else "is not a number"
                 row = int(rownum[r]) + 1 + row_offset
                 problems.append(DataProblem(file=source, row=row, column=col,
-                                            value=_display(raw[r]), problem=what,
-                                            code="out-of-range" if out_of_range[r] else "invalid",
+                                            value=_display(value), problem=what,
+                                            code="out-of-range" if st == _OUT_OF_RANGE else "invalid",
                                             line=locate(row) if locate is not None else None))
-            x = np.where(bad_all, np.nan, x)
         values[:, j] = x
-        invalid[:, j] = bad_all
+        invalid[:, j] = bad
     return ItemMatrix(values=values, item_ids=tuple(instrument.item_ids),
                       columns=tuple(columns[i] for i in instrument.item_ids), invalid_mask=invalid,
                       problems=tuple(problems), n_invalid=n_invalid)
+
+
+# status of a parsed cell
+_OK, _TEXT, _OUT_OF_RANGE, _NOT_WHOLE = 0, 1, 2, 3
+
+
+def _check_values(x: np.ndarray, scale: Scale | None, missing_codes: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Missing codes to NaN; cells outside the scale or not whole on a discrete scale marked and set to NaN.
+
+    Returns the cleaned values and a status per cell (``_OK``, ``_OUT_OF_RANGE``, ``_NOT_WHOLE``).
+    """
+    x = np.array(x, dtype=float, copy=True)
+    for c in missing_codes:
+        x[x == c] = np.nan
+    status = np.zeros(x.shape, dtype=np.int8)
+    if scale is not None:
+        with np.errstate(invalid="ignore"):
+            outside = (x < scale.min) | (x > scale.max)      # False for NaN
+            status[outside] = _OUT_OF_RANGE
+            if scale.discrete:
+                status[~outside & (np.floor(x) != x) & (x == x)] = _NOT_WHOLE
+        x[status != _OK] = np.nan
+    return x, status
+
+
+def _factorise(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """(codes with -1 for missing, distinct values); a categorical column is already factorised."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), series.cat.categories
+    return pd.factorize(series, use_na_sentinel=True)
 
 
 def _display(v):
@@ -267,19 +295,10 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _parse_text_column(series: pd.Series, scale: Scale | None, missing_labels: set[str],
-                       decimal_comma: bool, labels: dict[str, float], answer_codes: bool = False):
-    """Parse a text column by its distinct values (fast: exports have few distinct values).
-
-    A categorical column (the streaming reader's item columns) is already factorised.
-    """
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.int64)
-        uniques = series.cat.categories
-    else:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+def _parse_uniques(uniques, scale: Scale | None, missing_labels: set[str], decimal_comma: bool,
+                   labels: dict[str, float], answer_codes: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Value and problem text ("" when fine) of each distinct cell, plus a last slot for missing (code -1)."""
     u_val = np.empty(len(uniques) + 1, dtype=float)
-    u_bad = np.zeros(len(uniques) + 1, dtype=bool)
     u_reason = np.empty(len(uniques) + 1, dtype=object)
     u_val[-1] = np.nan  # sentinel -1 -> last slot: NA
     u_reason[-1] = ""
@@ -293,12 +312,8 @@ def _parse_text_column(series: pd.Series, scale: Scale | None, missing_labels: s
             reason = (f"is an answer code beyond the scale's {n_values} values" if n_values
                       else "is an answer code, but the item's scale has no list of values (discrete min-max)")
         u_val[i] = val
-        if reason:
-            u_bad[i] = True
-            u_reason[i] = reason + (label_hint if reason.startswith("is not a number") else "")
-        else:
-            u_reason[i] = ""
-    return u_val[codes], u_bad[codes], u_reason[codes]
+        u_reason[i] = reason + (label_hint if reason.startswith("is not a number") else "") if reason else ""
+    return u_val, u_reason
 
 
 def _parse_cell(u, missing_labels, decimal_comma, labels) -> tuple[float, str]:

@@ -12,11 +12,12 @@ each distinct cell text is parsed once per chunk, not once per cell.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from wamkit.errors import DataError, UsageError
 from wamkit.io import TEXT_FORMATS, FrameWriter, Table, atomic_write, file_format, iter_text_chunks, text_dialect
-from wamkit.io.readers import is_limesurvey_header
+from wamkit.io.readers import gc_paused, is_limesurvey_header
 from wamkit.scoring.core import ScoreMoments, resolve_columns, score
 
 #: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
@@ -76,25 +77,32 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
         task = bar.add_task("score", total=None, rows=0)
         bar.start()
 
+    def score_chunk(chunk):
+        res = score(chunk, instrument, source=source, column_map=opts.column_map,
+                    column_template=opts.column_template, min_answered=opts.min_answered,
+                    invalid=opts.invalid, keep_items=keep_items, keep_counts=keep_counts,
+                    decimal_comma=dialect_info.decimal_comma, answer_codes=answer_codes,
+                    locate=locator.locate if locator.has_rows_above_data else None)
+        totals["rows_read"] += res.rows_read
+        totals["rows_scored"] += res.rows_scored
+        totals["invalid"] += res.n_invalid
+        totals["straight"] += res.straightlined
+        used.update(res.min_answered)
+        for sid in instrument.score_ids:
+            moments[sid].add(res.scores[sid].to_numpy(dtype=float))
+        if bar is not None:
+            bar.update(task, rows=totals["rows_read"])
+        return writer.prepare(res.scores)
+
+    writer: Any = None
+
     def write(tmp: str) -> None:
+        nonlocal writer
         with FrameWriter(tmp, fmt, dialect) as writer:
-            for chunk in iter_text_chunks(path, chunk_rows=chunk_rows, format=opts.input_format,
-                                          header_row=header_row, item_columns=list(columns.values())):
-                res = score(chunk, instrument, source=source, column_map=opts.column_map,
-                            column_template=opts.column_template, min_answered=opts.min_answered,
-                            invalid=opts.invalid, keep_items=keep_items, keep_counts=keep_counts,
-                            decimal_comma=dialect_info.decimal_comma, answer_codes=answer_codes,
-                            locate=locator.locate if locator.has_rows_above_data else None)
-                totals["rows_read"] += res.rows_read
-                totals["rows_scored"] += res.rows_scored
-                totals["invalid"] += res.n_invalid
-                totals["straight"] += res.straightlined
-                used.update(res.min_answered)
-                for sid in instrument.score_ids:
-                    moments[sid].add(res.scores[sid].to_numpy(dtype=float))
-                writer.write(res.scores)
-                if bar is not None:
-                    bar.update(task, rows=totals["rows_read"])
+            chunks = iter_text_chunks(path, chunk_rows=chunk_rows, format=opts.input_format, header_row=header_row,
+                                      item_columns=list(columns.values()))
+            # read the next chunk and write the last one while this one is scored
+            pipeline(chunks, score_chunk, writer.write_table)
             if totals["rows_read"] == 0:   # header only: the checks that run per chunk never ran
                 import pandas as pd
 
@@ -104,7 +112,8 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
                 raise DataError(f"{source}: has a header but no data rows")
 
     try:
-        atomic_write(output, write, overwrite=overwrite)
+        with gc_paused():
+            atomic_write(output, write, overwrite=overwrite)
     finally:
         if bar is not None:
             bar.stop()
@@ -116,3 +125,89 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
         "scales": [moments[sid].summary(sid, "subscale" if sid in subscale_ids else "total").__dict__
                    for sid in instrument.score_ids],
     }
+
+
+class _Failure:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def pipeline(source: Iterator[Any], work: Callable[[Any], Any], sink: Callable[[Any], None], *,
+             depth: int = 2) -> None:
+    """``sink(work(item))`` for every item of ``source``, in order, with ``source`` read in one thread
+    and ``sink`` run in another while ``work`` runs in this one (each stage at most ``depth`` items ahead).
+
+    pyarrow releases the GIL while it parses and encodes CSV, so reading, scoring and writing
+    overlap. An error in any stage stops the others and is raised here.
+    """
+    import queue
+    import threading
+
+    done = object()
+    stop = threading.Event()
+    inbox: queue.Queue = queue.Queue(depth)
+    outbox: queue.Queue = queue.Queue(depth)
+    sink_errors: list[BaseException] = []
+
+    def put(q: queue.Queue, item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(q: queue.Queue) -> Any:
+        while True:
+            try:
+                return q.get(timeout=0.05)
+            except queue.Empty:
+                if stop.is_set():
+                    return done
+
+    def read() -> None:
+        try:
+            for item in source:
+                if not put(inbox, item):
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+            put(inbox, _Failure(e))
+            return
+        put(inbox, done)
+
+    def write() -> None:
+        try:
+            while True:
+                item = get(outbox)
+                if item is done:
+                    return
+                sink(item)
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+            sink_errors.append(e)
+            stop.set()
+
+    reader = threading.Thread(target=read, name="wamkit-read", daemon=True)
+    writer = threading.Thread(target=write, name="wamkit-write", daemon=True)
+    reader.start()
+    writer.start()
+    try:
+        while True:
+            item = get(inbox)
+            if item is done:
+                break
+            if isinstance(item, _Failure):
+                raise item.error
+            if not put(outbox, work(item)):
+                break
+        put(outbox, done)
+        writer.join()
+        if sink_errors:
+            raise sink_errors[0]
+    finally:
+        stop.set()
+        writer.join()
+        reader.join()
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()

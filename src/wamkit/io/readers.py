@@ -841,20 +841,37 @@ def text_dialect(path: str, format: str | None = None, *, header_row: int | None
     return _sniff(sample, os.path.basename(path), fmt, os.path.getsize(path) <= len(sample), header_row, export)
 
 
+class ItemsNotNumeric(Exception):
+    """Raised by :func:`iter_text_chunks` with ``numeric_items=True`` when an item cell is not a number:
+    read the file again with ``numeric_items=False``."""
+
+
+class NotUtf8(Exception):
+    """Raised by :func:`iter_text_chunks` with ``encoding="utf-8"`` when a later line is not UTF-8:
+    read the file again with ``encoding=None`` (decided on the whole file, mixed encodings refused)."""
+
+
 def iter_text_chunks(path: str, *, chunk_rows: int = 200_000, format: str | None = None,
                      header_row: int | None = None, item_columns: Iterable[str] | None = None,
-                     export: str = "auto") -> Iterator[Any]:
+                     export: str = "auto", numeric_items: bool = False,
+                     encoding: str | None = None) -> Iterator[Any]:
     """Stream a CSV/TSV file as pandas DataFrames of about ``chunk_rows`` rows (bounded memory).
 
-    Every column is read as text, so that all chunks agree on types. ``item_columns`` are
-    converted per chunk: to float when every cell is a plain number, else to a categorical
-    of their texts (the scorer parses each distinct text once). Each frame's index is
+    Every column is read as text, so that all chunks agree on types, except ``item_columns``:
+    read as dictionary-encoded text and handed over as categoricals (the scorer parses each
+    distinct text once), or with ``numeric_items`` as numbers (blank and ``NA`` cells missing);
+    then a cell that is not a number raises :class:`ItemsNotNumeric`. Each frame's index is
     ``data row - 1`` of the whole file (as :attr:`Table.frame` has it); Qualtrics header rows and
     preview responses are handled as :func:`read_table` handles them.
+
+    ``encoding=None`` decides UTF-8 or cp1252 on the whole file first (one pass over the bytes),
+    as the in-memory reader does; ``encoding="utf-8"`` skips that pass when the sample is UTF-8
+    and raises :class:`NotUtf8` if a later line is not.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    optimistic = encoding == "utf-8"
     fmt = file_format(path, format)
     source = os.path.basename(path)
     _, sample = _read_source_bytes(path)
@@ -862,12 +879,15 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000, format: str | None
     check_header(dialect.header, source)
     # the sniffing sample may be all ASCII while a later line is cp1252: decide on the whole file
     # (a streamed pass over the bytes), so that streaming reads what the in-memory path reads
-    encoding = dialect.encoding
-    if encoding in ("utf-8", "cp1252", "latin-1"):
+    sniffed = dialect.encoding
+    optimistic = optimistic and sniffed == "utf-8"
+    encoding = sniffed
+    if sniffed in ("utf-8", "cp1252", "latin-1") and not optimistic:
         whole = _whole_file_encoding(path, source)
-        encoding = "latin-1" if whole == "cp1252" and encoding == "latin-1" else whole
+        encoding = "latin-1" if whole == "cp1252" and sniffed == "latin-1" else whole
     items = [c for c in (item_columns or ()) if c in set(dialect.header)]
-    types = {c: pa.dictionary(pa.int32(), pa.string()) if c in items else pa.string() for c in dialect.header}
+    item_type = pa.float64() if numeric_items else pa.dictionary(pa.int32(), pa.string())
+    types = {c: item_type if c in items else pa.string() for c in dialect.header}
     opts = _csv_options(dialect, encoding, types, block_size=1 << 22)
     meta: dict = {}
     position = 0
@@ -897,6 +917,10 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000, format: str | None
         if n_pending:
             yield emit(pending, n_pending)
     except pa.ArrowInvalid as e:
+        if optimistic and "utf8" in str(e).lower():
+            raise NotUtf8(str(e)) from None
+        if numeric_items and "conversion error" in str(e).lower():
+            raise ItemsNotNumeric(str(e)) from None
         raise _diagnose_csv(path, None, source, dialect, encoding, e) from None
     except (UnicodeDecodeError, LookupError) as e:
         raise DataError(f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {e.reason if hasattr(e, 'reason') else e})") from None
@@ -916,9 +940,12 @@ def arrow_to_frame(table):
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_dictionary(col.type):
             arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-            codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            indices = arr.indices.fill_null(-1) if arr.null_count else arr.indices
+            codes = indices.to_numpy(zero_copy_only=False)
             data[name] = pd.Categorical.from_codes(codes, categories=pd.Index(arr.dictionary.to_pylist(), dtype=object),
                                                    validate=False)
+        elif pa.types.is_floating(col.type):
+            data[name] = col.to_numpy() if col.num_chunks != 1 else col.chunk(0).to_numpy(zero_copy_only=False)
         else:
             data[name] = col.to_pandas(types_mapper=_types_mapper)
     return pd.DataFrame(data, copy=False)

@@ -17,7 +17,7 @@ from typing import Any
 
 from wamkit.errors import DataError, UsageError
 from wamkit.io import TEXT_FORMATS, FrameWriter, Table, atomic_write, file_format, iter_text_chunks, text_dialect
-from wamkit.io.readers import gc_paused, is_limesurvey_header
+from wamkit.io.readers import ItemsNotNumeric, NotUtf8, gc_paused, is_limesurvey_header
 from wamkit.scoring.core import ScoreMoments, resolve_columns, score
 
 #: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
@@ -57,8 +57,8 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
     chunk_rows = chunk_rows or 200_000
     source = os.path.basename(path)
     subscale_ids = {s.id for s in instrument.subscales}
-    moments = {sid: ScoreMoments() for sid in instrument.score_ids}
-    totals = {"rows_read": 0, "rows_scored": 0, "invalid": 0, "straight": 0}
+    moments: dict[str, ScoreMoments] = {}
+    totals: dict[str, int] = {}
     used: dict = {}
     columns = resolve_columns(instrument, column_map=opts.column_map, column_template=opts.column_template)
     dialect_info = text_dialect(path, opts.input_format, header_row=header_row)
@@ -96,20 +96,37 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
 
     writer: Any = None
 
-    def write(tmp: str) -> None:
+    def run(tmp: str, numeric: bool, encoding: str | None) -> None:
         nonlocal writer
+        totals.update(rows_read=0, rows_scored=0, invalid=0, straight=0)
+        moments.update({sid: ScoreMoments() for sid in instrument.score_ids})
+        used.clear()
         with FrameWriter(tmp, fmt, dialect) as writer:
             chunks = iter_text_chunks(path, chunk_rows=chunk_rows, format=opts.input_format, header_row=header_row,
-                                      item_columns=list(columns.values()))
+                                      item_columns=list(columns.values()), numeric_items=numeric,
+                                      encoding=encoding)
             # read the next chunk and write the last one while this one is scored
             pipeline(chunks, score_chunk, writer.write_table)
-            if totals["rows_read"] == 0:   # header only: the checks that run per chunk never ran
-                import pandas as pd
 
-                from wamkit.scoring.core import check_item_columns
+    def write(tmp: str) -> None:
+        # first as if the items were numbers and the whole file UTF-8 (the common case, and the
+        # fastest); again with text items, or with the encoding decided on the whole file, when not
+        numeric, encoding = True, "utf-8"
+        while True:
+            try:
+                run(tmp, numeric, encoding)
+                break
+            except ItemsNotNumeric:
+                numeric = False
+            except NotUtf8:
+                encoding = None
+        if totals["rows_read"] == 0:   # header only: the checks that run per chunk never ran
+            import pandas as pd
 
-                check_item_columns(pd.DataFrame(columns=dialect_info.header), columns, source)
-                raise DataError(f"{source}: has a header but no data rows")
+            from wamkit.scoring.core import check_item_columns
+
+            check_item_columns(pd.DataFrame(columns=dialect_info.header), columns, source)
+            raise DataError(f"{source}: has a header but no data rows")
 
     try:
         with gc_paused():

@@ -208,6 +208,8 @@ class Row:
     wamkit: Side
     r: Side
     r_label: str
+    #: hand-written reference pipelines run interleaved with wamkit (name -> measurements)
+    baselines: dict[str, Side] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- context
@@ -474,8 +476,14 @@ def run_inproc(ctx: Context, name: str, title: str, r_label: str) -> Row:
 # --------------------------------------------------------------------------- CLI workloads
 def run_cli(ctx: Context, name: str, title: str, r_label: str, wam_cmd: list[str] | None,
             r_script: str | None, reps: int, *, warmup: bool = False, wam_status: str = "ok",
-            stdout_to_null: bool = True, r_key: str | None = None) -> Row:
-    """Interleave ``reps`` wamkit and R subprocess runs; ``r_key`` shares one R measurement."""
+            stdout_to_null: bool = True, r_key: str | None = None,
+            baselines: dict[str, list[str] | str] | None = None,
+            before: Callable[[], None] | None = None) -> Row:
+    """Interleave ``reps`` wamkit and R subprocess runs; ``r_key`` shares one R measurement.
+
+    ``baselines`` (name -> command, or a status text when it cannot run) are run interleaved
+    with wamkit too; ``before`` runs (untimed) before every wamkit run, e.g. to remove its output.
+    """
     wam = Side() if wam_cmd else Side(status=wam_status)
     r_cached = ctx._cache.get(f"r:{r_key}") if r_key else None
     r = r_cached if r_cached is not None else (Side() if ctx.use_r and r_script else Side(status="not run"))
@@ -491,14 +499,24 @@ def run_cli(ctx: Context, name: str, title: str, r_label: str, wam_cmd: list[str
             run_measured(wam_cmd, cwd=ROOT, stdout_path=null)
         if r_cmd:
             run_measured(r_cmd, cwd=ROOT, stdout_path=null)
+    base = {k: (Side() if isinstance(v, list) else Side(status=v)) for k, v in (baselines or {}).items()}
     ctx.log(f"  {name}: {reps} interleaved run(s)")
     for _ in range(reps):
         if wam_cmd and wam.status == "ok":
+            if before is not None:
+                before()
             run = run_measured(wam_cmd, cwd=ROOT, stdout_path=null if stdout_to_null else None)
             if run.returncode != 0:
                 _fail(wam, "wamkit", run)
             else:
                 wam.add_proc(run)
+        for key, cmd in (baselines or {}).items():
+            if isinstance(cmd, list) and base[key].status == "ok":
+                run = run_measured(cmd, cwd=ROOT, stdout_path=null)
+                if run.returncode != 0:
+                    _fail(base[key], key, run)
+                else:
+                    base[key].add_proc(run)
         if r_cmd and r.status == "ok":
             run = run_measured(r_cmd, cwd=ROOT, stdout_path=null)
             if run.returncode != 0:
@@ -507,7 +525,7 @@ def run_cli(ctx: Context, name: str, title: str, r_label: str, wam_cmd: list[str
                 r.add_proc(run)
     if r_key and r_cached is None:
         ctx._cache[f"r:{r_key}"] = r
-    return Row(name, title, wam, r, r_label)
+    return Row(name, title, wam, r, r_label, baselines=base)
 
 
 def _make_score_csv(ctx: Context) -> Path:
@@ -544,6 +562,66 @@ def _r_score_script(csv: Path, out: Path) -> str:
         s$alliance <- rowMeans(s[, c("trust", "goals", "bond")])
         write.csv(cbind(d[, c("dyad", "rater", "wave")], s), "{out}", row.names = FALSE)
         """)
+
+
+#: the minimal hand-written scoring pipelines wamkit is compared with: read, key the reversed
+#: items, mean per subscale with the min_answered rule (3/4 of the items), total, write CSV
+MIN_PYARROW = """\
+import math, sys
+import pyarrow as pa, pyarrow.compute as pc, pyarrow.csv as pcsv
+SCALES = {scales!r}
+REV = {rev!r}
+t = pcsv.read_csv(sys.argv[1])
+out = {{c: t[c] for c in ("dyad", "rater", "wave")}}
+for s, its in SCALES.items():
+    total = n = None
+    for it in its:
+        x = pc.cast(t[it], pa.float64())
+        if it in REV:
+            x = pc.subtract(6.0, x)
+        c = pc.cast(pc.is_valid(x), pa.int64())
+        v = pc.fill_null(x, 0.0)
+        total = v if total is None else pc.add(total, v)
+        n = c if n is None else pc.add(n, c)
+    need = max(1, math.ceil(0.75 * len(its) - 1e-9))
+    out[s] = pc.if_else(pc.greater_equal(n, need), pc.divide(total, pc.cast(n, pa.float64())), None)
+out["alliance"] = pc.divide(pc.add(pc.add(out["trust"], out["goals"]), out["bond"]), 3.0)
+pcsv.write_csv(pa.table(out), sys.argv[2])
+"""
+
+MIN_POLARS = """\
+import math, sys
+import polars as pl
+SCALES = {scales!r}
+REV = {rev!r}
+df = pl.read_csv(sys.argv[1])
+def item(c):
+    x = pl.col(c).cast(pl.Float64)
+    return (6.0 - x) if c in REV else x
+exprs = []
+for s, its in SCALES.items():
+    need = max(1, math.ceil(0.75 * len(its) - 1e-9))
+    n = pl.sum_horizontal([item(c).is_not_null().cast(pl.Int32) for c in its])
+    exprs.append(pl.when(n >= need).then(pl.mean_horizontal([item(c) for c in its])).otherwise(None).alias(s))
+out = df.select(["dyad", "rater", "wave", *exprs])
+out = out.with_columns(((pl.col("trust") + pl.col("goals") + pl.col("bond")) / 3).alias("alliance"))
+out.write_csv(sys.argv[2])
+"""
+
+
+def _baseline_commands(ctx: Context, csv: Path) -> dict[str, list[str] | str]:
+    """The minimal pyarrow and polars pipelines as commands (a status text when polars is missing)."""
+    import importlib.util
+
+    out: dict[str, list[str] | str] = {}
+    for name, template in (("pyarrow", MIN_PYARROW), ("polars", MIN_POLARS)):
+        if importlib.util.find_spec(name) is None:
+            out[name] = "not installed (pip install -e '.[bench]')"
+            continue
+        script = ctx.tmp / f"min_{name}.py"
+        script.write_text(template.format(scales=WAM_SCALES, rev=set(WAM_REVERSED)))
+        out[name] = [sys.executable, str(script), str(csv), str(ctx.tmp / f"scores_{name}.csv")]
+    return out
 
 
 def _make_outcomes_data(ctx: Context) -> tuple[Path, Path]:
@@ -690,8 +768,9 @@ def _score(fmt: str):
         csv = ctx.cached("score_csv", lambda: _make_score_csv(ctx))
         out = ctx.tmp / f"scores.{fmt}"
         cmd = [*ctx.wamkit_cmd(), "score", str(csv), "-i", "wam-demo-client", "-o", str(out), "-q"]
+        baselines = _baseline_commands(ctx, csv) if fmt == "csv" else None
         return run_cli(ctx, w.name, w.title, w.r_label, cmd, _r_score_script(csv, ctx.tmp / "scores_r.csv"),
-                       ctx.repeats, r_key="score")
+                       ctx.repeats, r_key="score", baselines=baselines, before=lambda: out.unlink(missing_ok=True))
     return go
 
 
@@ -876,6 +955,26 @@ def render(rows: list[Row], *, command: str, mach: dict, pyv: dict, rv: dict, qu
             _cell(row.wamkit, _fmt_mem(row.wamkit.peak_kib)), _cell(row.r, _fmt_mem(row.r.peak_kib)),
             _cell(row.wamkit, _fmt_s(row.wamkit.cpu_median())), _cell(row.r, _fmt_s(row.r.cpu_median())),
         ]) + " |")
+    compared = [row for row in rows if row.baselines]
+    for row in compared:
+        wm = row.wamkit.median()
+        lines += ["", f"**{row.name} against minimal hand-written pipelines** (same file, same run, interleaved; "
+                      "each reads the CSV, keys the reversed items, takes the subscale means with the "
+                      "min_answered rule and the total, and writes CSV; wamkit is the `wamkit score` "
+                      "command, start-up, checks and provenance included):", "",
+                  "| pipeline | median (s) | CPU (s) | peak memory | wamkit / pipeline (wall) | "
+                  "wamkit / pipeline (CPU) |",
+                  "|---|---:|---:|---:|---:|---:|",
+                  f"| wamkit score | {_cell(row.wamkit, _fmt_s(wm), True)} | "
+                  f"{_cell(row.wamkit, _fmt_s(row.wamkit.cpu_median()))} | "
+                  f"{_cell(row.wamkit, _fmt_mem(row.wamkit.peak_kib))} | 1 | 1 |"]
+        for key, side in [*row.baselines.items(), ("R (psych)", row.r)]:
+            bm, bc, wc = side.median(), side.cpu_median(), row.wamkit.cpu_median()
+            ratio = f"{wm / bm:.2f}" if wm is not None and bm else "-"
+            cratio = f"{wc / bc:.2f}" if wc is not None and bc else "-"
+            label = f"minimal {key}" if key != "R (psych)" else key
+            lines.append(f"| {label} | {_cell(side, _fmt_s(bm), True)} | {_cell(side, _fmt_s(bc))} | "
+                         f"{_cell(side, _fmt_mem(side.peak_kib))} | {ratio} | {cratio} |")
     lines += ["", "What each row runs (wamkit side / R side):", ""]
     for row in rows:
         chk = ""
@@ -888,7 +987,8 @@ def render(rows: list[Row], *, command: str, mach: dict, pyv: dict, rv: dict, qu
     for row in rows:
         def raw(s: Side) -> str:
             return ", ".join(f"{t:.3f}" for t in s.wall) if s.wall else s.status
-        lines.append(f"- {row.name}: wamkit [{raw(row.wamkit)}]; R [{raw(row.r)}]")
+        extra = "".join(f"; minimal {k} [{raw(v)}]" for k, v in row.baselines.items())
+        lines.append(f"- {row.name}: wamkit [{raw(row.wamkit)}]; R [{raw(row.r)}]{extra}")
     lines.append("")
     return "\n".join(lines)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import ROOT
 from wamkit.errors import InstrumentError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.instrument.draft import draft_instrument
 from wamkit.io import read_table
 from wamkit.scoring import score
-
-from tests.conftest import ROOT
 
 EXPORTS = ROOT / "tests" / "data" / "exports"
 

@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import EXAMPLES, ROOT
 from wamkit.errors import DataError
 from wamkit.instrument import load_instrument
 from wamkit.io import SuggestedSetting, filter_mask, parse_filters, read_table
 from wamkit.scoring import parse_items, score
-
-from tests.conftest import EXAMPLES, ROOT
 
 EXPORTS = ROOT / "tests" / "data" / "exports"
 ITEMS = [f"wam{j:02d}" for j in range(1, 20)]

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from wamkit.errors import DataError, UsageError
-from wamkit.io import (atomic_write, check_output_path, iter_text_chunks, neutralise_formulas, read_table,
-                       write_frame)
+from wamkit.io import atomic_write, check_output_path, iter_text_chunks, neutralise_formulas, read_table, write_frame
 
 
 def test_semicolon_decimal_comma_cp1252_and_bom(tmp_path):

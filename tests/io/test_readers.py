@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT
 from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.io import SuggestedSetting, iter_text_chunks, read_table
 from wamkit.scoring import score
-
-from tests.conftest import ROOT
 
 ITEMS = [f"wai{i:02d}" for i in range(1, 13)]
 HEADER = "id," + ",".join(ITEMS)

@@ -13,8 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wamkit.io import (FrameWriter, OutputExists, atomic_write, check_output_path, frame_to_bytes, note_input,
-                       read_table, round_significant, write_frame)
+from wamkit.io import (
+    FrameWriter,
+    OutputExists,
+    atomic_write,
+    check_output_path,
+    frame_to_bytes,
+    note_input,
+    read_table,
+    round_significant,
+    write_frame,
+)
 from wamkit.io.readers import forget_inputs
 
 

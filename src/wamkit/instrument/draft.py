@@ -240,6 +240,8 @@ def _user_missing_codes(table, columns: list[str]) -> list[float]:
     out = set()
     for c in columns:
         for r in (meta.missing_ranges or {}).get(c, []):
+            if not isinstance(r, dict):
+                continue
             lo, hi = r.get("lo"), r.get("hi")
             if isinstance(lo, (int, float)) and lo == hi:
                 out.add(float(lo))

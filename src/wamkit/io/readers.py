@@ -357,7 +357,6 @@ def _export_meta(info: _ExportHeader, header_row: int) -> dict:
 def _qualtrics_rows(table_frame, source: str, info: _ExportHeader, header_row: int, meta: dict, notes: list[str]):
     """Leave out preview responses (counted, named in a note); count unfinished ones."""
     import numpy as np
-    import pandas as pd
 
     first, last = header_row + 1, header_row + info.extra_rows
     rows_text = f"row {first}" if first == last else f"rows {first}-{last}"
@@ -1022,7 +1021,7 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # zipfile.BadZipFile, InvalidFileException, KeyError ...
+    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, InvalidFileException, KeyError ...
         raise DataError(f"{source}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
     try:
         sheets = list(wb.sheetnames)
@@ -1032,7 +1031,7 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
             ws.reset_dimensions()   # exporters often write a wrong dimension record
         try:
             rows = _sheet_rows(ws)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any failure of openpyxl on this sheet
             raise DataError(f"{source}: sheet '{name}' cannot be read ({type(e).__name__}: {e})") from None
         if not rows:
             others = []
@@ -1100,9 +1099,9 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
 # --------------------------------------------------------------------------- SPSS, Parquet
 
 
-def _number_text(values) -> list:
+def _number_text(values) -> list[str | None]:
     """Numbers as text: whole numbers without ``.0``; None for missing."""
-    out = []
+    out: list[str | None] = []
     for v in values:
         if v is None or (isinstance(v, float) and math.isnan(v)):
             out.append(None)
@@ -1123,7 +1122,7 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
         raise DataError("reading SPSS files needs the 'pyreadstat' package") from None
     try:
         frame, meta = pyreadstat.read_sav(path, apply_value_formats=False, user_missing=True)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - pyreadstat raises its own and OS errors
         raise DataError(f"{source}: not a readable SPSS .sav file ({type(e).__name__}: {e})") from None
     if len(frame) == 0:
         raise DataError(f"{source}: has variables but no cases")
@@ -1138,10 +1137,12 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
         if pd.api.types.is_numeric_dtype(s.dtype):
             x = s.to_numpy(dtype=float, na_value=np.nan)
             for r in ranges:
+                if not isinstance(r, dict):   # pyreadstat gives {'lo': .., 'hi': ..} per range
+                    continue
                 with np.errstate(invalid="ignore"):
                     mask |= (x >= float(r["lo"])) & (x <= float(r["hi"]))
         else:
-            vals = {str(r["lo"]) for r in ranges} | {str(r["hi"]) for r in ranges}
+            vals = {str(r[k]) for r in ranges if isinstance(r, dict) for k in ("lo", "hi")}
             mask = s.astype("string").isin(vals).fillna(False).to_numpy(dtype=bool)
         n = int(mask.sum())
         if n:
@@ -1189,7 +1190,7 @@ def _read_parquet(path: str, source: str) -> Table:
         frame = pd.read_parquet(path)
     except DataError:
         raise
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds on a corrupt file
         raise DataError(f"{source}: not a readable Parquet file ({type(e).__name__}: {e})") from None
     if len(frame) == 0:
         raise DataError(f"{source}: has columns but no rows")

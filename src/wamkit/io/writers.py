@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 import numpy as np
 
@@ -174,9 +175,10 @@ def _first_bytes(arr) -> np.ndarray | None:
     if data is None or data.size == 0:
         return np.zeros(len(arr), dtype=np.uint8)
     raw = np.frombuffer(data, dtype=np.uint8)
-    starts = offsets[:-1]
+    starts = np.asarray(offsets[:-1], dtype=np.int64)
+    ends = np.asarray(offsets[1:], dtype=np.int64)
     first = raw[np.minimum(starts, raw.size - 1)]
-    return np.where(offsets[1:] > starts, first, 0).astype(np.uint8)
+    return np.where(ends > starts, first, 0).astype(np.uint8)
 
 
 def _risky_text(arr) -> np.ndarray:
@@ -278,7 +280,6 @@ def frame_to_arrow(frame, *, text: bool = True):
     neutralised, date-times as ISO dates/text; mixed Python objects (dates and text in one Excel
     column) written as text.
     """
-    import pandas as pd
     import pyarrow as pa
 
     if text:
@@ -305,9 +306,9 @@ def frame_to_arrow(frame, *, text: bool = True):
 def _as_text(s) -> list:
     """Python values as text: ISO dates, numbers rounded to 15 significant digits, None for missing."""
     dt = _dt
-    out = []
+    out: list[str | None] = []
     for v in (s.tolist() if hasattr(s, "tolist") else s):
-        if v is None or (isinstance(v, float) and v != v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
             out.append(None)
         elif isinstance(v, dt.datetime):
             out.append(v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0)
@@ -345,7 +346,7 @@ class FrameWriter:
         self.fmt = fmt
         self.dialect = "standard" if fmt != "csv" else dialect
         self._own = not hasattr(sink, "write")
-        self._fh: Any = open(sink, "wb") if self._own else sink
+        self._fh: Any = sink if not self._own else open(sink, "wb")  # type: ignore[arg-type]  # noqa: SIM115
         self._parquet: Any = None
         self._schema: Any = None
         self._started = False
@@ -403,7 +404,7 @@ class FrameWriter:
             if self._own:
                 self._fh.close()
 
-    def __enter__(self) -> FrameWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -229,11 +229,12 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
             for r, value in zip(idx[:room], raw if room else ()):
                 st = status[r]
                 if st == _OUT_OF_RANGE:
-                    what = f"is outside the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
+                    what = f"is outside the scale {_range_text(scale)}"
                 elif st == _NOT_WHOLE:
-                    what = f"is not a whole number on the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
+                    what = f"is not a whole number on the scale {_range_text(scale)}"
                 else:
                     what = reasons[0][reasons[1][r]] if reasons is not None else "is not a number"
+                assert rownum is not None
                 row = int(rownum[r]) + 1 + row_offset
                 problems.append(DataProblem(file=source, row=row, column=col,
                                             value=_display(value), problem=what,
@@ -264,7 +265,7 @@ def _check_values(x: np.ndarray, scale: Scale | None, missing_codes: list[float]
             outside = (x < scale.min) | (x > scale.max)      # False for NaN
             status[outside] = _OUT_OF_RANGE
             if scale.discrete:
-                status[~outside & (np.floor(x) != x) & (x == x)] = _NOT_WHOLE
+                status[~outside & (np.floor(x) != x) & ~np.isnan(x)] = _NOT_WHOLE
         x[status != _OK] = np.nan
     return x, status
 
@@ -289,6 +290,10 @@ def _display(v):
     if isinstance(v, (np.floating, np.integer)):
         return _display(v.item())
     return v
+
+
+def _range_text(scale: Scale | None) -> str:
+    return f"{_fmt(scale.min)}-{_fmt(scale.max)}" if scale is not None else "(no scale)"
 
 
 def _fmt(x: float) -> str:
@@ -353,6 +358,7 @@ def key_items(values: np.ndarray, instrument: Instrument, *, inplace: bool = Fal
     for j, item in enumerate(instrument.items):
         if item.reverse:
             sc = instrument.item_scale(item)
+            assert sc is not None   # the loader refuses reversed items without a declared range
             keyed[:, j] = sc.min + sc.max - keyed[:, j]
     return keyed
 
@@ -369,7 +375,7 @@ def _item_score(keyed: np.ndarray, idx: list[int], method: str, min_answered: fl
     total = np.zeros(n)
     for j in idx:
         col = keyed[:, j]
-        ok = col == col            # not NaN
+        ok = col == col            # not NaN  # noqa: PLR0124
         answered += ok
         total += np.where(ok, col, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -401,7 +407,7 @@ def compute_scores(keyed: np.ndarray, instrument: Instrument, *, min_answered: f
             scores[t.id], counts[t.id] = _item_score(keyed, [pos[i] for i in t.items], t.method, frac)
             used[t.id] = frac
         else:
-            parts = np.column_stack([scores[s] for s in t.subscales])
+            parts = np.column_stack([scores[s] for s in t.subscales or ()])
             complete = ~np.isnan(parts).any(axis=1)
             agg = parts.mean(axis=1) if t.method == "mean" else parts.sum(axis=1)
             scores[t.id] = np.where(complete, agg, np.nan)
@@ -415,7 +421,7 @@ def straightlined_rows(values: np.ndarray, min_items: int = 3) -> np.ndarray:
     if k < min_items:
         return np.zeros(n, dtype=bool)
     first = values[:, 0]
-    same = first == first          # answered (NaN never equals itself)
+    same = first == first          # answered (NaN never equals itself)  # noqa: PLR0124
     for j in range(1, k):
         same &= values[:, j] == first
     return same
@@ -502,7 +508,7 @@ class ScoreMoments:
         self.n, self.mean, self.m2, self.missing = 0, 0.0, 0.0, 0
         self.min, self.max = math.inf, -math.inf
 
-    def add(self, x: np.ndarray) -> "ScoreMoments":
+    def add(self, x: np.ndarray) -> ScoreMoments:
         ok = x[~np.isnan(x)]
         self.missing += int(x.size - ok.size)
         if not ok.size:

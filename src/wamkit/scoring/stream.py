@@ -111,7 +111,7 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
     def write(tmp: str) -> None:
         # first as if the items were numbers and the whole file UTF-8 (the common case, and the
         # fastest); again with text items, or with the encoding decided on the whole file, when not
-        numeric, encoding = True, "utf-8"
+        numeric, encoding = True, "utf-8"   # type: bool, str | None
         while True:
             try:
                 run(tmp, numeric, encoding)

@@ -120,7 +120,8 @@ def test_messy_but_valid_input_is_handled(cli, tmp_path, case):
     new = set(after) - set(before)
     assert {k: v for k, v in after.items() if k in before} == before     # inputs unchanged
     assert new == ({case.output} if case.output else set())               # the output, and no temp file
-    text = (w / case.output).read_text(encoding="utf-8") if case.where == "output" else r.stderr
+    text = {"output": lambda: (w / case.output).read_text(encoding="utf-8"), "stdout": lambda: r.stdout,
+            "stderr": lambda: r.stderr}[case.where]()
     assert case.expect in text
     if case.output and case.output.endswith(".json"):    # strict JSON: no NaN/Infinity tokens
         json.loads((w / case.output).read_text(encoding="utf-8"), parse_constant=_refuse_constant)

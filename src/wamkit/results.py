@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from wamkit.render.document import Document
 
-__all__ = ["Result", "to_jsonable"]
+__all__ = ["Result", "StatResult", "to_jsonable"]
 
 
 class Result:
@@ -68,6 +68,43 @@ class Result:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _is_records(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def _is_table_of_dicts(v: Any) -> bool:
+    return isinstance(v, dict) and bool(v) and all(isinstance(x, dict) for x in v.values())
+
+
+class StatResult(Result):
+    """A statistic's result: frames and document derived from ``to_dict()``.
+
+    ``to_frames()`` gives ``summary`` (one row of the scalar fields) and one frame per
+    field that holds records (a list of dicts) or named rows (a dict of dicts, the name in
+    a ``name`` column); classes with matrices (loadings, ...) add their own frames.
+    """
+
+    document_builder: ClassVar[str] = "wamkit.render.reports.stats:stat_document"
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        import pandas as pd
+
+        d = self.to_dict()
+        scalars = {k: v for k, v in d.items() if v is None or isinstance(v, (bool, int, float, str))}
+        frames: dict[str, pd.DataFrame] = {"summary": pd.DataFrame([scalars])}
+        for k, v in d.items():
+            if _is_records(v):
+                frames[k] = pd.DataFrame(v)
+            elif _is_table_of_dicts(v):
+                frames[k] = pd.DataFrame([{"name": name, **row} for name, row in v.items()])
+        frames.update(self.extra_frames())
+        return frames
+
+    def extra_frames(self) -> dict[str, pd.DataFrame]:
+        """Frames a class adds (matrices with row/column names); none by default."""
+        return {}
 
 
 def to_jsonable(obj: Any) -> Any:

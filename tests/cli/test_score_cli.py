@@ -135,7 +135,7 @@ def test_unknown_instrument_and_bad_options(cli):
     r = cli("score", DEMO, "-i", "wam-demo-client", "--map", "oops")
     assert r.code == 2 and "--map expects KEY=VALUE" in r.stderr
     r = cli("score", DEMO)
-    assert r.code == 2 and "Missing option" in r.stderr
+    assert r.code == 2 and "give an instrument with -i ID" in r.stderr
 
 
 def test_streaming_equals_in_memory(cli, tmp_path):
@@ -183,7 +183,7 @@ def test_instruments_list_show_check(cli, tmp_path):
     r = cli("instruments", "list", "--format", "json")
     assert r.code == 0 and "wam-demo-client" in r.stdout
     r = cli("instruments", "show", "wai-s-client")
-    assert r.code == 0 and "ws04(R)" in r.stderr
+    assert r.code == 0 and "ws04(R)" in r.stdout
     r = cli("instruments", "check", *[str(p) for p in sorted((EXAMPLES.parent / "instruments").glob("*.yaml"))])
     assert r.code == 0, r.stderr
     bad = tmp_path / "bad.yaml"
@@ -255,3 +255,31 @@ def test_streamed_summary_equals_in_memory_summary():
     for a, b in zip(mem["scales"], streamed["scales"]):
         assert (a["n"], a["missing"]) == (b["n"], b["missing"])
         assert a["mean"] == pytest.approx(b["mean"], rel=1e-12) and a["sd"] == pytest.approx(b["sd"], rel=1e-10)
+
+
+def test_simulate_refuses_to_overwrite_without_force(cli, tmp_path):
+    first = cli("simulate", "-o", tmp_path, "--seed", "1", "--dyads", "20", "--officers", "4")
+    assert first.code == 0, first.stderr
+    before = (tmp_path / "wam_demo.csv").read_bytes()
+    again = cli("simulate", "-o", tmp_path, "--seed", "2", "--dyads", "20", "--officers", "4")
+    assert again.code == 2 and "add --force to replace" in again.stderr
+    assert (tmp_path / "wam_demo.csv").read_bytes() == before          # nothing lost
+    forced = cli("simulate", "-o", tmp_path, "--seed", "2", "--dyads", "20", "--officers", "4", "--force")
+    assert forced.code == 0 and (tmp_path / "wam_demo.csv").read_bytes() != before
+
+
+def test_every_writing_command_refuses_an_existing_output(cli, tmp_path):
+    out = tmp_path / "exists.csv"
+    out.write_text("keep me\n")
+    for argv in (("score", "--study", "examples/study.yaml", "-o", out),
+                 ("inspect", "--study", "examples/study.yaml", "--format", "json", "-o", out),
+                 ("reshape", "--study", "examples/study.yaml", "--to", "wide", "-o", out),
+                 ("study", "new", "examples/wam_demo.csv", "-o", out)):
+        r = cli(*argv)
+        assert r.code == 2 and "exists; add --force" in r.stderr, argv
+        assert out.read_text() == "keep me\n"
+
+
+def test_piped_tables_are_not_cut(cli):
+    r = cli("instruments", "list")
+    assert r.code == 0 and "wam-demo-professional " in r.stdout     # whole ids, on stdout, greppable

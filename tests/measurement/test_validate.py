@@ -16,7 +16,21 @@ from conftest import DATA, REFERENCE
 from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.results import to_jsonable
-from wamkit.measurement.validate import ValidateSettings, validate_file
+from wamkit.measurement.validate import ValidateSettings, validate
+from wamkit.cli.validate import _read  # noqa: F401  (the CLI's --model read path is exercised below)
+
+
+def validate_file(path, *, instrument=None, model=None, where=(), settings=ValidateSettings(), role=None):
+    """Read through the shared read path, then validate (what the CLI does)."""
+    from wamkit.design.read import read
+    from wamkit.measurement.settings import instrument_from_model
+
+    if (instrument is None) == (model is None):
+        raise UsageError("give either instrument or model")
+    ins = instrument if model is None else instrument_from_model(model)
+    data = read(path, instrument=ins, where=[f"{c}={v}" for c, v in where], rater="rater" if role else None,
+                wave="wave" if "wam_demo" in str(path) else None)
+    return validate(data, model=model, settings=settings, role=role), data
 
 REL = json.loads((REFERENCE / "reliability.json").read_text())
 EFA = json.loads((REFERENCE / "efa.json").read_text())
@@ -100,9 +114,12 @@ def test_where_filter_and_cluster_on_demo():
     ins = load_instrument("wam-demo-client")
     rep, vin = validate_file("examples/wam_demo.csv", instrument=ins, where=[("rater", "client"), ("wave", "T0")],
                              settings=ValidateSettings(cluster="officer", skip=frozenset({"parallel"}), seed=3))
-    assert vin.rows_used == 400 and vin.rows_read == 1411
+    assert len(vin.frame) == 400 and vin.rows_read == 1411
     d = rep.to_dict()
-    assert set(d["nesting"]["subscales"]) == {"trust", "goals", "bond", "reactance"}
+    t0 = d["nesting"]["waves"]["T0"]
+    assert set(t0["subscales"]) == {"trust", "goals", "bond", "reactance"}
+    # the unit is the client: 400 clients of 40 officers at T0 (not client x wave rows)
+    assert (t0["clients"], t0["officers"]) == (400, 40)
     # the demo has four simulated factors: the CFA of the demo key fits well
     assert d["cfa"]["fit"]["cfi"] > 0.95
 
@@ -121,11 +138,11 @@ def test_errors():
     ins = load_instrument("wam-demo-client")
     with pytest.raises(DataError, match="matches no row"):
         validate_file("examples/wam_demo.csv", instrument=ins, where=[("wave", "T9")])
-    with pytest.raises(UsageError, match="either -i INSTRUMENT or --model"):
+    with pytest.raises(UsageError, match="either instrument or model"):
         validate_file("examples/wam_demo.csv")
     with pytest.raises(DataError, match="missing item column"):
         validate_file(str(DATA / "hs1939.csv"), model="f =~ x1 + x2 + nope")
-    with pytest.raises(UsageError, match="--group nope"):
+    with pytest.raises(UsageError, match="group: hs1939.csv has no column 'nope'"):
         validate_file(str(DATA / "hs1939.csv"), model=HS_MODEL, settings=ValidateSettings(group="nope"))
 
 
@@ -163,7 +180,7 @@ def test_cli_table_and_errors(cli):
     r = cli("validate", "examples/wam_demo.csv", "-i", "wam-demo-client", "--where", "rater=client",
             "--where", "wave=T0", "--skip", "parallel")
     assert r.code == 0, r.stderr
-    assert "reliability" in r.stderr and "CFA (ML" in r.stderr
+    assert "Reliability" in r.stdout and "Confirmatory factor analysis (ML" in r.stdout   # tables on stdout
     r = cli("validate", "examples/wam_demo.csv", "-i", "wam-demo-client", "--rotation", "spin")
     assert r.code == 2 and "--rotation must be" in r.stderr
     r = cli("validate", str(DATA / "hs1939.csv"), "--model", "f1 ~ x1")
@@ -193,11 +210,66 @@ def test_ordinal_validate_equals_lavaan_wlsmv_and_psych_ordinal_alpha():
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_cli_reports_are_self_contained(cli, tmp_path, fmt):
     out = tmp_path / f"report.{fmt}"
-    r = cli("validate", "examples/wam_demo.csv", "-i", "wam-demo-client", "--where", "rater=client",
-            "--group", "wave", "--format", fmt, "-o", out)
+    r = cli("validate", str(DATA / "hs1939.csv"), "--model", HS_MODEL, "--group", "school", "--format", fmt,
+            "-o", out)
     assert r.code == 0, r.stderr
     text = out.read_text()
     assert "http://" not in text and "https://" not in text.replace("http://www.w3.org/2000/svg", "")
-    assert "Measurement invariance by wave" in text and "scree plot" in text
+    assert "Measurement invariance by school" in text and "scree plot" in text
     if fmt == "html":
         assert "<svg" in text and "<script" not in text
+
+
+def test_design_refusals_name_the_right_analysis(cli):
+    r = cli("validate", "--study", "examples/study.yaml", "--role", "client")
+    assert r.code == 2 and "not independent observations" in r.stderr and "--longitudinal" in r.stderr
+    r = cli("validate", "--study", "examples/study.yaml", "--role", "client", "--where", "wave=T0", "--group", "wave")
+    assert r.code == 2 and "use longitudinal invariance (--longitudinal)" in r.stderr
+    r = cli("validate", "--study", "examples/study.yaml", "--where", "wave=T0", "--group", "rater",
+            "-i", "wam-demo-client")
+    assert r.code == 2 and "--across roles" in r.stderr
+    r = cli("validate", "--study", "examples/study.yaml", "--where", "wave=T0")
+    assert r.code == 2 and "validate one at a time with --role client" in r.stderr
+
+
+def test_two_indicator_factor_and_blank_groups(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 300
+    f = rng.normal(size=(n, 2))
+    x = np.column_stack([f[:, [0]] * 0.8 + rng.normal(scale=0.6, size=(n, 3)),
+                         f[:, [1]] * 0.8 + rng.normal(scale=0.6, size=(n, 2))])
+    g = np.where(np.arange(n) % 3 == 0, "a", np.where(np.arange(n) % 3 == 1, "b", ""))
+    p = tmp_path / "two.csv"
+    p.write_text("g,a1,a2,a3,b1,b2\n" + "\n".join(f"{gg}," + ",".join(f"{v:.3f}" for v in r)
+                                                  for gg, r in zip(g, x)) + "\n")
+    rep, _ = validate_file(str(p), model="A =~ a1 + a2 + a3; B =~ b1 + b2",
+                           settings=ValidateSettings(group="g", skip=frozenset({"parallel", "efa"})))
+    d = rep.to_dict()
+    assert d["reliability"]["B"]["alpha"] > 0.5 and d["reliability"]["B"]["omega_total"] is None
+    assert any("omega needs at least 3 items" in w for w in d["reliability"]["B"]["warnings"])
+    assert d["cfa"] is not None and d["cfa"]["fit"]["cfi"] > 0.9
+    assert d["invariance"]["groups"] == ["a", "b"]          # blank is missing, not a group named ''
+    assert any("100 rows with a blank 'g' are left out" in w for w in d["warnings"])
+
+
+def test_total_over_subscales_gets_psych_omega_hierarchical(tmp_path):
+    """A total built from three subscales: psych::omega(x, nfactors = 3) on its keyed items (tests/reference/omega.R)."""
+    case = json.loads((REFERENCE / "omega.json").read_text())["cases"]["bfi_acn_3"]
+    rev = [k.lstrip("-") for k in case["keys"] if k.startswith("-")]
+    items = [k.lstrip("-") for k in case["keys"]]
+    yaml = ["id: bfi-acn", "name: bfi A C N", "version: '1'", "scale: {min: 1, max: 6}", "items:"]
+    yaml += [f"  - {{id: {i}{', reverse: true' if i in rev else ''}}}" for i in items]
+    yaml += ["subscales:"] + [f"  - {{id: {s}, name: {s}, items: [{', '.join(i for i in items if i[0] == s)}]}}"
+                              for s in "ACN"]
+    yaml += ["totals:", "  - {id: acn, name: ACN, subscales: [A, C, N], method: mean}"]
+    (tmp_path / "acn.yaml").write_text("\n".join(yaml) + "\n")
+    rep, _ = validate_file(str(DATA / "bfi.csv"), instrument=load_instrument(str(tmp_path / "acn.yaml")),
+                           settings=ValidateSettings(skip=frozenset({"parallel", "efa", "cfa", "nesting"})))
+    tot = rep.to_dict()["reliability"]["acn"]
+    ref = case["res"]
+    assert tot["omega_hierarchical"] == pytest.approx(ref["omega_h"], abs=1e-6)
+    assert tot["omega_total"] == pytest.approx(ref["omega_tot"], abs=1e-6)
+    assert tot["ecv"] == pytest.approx(ref["ECV"], abs=1e-6)
+    assert "nfactors = 3" in tot["omega_kind"]
+    # each subscale keeps psych's one-factor omega
+    assert "nfactors = 1" in rep.to_dict()["reliability"]["A"]["omega_kind"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from wamkit.cli import common, dataprep, dyads, instruments, outcomes, simulate, validate
+from wamkit.cli import common, dataprep, dyads, instruments, outcomes, shorten, simulate, study, validate
 
 app = typer.Typer(
     name="wamkit",
@@ -42,6 +42,9 @@ app.command("outcomes")(outcomes.outcomes_command)
 app.command("dyads")(dyads.dyads_command)
 app.command("report")(dyads.report_command)
 app.command("simulate")(simulate.simulate_command)
+app.add_typer(study.app, name="study")
+app.command("reshape")(study.reshape_command)
+app.command("shorten")(shorten.shorten_command)
 
 
 def main() -> None:

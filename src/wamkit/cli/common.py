@@ -25,18 +25,53 @@ def err(text: str) -> None:
     sys.stderr.flush()
 
 
+#: library parameter -> CLI flag, for messages (the library names parameters, the CLI speaks in flags)
+PARAM_FLAGS = {
+    "longitudinal": "--longitudinal", "across": "--across", "role": "--role", "missing": "--missing",
+    "group": "--group", "cluster": "--officer", "officer": "--officer", "invalid": "--invalid",
+    "header_row": "--header-row", "sheet": "--sheet", "instrument": "-i", "study": "--study", "dyad": "--dyad",
+    "wave": "--wave", "rater": "--rater", "person": "--person", "on": "--on", "outcome": "--outcome",
+    "event": "--event", "n_factors": "--n-factors", "min_answered": "--min-answered", "overwrite": "--force",
+    "column_map": "--map", "columns": "--columns", "wave_order": "--wave-order", "seed": "--seed",
+    "id_columns": "--id",
+}
+
+
+def cli_message(text: str) -> str:
+    """A library message in the CLI's words: ``longitudinal=True`` -> ``--longitudinal``,
+    ``role='client'`` -> ``--role client``, ``where wave=T0`` -> ``--where wave=T0``."""
+    import re
+
+    def flag(m: re.Match) -> str:
+        name, value = m.group(1), m.group(2)
+        opt = PARAM_FLAGS[name]
+        if value in ("True", "true"):
+            return opt
+        return f"{opt} {value.strip(chr(39))}"
+
+    names = "|".join(sorted(PARAM_FLAGS, key=len, reverse=True))
+    # a message that starts with the parameter it is about: "group 'g': ..." -> "--group g: ..."
+    text = re.sub(rf"^({names})(?: '([^']*)')?: ",
+                  lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ", text)
+    text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b)", flag, text)
+    return re.sub(r"(?<![\w-])where (?=[^\s=]+(?:=|!=|>=|<=|>|<))", "--where ", text)
+
+
 def run(app) -> None:
     """Run the Typer app once, catching wamkit errors in one place."""
     from wamkit.errors import WamkitError
 
+    from wamkit.cli.deprecations import rewrite
+
+    args = rewrite(sys.argv[1:])
     try:
-        rc = app(standalone_mode=False)
+        rc = app(args=args, standalone_mode=False)
     except WamkitError as e:
         if STATE["debug"]:
             import traceback
 
             traceback.print_exc()
-        err(f"wamkit: error: {e.render()}")
+        err(f"wamkit: error: {cli_message(e.render())}")
         sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from wamkit.cli.common import console, emit, json_bytes
+from wamkit.cli.common import emit, json_bytes, render_document
 
 app = typer.Typer(help="List, show, check and draft instrument definitions (YAML).", no_args_is_help=True,
                   rich_markup_mode=None)
@@ -14,25 +14,16 @@ app = typer.Typer(help="List, show, check and draft instrument definitions (YAML
 
 @app.command("list")
 def list_command(format: str = typer.Option("table", "--format", help="table or json.")) -> None:
-    """List bundled instruments and those in $WAMKIT_INSTRUMENTS folders."""
+    """List bundled instruments and those in $WAMKIT_INSTRUMENTS folders (a table on stdout)."""
     from wamkit.instrument import list_instruments
 
     entries = list_instruments()
     if format == "json":
         emit(json_bytes(entries), None)
         return
-    from rich.table import Table
+    from wamkit.render.reports.instruments import list_document
 
-    t = Table(title="instruments", title_justify="left")
-    for c in ("id", "version", "rater", "name", "where"):
-        t.add_column(c)
-    for e in entries:
-        if e.get("error"):
-            t.add_row("(invalid)", "", "", e["error"], e["path"])
-            continue
-        name = e["name"] + (" [DEMONSTRATION]" if e["demonstration"] else "")
-        t.add_row(e["id"], e["version"], e.get("rater") or "", name, "bundled" if e["bundled"] else e["path"])
-    console().print(t)
+    emit(render_document(list_document(entries), "table"), None)
 
 
 @app.command("show")
@@ -45,33 +36,9 @@ def show_command(instrument: str = typer.Argument(..., help="Instrument id or YA
     if format == "json":
         emit(json_bytes(ins.to_dict()), None)
         return
-    from rich.table import Table
+    from wamkit.render.reports.instruments import show_document
 
-    con = console()
-    con.print(f"[bold]{ins.name}[/bold]  (id {ins.id}, version {ins.version}{', rater ' + ins.rater if ins.rater else ''})")
-    if ins.demonstration:
-        con.print("[bold red]DEMONSTRATION instrument - not a published key[/bold red]")
-    if ins.description:
-        con.print(ins.description)
-    if ins.citation:
-        con.print(f"citation: {ins.citation}")
-    if ins.license:
-        con.print(f"license: {ins.license}")
-    if ins.scale:
-        labels = ", ".join(f"{int(k) if k.is_integer() else k}={'/'.join(v)}" for k, v in sorted(ins.scale.labels.items()))
-        con.print(f"scale: {ins.scale.min:g}-{ins.scale.max:g}" + (f" ({labels})" if labels else ""))
-    con.print(f"missing codes: {', '.join(f'{c:g}' for c in ins.missing_codes) or '-'}; "
-              f"missing labels: {', '.join(ins.missing_labels) or '-'}; min_answered: {ins.min_answered:g}")
-    t = Table(title="scores", title_justify="left")
-    for c in ("id", "name", "method", "items", "min answered"):
-        t.add_column(c)
-    for s in ins.subscales:
-        items = ", ".join(i + ("(R)" if ins.item(i).reverse else "") for i in s.items)
-        t.add_row(s.id, s.name, s.method, items, f"{ins.subscale_min_answered(s):g}")
-    for tot in ins.totals:
-        what = ", ".join(tot.items) if tot.items is not None else "subscales: " + ", ".join(tot.subscales)
-        t.add_row(tot.id, tot.name, tot.method, what, f"{ins.subscale_min_answered(tot):g}" if tot.items else "all")
-    con.print(t)
+    emit(render_document(show_document(ins), "table"), None)
 
 
 @app.command("check")
@@ -81,29 +48,29 @@ def check_command(paths: list[str] = typer.Argument(..., help="Instrument YAML f
     from wamkit.instrument import load_instrument
     from wamkit.scoring.core import check_examples
 
-    con = console()
     failed = 0
     broken = []
+    lines: list[str] = []
     for p in paths:
         try:
             ins = load_instrument(p)
         except WamkitError as e:
             broken.append(e)
-            con.print(f"[red]INVALID[/red] {p}: {e.render()}", markup=True, highlight=False)
+            lines.append(f"INVALID {p}: {e.render()}")
             continue
         checks = check_examples(ins)
         bad = [c for c in checks if not c.ok]
         failed += len(bad)
         n_ex = len(ins.examples)
-        status = "[green]ok[/green]" if not bad else "[red]FAIL[/red]"
-        con.print(f"{status} {ins.id} ({p}): schema valid, {n_ex} worked example(s), {len(checks)} score(s) checked")
-        for c in bad:
-            con.print(f"   example {c.example}, {c.score_id}: expected {c.expected}, got {c.got}", markup=False)
-    if broken:
+        status = "ok" if not bad else "FAIL"
+        lines.append(f"{status} {ins.id} ({p}): schema valid, {n_ex} worked example(s), {len(checks)} score(s) checked")
+        lines += [f"   example {c.example}, {c.score_id}: expected {c.expected}, got {c.got}" for c in bad]
+    if broken:      # an error: the report goes to stderr as the error's detail lines, stdout stays empty
         first = broken[0]
-        raise type(first)(f"{len(broken)} instrument file(s) invalid; first: {first.message}")
+        raise type(first)(f"{len(broken)} instrument file(s) invalid; first: {first.message}", details=lines)
     if failed:
-        raise CheckFailed(f"{failed} worked-example score(s) differ from the expected values")
+        raise CheckFailed(f"{failed} worked-example score(s) differ from the expected values", details=lines)
+    emit(("\n".join(lines) + "\n").encode("utf-8"), None)
 
 
 @app.command("schema")
@@ -122,9 +89,12 @@ def new_command(
     scale_min: float = typer.Option(1, "--min", help="Lowest response code."),
     scale_max: float = typer.Option(5, "--max", help="Highest response code."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the draft here (default: stdout)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Draft an instrument YAML from a data file's header (edit subscales and reverse keys afterwards)."""
+    from wamkit.cli.common import check_output
     from wamkit.instrument.draft import draft_instrument
 
+    check_output(output, [data], force=force)
     text = draft_instrument(data, instrument_id=id_, pattern=items, scale_min=scale_min, scale_max=scale_max)
-    emit(text.encode("utf-8"), output, [data])
+    emit(text.encode("utf-8"), output, [data], force=force)

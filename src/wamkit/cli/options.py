@@ -112,7 +112,9 @@ class ReadArgs:
                     **self.settings(), **extra)
 
     def inputs(self) -> list[str]:
-        return [p for p in (self.data, self.study) if p]
+        """Files this run reads (data, study, instrument files): never an output."""
+        refs = [spec.partition("=")[2] or spec for spec in (self.instrument or [])]
+        return [p for p in (self.data, self.study, *refs) if p]
 
 
 @dataclass

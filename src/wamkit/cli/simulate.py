@@ -10,6 +10,7 @@ def simulate_command(
     dyads: int = typer.Option(400, "--dyads", help="Number of client-professional dyads."),
     officers: int = typer.Option(40, "--officers", help="Number of officers (professionals) the dyads are nested in."),
     seed: int = typer.Option(2026, "--seed", help="Random seed (same seed, same data)."),
+    force: bool = typer.Option(False, "--force", help="Replace existing wam_demo*.csv files in the folder."),
 ) -> None:
     """Write demonstration data: WAM-demo items (client + professional, waves T0/T1) and outcomes.
 
@@ -28,6 +29,11 @@ def simulate_command(
         raise UsageError(f"{output_dir}: is a file, not a folder")
     if not folder.is_dir():
         raise UsageError(f"{output_dir}: output folder does not exist")
+    targets = [folder / "wam_demo.csv", folder / "wam_demo_outcomes.csv"]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not force:
+        raise UsageError(f"{', '.join(existing)} exist(s); add --force to replace (the shipped examples are "
+                         "this command's output for seed 2026)")
     demo = simulate_demo(n_dyads=dyads, n_officers=officers, seed=seed)
     write_frame(demo.items, str(folder / "wam_demo.csv"), "csv")
     write_frame(demo.outcomes, str(folder / "wam_demo_outcomes.csv"), "csv")

@@ -30,7 +30,7 @@ from wamkit.instrument import Instrument, load_instrument
 from wamkit.io import Table, read_table
 from wamkit.results import Result, to_jsonable
 
-__all__ = ["StudyData", "read", "read_outcomes", "score_data", "text_values"]
+__all__ = ["StudyData", "join_check", "read", "read_outcomes", "role_columns", "score_data", "text_values"]
 
 
 @dataclass(frozen=True)
@@ -400,7 +400,7 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
     n_invalid = straight = 0
     used: dict[str, float] = {}
     for value, ins, rows, block in _score_blocks(data):
-        cmap, template = _role_columns(data.study, value)
+        cmap, template = role_columns(data.study, value)
         item_cols |= set(resolve_columns(ins, column_map=cmap, column_template=template).values())
         score_ids += [s for s in ins.score_ids if s not in score_ids]
         if rows.size == 0:
@@ -433,7 +433,7 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
     )
 
 
-def _role_columns(study: Study, value: str | None) -> tuple[dict[str, str], str | None]:
+def role_columns(study: Study, value: str | None) -> tuple[dict[str, str], str | None]:
     spec = next((r for r in study.design.roles if r.value == value), None)
     cmap = dict(study.column_map)
     cmap.update(spec.column_map if spec else {})

@@ -1,469 +1,227 @@
-"""``wamkit validate``: reliability and factor structure in one report.
+"""``validate``: reliability, factor structure, invariance and nesting in one report.
 
-This module only orchestrates: every statistic comes from ``wamkit.stats`` and is
-pinned there against R (psych, lavaan, semTools). What it adds is the choice of
-data (the instrument's keyed items, or the items of a ``--model``), the structure
-(subscales as factors), and one result object with stable JSON keys.
+This module orchestrates; every statistic comes from ``wamkit.stats`` and is pinned there
+against R (psych, lavaan, semTools). What it adds is the choice of data (one role's keyed
+items, or the items of a ``model``), the structure (subscales as factors), the design
+checks that keep the unit of analysis right, and one result with stable JSON keys.
 
 Choices (documented in README):
 
-* Reliability uses pairwise-complete correlations, as ``psych::alpha`` does; the
-  omega per subscale is psych's one-factor ``omega(x, nfactors = 1)`` omega total.
-* KMO, Bartlett, parallel analysis, MAP and EFA use the pairwise correlation
-  matrix of all items, as psych does on raw data; Bartlett uses n = rows used.
-* The CFA is lavaan's default ML (N, not N - 1) on listwise-complete rows, or
-  full-information ML (``missing="fiml"``); its omega per factor is
-  ``semTools::compRelSEM``. With ``ordinal`` the CFA is lavaan's WLSMV on
-  polychoric correlations.
+* Reliability uses pairwise-complete correlations, as ``psych::alpha`` does; the omega per
+  subscale is psych's one-factor ``omega(x, nfactors = 1)`` omega total.
+* KMO, Bartlett, parallel analysis, MAP and EFA use the pairwise correlation matrix of all
+  items, as psych does on raw data; Bartlett uses n = rows used.
+* The CFA is lavaan's default ML (N, not N - 1) on listwise-complete rows, or full-information
+  ML (``missing="fiml"``); its omega per factor is ``semTools::compRelSEM``. With ``ordinal``
+  the CFA is lavaan's WLSMV on polychoric correlations.
+* One wave at a time: the same clients at two waves are not independent rows, so data holding
+  several waves of the same persons are refused (select a wave with ``where``; compare waves
+  with longitudinal invariance).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from wamkit.errors import DataError, UsageError
-from wamkit.instrument import Instrument, Item, Subscale
-from wamkit.results import to_jsonable
+from wamkit.errors import DataError, UsageError, raise_problems
+from wamkit.instrument import Instrument
+from wamkit.measurement.factors import confirmatory, exploratory, number_of_factors, sampling
+from wamkit.measurement.groups import check_group_column, group_invariance
+from wamkit.measurement.nesting import nesting
+from wamkit.measurement.reliability import scale_reliability
+from wamkit.measurement.report import ValidationReport
+from wamkit.measurement.settings import (
+    DEFAULT_SEED,
+    Structure,
+    ValidateSettings,
+    instrument_from_model,
+    structure_from_instrument,
+)
 
-CHEN_CUTOFFS = "Chen (2007): metric dCFI >= -.010, dRMSEA <= .015, dSRMR <= .030; scalar/strict dSRMR <= .010"
-
-
-@dataclass(frozen=True)
-class ValidateSettings:
-    """What to compute. ``skip`` may hold ``parallel``, ``efa``, ``cfa`` to leave a part out."""
-
-    n_factors: int | None = None
-    extraction: str = "minres"
-    rotation: str = "oblimin"
-    ordinal: bool = False
-    bootstrap: int = 0
-    seed: int | None = None
-    parallel_iter: int = 20
-    missing: str = "listwise"
-    group: str | None = None
-    cluster: str | None = None
-    levels: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
-    top_mi: int = 5
-    skip: frozenset = frozenset()
-
-    def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        d["skip"] = sorted(self.skip)
-        d["levels"] = list(self.levels)
-        return d
+__all__ = ["ValidateSettings", "Structure", "ValidationReport", "validate", "validate_items",
+           "structure_from_instrument", "instrument_from_model"]
 
 
-@dataclass(frozen=True)
-class Structure:
-    """Factors (subscales) and extra reliability scales (totals) over item ids."""
-
-    factors: dict[str, tuple[str, ...]]
-    totals: dict[str, tuple[str, ...]]
-    scales: dict[str, tuple[float | None, float | None]]
-    source: str
-
-    @property
-    def items(self) -> list[str]:
-        out: list[str] = []
-        for its in self.factors.values():
-            out += [i for i in its if i not in out]
-        return out
-
-    def model_syntax(self) -> str:
-        return "; ".join(f"{f} =~ {' + '.join(its)}" for f, its in self.factors.items() if len(its) >= 2)
+def _reliability(items: pd.DataFrame, structure: Structure, settings: ValidateSettings,
+                 rng: np.random.Generator, step: Callable[[str], None]) -> dict[str, Any]:
+    step("reliability" + (f" ({settings.bootstrap} bootstrap resamples)" if settings.bootstrap else ""))
+    out = {name: scale_reliability(items[list(its)], structure, settings, rng)
+           for name, its in structure.factors.items()}
+    for name, its in structure.totals.items():
+        groups = sum(1 for f_items in structure.factors.values() if set(f_items) <= set(its))
+        out[name] = scale_reliability(items[list(its)], structure, settings, rng, n_group_factors=groups)
+    return out
 
 
-@dataclass(frozen=True)
-class ValidationReport:
-    """Everything ``wamkit validate`` reports; ``to_dict()`` has the stable JSON keys."""
-
-    instrument: str | None
-    n: int
-    settings: ValidateSettings
-    structure: Structure
-    reliability: dict[str, Any]
-    sampling: dict[str, Any]
-    n_factors: dict[str, Any]
-    efa: Any
-    cfa: Any
-    cfa_ordinal: Any
-    invariance: Any
-    nesting: dict[str, Any] | None
-    mod_indices: Any
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "instrument": self.instrument, "n": self.n, "settings": self.settings.to_dict(),
-            "structure": {"factors": {k: list(v) for k, v in self.structure.factors.items()},
-                          "totals": {k: list(v) for k, v in self.structure.totals.items()},
-                          "source": self.structure.source},
-            "reliability": self.reliability, "sampling": self.sampling, "n_factors": self.n_factors,
-            "efa": _efa_dict(self.efa, self.settings) if self.efa is not None else None,
-            "cfa": (_cfa_dict(self.cfa, self.mod_indices) if self.cfa is not None
-                    else _ordinal_cfa_dict(self.cfa_ordinal) if self.cfa_ordinal is not None else None),
-            "invariance": _invariance_dict(self.invariance, self.settings) if self.invariance is not None else None,
-            "nesting": self.nesting, "warnings": list(self.warnings),
-        }
-        return to_jsonable(out)
-
-
-# --------------------------------------------------------------------------- structure
-
-
-def structure_from_instrument(ins: Instrument) -> Structure:
-    factors = {s.id: tuple(s.items) for s in ins.subscales}
-    totals = {t.id: tuple(ins.total_items(t)) for t in ins.totals}
-    scales = {}
-    for it in ins.items:
-        sc = ins.item_scale(it)
-        scales[it.id] = (sc.min, sc.max) if sc is not None else (None, None)
-    return Structure(factors=factors, totals=totals, scales=scales, source="instrument")
-
-
-def instrument_from_model(model_text: str) -> Instrument:
-    """A plain instrument for a ``--model``: items continuous, not reversed, no declared range."""
-    from wamkit.stats.model_syntax import parse_model
-
-    model = parse_model(model_text)
-    items = tuple(Item(id=i, column=i) for i in model.items)
-    subs = tuple(Subscale(id=f, items=tuple(its), name=f) for f, its in model.factors)
-    return Instrument(id="model", name="--model", version="", items=items, subscales=subs,
-                      min_answered=1e-9)
-
-
-# --------------------------------------------------------------------------- main entry
+def _check_items(items: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    missing_cols = [c for c in cols if c not in items.columns]
+    if missing_cols:
+        raise UsageError(f"model items not in the data: {', '.join(missing_cols)}")
+    X = items[cols].to_numpy(dtype=float)
+    answered_rows = int((~np.isnan(X)).any(axis=1).sum())
+    if answered_rows < max(10, X.shape[1] + 1):
+        raise DataError(f"too few rows for a factor model: {answered_rows} rows with answers for {X.shape[1]} "
+                        f"items (need at least {max(10, X.shape[1] + 1)})")
+    return X
 
 
 def validate_items(items: pd.DataFrame, structure: Structure, *, settings: ValidateSettings = ValidateSettings(),
                    groups: pd.Series | None = None, clusters: pd.Series | None = None,
                    scores: pd.DataFrame | None = None, instrument_id: str | None = None,
-                   progress: Callable[[str], None] | None = None) -> ValidationReport:
+                   persons: pd.Series | None = None, waves: pd.Series | None = None,
+                   progress: Callable[[str], None] | None = None, notes: tuple[str, ...] = ()) -> ValidationReport:
     """Reliability, sampling adequacy, number of factors, EFA, CFA, invariance and nesting.
 
     Parameters
     ----------
     items
-        Keyed item values (reversed items already reversed), NaN for missing; one
-        column per item id in ``structure``.
-    groups, clusters
-        Aligned with ``items`` (same index) when ``settings.group`` / ``settings.cluster`` are set.
+        Keyed item values (reversed items already reversed), NaN for missing; one column per item id.
+    groups, clusters, persons, waves
+        Aligned with ``items``: the invariance groups, the nesting unit (officer), the client and
+        the wave of each row (for ICCs on one row per client per wave).
     scores
-        Subscale scores (by the instrument's scoring rule) for the nesting ICCs; by default
-        the mean of the answered items.
+        Subscale scores for the nesting ICCs; by default the mean of the answered items.
     progress
-        Called with the name of each step as it starts (for a progress display).
+        Called with the name of each step as it starts.
     """
-    step = progress or (lambda name: None)
     from wamkit.stats.correlation import pairwise_cor
-    from wamkit.stats.efa import bartlett, fa, kmo
-    from wamkit.stats.nfactors import map_test, parallel_analysis
 
+    step = progress or (lambda name: None)
     cols = structure.items
-    missing_cols = [c for c in cols if c not in items.columns]
-    if missing_cols:
-        raise UsageError(f"model items not in the data: {', '.join(missing_cols)}")
-    X = items[cols].to_numpy(dtype=float)
-    n = X.shape[0]
-    p = X.shape[1]
-    answered_rows = int((~np.isnan(X)).any(axis=1).sum())
-    if answered_rows < max(10, p + 1):
-        raise DataError(f"too few rows for a factor model: {answered_rows} rows with answers for {p} items "
-                        f"(need at least {max(10, p + 1)})")
-    warnings: list[str] = []
+    X = _check_items(items, cols)
+    settings = settings if settings.seed is not None else _with_seed(settings)
+    warnings: list[str] = list(notes)
     rng = np.random.default_rng(settings.seed)
-
-    step("reliability" + (f" ({settings.bootstrap} bootstrap resamples)" if settings.bootstrap else ""))
-    reliability = {}
-    for name, its in [*structure.factors.items(), *structure.totals.items()]:
-        reliability[name] = _reliability(items[list(its)], structure, settings, rng)
-
+    reliability = _reliability(items, structure, settings, rng, step)
     step("sampling adequacy")
     R, npair = pairwise_cor(X)
-    k = kmo(R, items=cols)
-    b = bartlett(R, n)
-    sampling = {"kmo": k.overall, "kmo_items": dict(zip(cols, np.asarray(k.per_item).tolist())),
-                "bartlett": {"chisq": b.chisq, "df": b.df, "p": b.p_value}}
-
-    n_factors: dict[str, Any] = {}
-    if "parallel" not in settings.skip:
-        step(f"parallel analysis ({settings.parallel_iter} iterations)")
-        pa = parallel_analysis(X, n_iter=settings.parallel_iter, rng=rng)
-        n_factors.update({"parallel": pa.nfact, "parallel_components": pa.ncomp,
-                          "observed_fa": pa.fa_values, "simulated_fa": pa.fa_sim,
-                          "observed_pc": pa.pc_values, "simulated_pc": pa.pc_sim,
-                          "iterations": settings.parallel_iter})
-    mp = map_test(R)
-    n_factors["map"] = mp.n_factors
-    n_factors["map_values"] = mp.values
-
-    efa = None
-    if "efa" not in settings.skip:
-        k_f = settings.n_factors
-        if k_f is None:
-            k_f = len(structure.factors) if structure.source == "instrument" else (n_factors.get("parallel") or mp.n_factors)
-        k_f = max(1, int(k_f))
-        if k_f >= p:
-            raise UsageError(f"--n-factors {k_f} needs more than {k_f} items (have {p})")
-        step(f"EFA ({k_f} factors)")
-        efa = _model_or_warning("EFA", warnings, lambda: fa(R, k_f, n_obs=n, fm=settings.extraction,
-                                                             rotate=settings.rotation, np_obs=npair, items=cols))
-
-    cfa = mods = cfa_ord = None
+    samp = sampling(R, X.shape[0], cols)
+    n_factors = number_of_factors(X, R, settings, rng, step)
+    efa = exploratory(R, npair, X.shape[0], cols, structure, settings, n_factors, warnings, step)
     model_text = structure.model_syntax()
-    if "cfa" not in settings.skip and model_text:
-        from wamkit.stats.cfa import fit_cfa, modification_indices
-
-        data = items[cols]
-        step("CFA (WLSMV)" if settings.ordinal else "CFA (ML)")
-        if settings.ordinal:
-            from wamkit.stats.wlsmv import fit_wlsmv
-
-            cfa_ord = _model_or_warning("ordinal CFA", warnings, lambda: fit_wlsmv(data, None, model_text))
-        else:
-            cfa = _model_or_warning("CFA", warnings, lambda: fit_cfa(data, model_text, missing=settings.missing))
-            if cfa is not None and settings.missing == "listwise":
-                mods = modification_indices(cfa, top=settings.top_mi)
-
+    cfa, mods, cfa_ord = confirmatory(items[cols], structure, settings, warnings, step, model_text)
     inv = None
     if settings.group and model_text:
-        from wamkit.stats.invariance import invariance_sequence
-
         if groups is None:
-            raise UsageError("--group needs the group column")
-        gdata = items[cols].copy()
-        gdata["__group__"] = groups.astype("string").to_numpy()
-        if gdata["__group__"].isna().any():
-            n_na = int(gdata["__group__"].isna().sum())
-            raise DataError(f"--group {settings.group}: {n_na} rows have no group value")
-        levels = gdata["__group__"].nunique()
-        if levels < 2:
-            raise DataError(f"--group {settings.group}: needs at least two groups, found {levels}")
-        step(f"measurement invariance by {settings.group}")
-        inv = _model_or_warning("invariance", warnings, lambda: invariance_sequence(
-            gdata, model_text, "__group__", levels=settings.levels, missing=settings.missing))
-
-    nesting = None
+            raise UsageError("group needs the group column")
+        inv = group_invariance(items[cols], groups, model_text, settings, warnings, step)
+    nest = None
     if settings.cluster:
+        if clusters is None:
+            raise UsageError("cluster needs the officer column")
         if scores is None:
             scores = pd.DataFrame({f: items[list(its)].mean(axis=1, skipna=True)
                                    for f, its in structure.factors.items()})
-        nesting = _nesting(scores, structure, clusters, settings)
-
-    return ValidationReport(instrument=instrument_id, n=n, settings=settings, structure=structure,
-                            reliability=reliability, sampling=sampling, n_factors=n_factors, efa=efa,
-                            cfa=cfa, cfa_ordinal=cfa_ord, invariance=inv, nesting=nesting, mod_indices=mods,
+        step(f"nesting in {settings.cluster}")
+        nest = nesting(scores.reset_index(drop=True), list(structure.factors), officer=clusters.reset_index(drop=True),
+                       officer_name=settings.cluster,
+                       person=None if persons is None else persons.reset_index(drop=True),
+                       wave=None if waves is None else waves.reset_index(drop=True))
+    return ValidationReport(instrument=instrument_id, n=X.shape[0], settings=settings, structure=structure,
+                            reliability=reliability, sampling=samp, n_factors=n_factors, efa=efa,
+                            cfa=cfa, cfa_ordinal=cfa_ord, invariance=inv, nesting=nest, mod_indices=mods,
                             warnings=tuple(warnings))
 
 
-def _model_or_warning(what: str, warnings: list[str], fit: Callable[[], Any]) -> Any:
-    """Fit a model; a model the data cannot support (not identified, too few cases per group,
-    singular) becomes a warning in the report instead of losing the rest of it."""
-    try:
-        res = fit()
-    except DataError as e:
-        warnings.append(f"{what} not estimated: {e.message}")
-        return None
-    warnings.extend(f"{what}: {w}" for w in getattr(res, "warnings", ()))
-    return res
+def _with_seed(settings: ValidateSettings) -> ValidateSettings:
+    import dataclasses
+
+    return dataclasses.replace(settings, seed=DEFAULT_SEED)
 
 
-def _reliability(block: pd.DataFrame, structure: Structure, settings: ValidateSettings, rng) -> dict[str, Any]:
-    from wamkit.stats.correlation import pairwise_cor
-    from wamkit.stats.reliability import alpha, alpha_from_cor, omega_total
-
-    its = list(block.columns)
-    if len(its) < 2:
-        return {"n": int(block.notna().any(axis=1).sum()), "note": "a single item has no internal consistency"}
-    lo = {structure.scales.get(i, (None, None))[0] for i in its}
-    hi = {structure.scales.get(i, (None, None))[1] for i in its}
-    smin = lo.pop() if len(lo) == 1 else None
-    smax = hi.pop() if len(hi) == 1 else None
-    a = alpha(block, scale_min=smin, scale_max=smax, n_boot=settings.bootstrap, rng=rng if settings.bootstrap else None)
-    R, _ = pairwise_cor(block.to_numpy(dtype=float))
-    om = omega_total(R, items=its)
-    st = a.item_stats
-    item_out = {}
-    for it in its:
-        row = st.loc[it]
-        entry = {"r_drop": row["r_drop"], "alpha_if_dropped": row["alpha_if_dropped"], "mean": row["mean"],
-                 "sd": row["sd"], "missing": row["missing_share"], "n": int(row["n"])}
-        if "floor_share" in st.columns:
-            entry["floor"] = row["floor_share"]
-            entry["ceiling"] = row["ceiling_share"]
-        item_out[it] = entry
-    out = {"alpha": a.raw_alpha, "alpha_ci": [a.feldt_lower, a.feldt_upper], "alpha_ci_method": "Feldt",
-           "std_alpha": a.std_alpha, "g6": a.g6, "average_r": a.average_r, "omega_total": om.omega_total,
-           "n": a.n_obs, "mean": a.mean, "sd": a.sd, "items": item_out, "warnings": list(a.warnings)}
-    if settings.bootstrap:
-        out["alpha_boot_ci"] = [a.boot_lower, a.boot_upper]
-        out["bootstrap"] = settings.bootstrap
-    if settings.ordinal:
-        from wamkit.stats.polychoric import polychoric
-
-        pc = polychoric(block)
-        out["ordinal_alpha"] = alpha_from_cor(pc.rho, items=its).alpha
-        out["ordinal_omega_total"] = omega_total(pc.rho, items=its).omega_total
-    return out
+# --------------------------------------------------------------------------- from read data
 
 
-def _nesting(scores: pd.DataFrame, structure: Structure, clusters: pd.Series | None,
-             settings: ValidateSettings) -> dict[str, Any]:
-    from wamkit.stats.icc import cluster_icc
-
-    if clusters is None:
-        raise UsageError("--cluster needs the cluster column")
-    out: dict[str, Any] = {"cluster": settings.cluster, "subscales": {}}
-    g = clusters.astype("string").to_numpy()
-    for name in structure.factors:
-        d = cluster_icc(scores[name].to_numpy(dtype=float), g).to_dict()
-        d["note"] = ("nesting matters: design effect above 2 (analyse with cluster-robust SEs or multilevel models)"
-                     if d.get("design_effect", 0) > 2 else "design effect below 2")
-        out["subscales"][name] = d
-    return out
-
-
-# --------------------------------------------------------------------------- JSON pieces
+def _role_of(data: Any, role: str | None, model: str | None) -> tuple[str | None, np.ndarray]:
+    """The role whose rows are validated (one instrument at a time)."""
+    if model is not None or None in data.instruments:
+        return None, np.arange(len(data.frame))
+    present = [v for v in data.instruments if data.role_rows(v).size]
+    if role is None:
+        if len(present) != 1:
+            raise UsageError(f"the data hold {len(present)} roles ({', '.join(map(str, present))}), each with its own "
+                             "instrument: validate one at a time with role='client' (or select rows with where)")
+        role = present[0]
+    value = data.design.role_value(role) or role
+    if value not in data.instruments:
+        raise UsageError(f"role {role!r} is not in the data (roles: {', '.join(map(str, present))})")
+    return value, data.role_rows(value)
 
 
-def _efa_dict(efa, settings: ValidateSettings) -> dict:
-    return {
-        "n_factors": efa.n_factors, "extraction": efa.fm, "rotation": efa.rotation,
-        "factor_names": list(efa.factor_names),
-        "loadings": {it: efa.loadings[i].tolist() for i, it in enumerate(efa.items)},
-        "communalities": dict(zip(efa.items, efa.h2.tolist())),
-        "phi": efa.phi.tolist(),
-        "variance": {"ss_loadings": efa.ss_loadings, "proportion": efa.proportion_var,
-                     "cumulative": efa.cumulative_var},
-        "fit": {"chisq": efa.chisq, "df": efa.dof, "pvalue": efa.pvalue, "rmsea": efa.rmsea,
-                "rmsea_ci_lower": efa.rmsea_lower, "rmsea_ci_upper": efa.rmsea_upper, "tli": efa.tli,
-                "bic": efa.bic, "rms": efa.rms},
-        "eigenvalues": efa.e_values,
-        "warnings": list(efa.warnings),
-    }
+def _one_wave(data: Any, rows: np.ndarray) -> None:
+    d = data.design
+    if d.wave is None or d.wave not in data.frame.columns:
+        return
+    waves = data.frame[d.wave].iloc[rows].dropna().unique()
+    if len(waves) > 1:
+        raise UsageError(f"the rows hold {len(waves)} waves ({', '.join(map(str, waves))}) of the same clients, which "
+                         f"are not independent observations: validate one wave (e.g. where {d.wave}={waves[0]}); "
+                         "compare waves with longitudinal invariance (longitudinal=True)")
 
 
-FIT_KEYS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
-            "logl", "aic", "bic")
+def _keyed_items(data: Any, value: str | None, rows: np.ndarray, ins: Instrument, invalid: str,
+                 min_answered: float | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from wamkit.design.read import role_columns
+    from wamkit.scoring import compute_scores, key_items, parse_items, resolve_columns
 
-
-def _fit_dict(fit) -> dict:
-    d = {k: getattr(fit, k) for k in FIT_KEYS}
-    d["loglik"] = d.pop("logl")
-    d["npar"] = fit.npar
-    d["ntotal"] = fit.ntotal
-    return d
-
-
-def _cfa_dict(cfa, mods) -> dict:
-    std = cfa.std_loadings
-    out = {"estimator": "ML", "missing": cfa.missing, "n": sum(cfa.n_obs), "converged": cfa.converged,
-           "fit": _fit_dict(cfa.fit),
-           "std_loadings": {f: {it: float(std.loc[it, f]) for it in its} for f, its in cfa.model.factors},
-           "factor_correlations": cfa.factor_correlations, "omega": cfa.omega,
-           "warnings": list(cfa.warnings)}
-    if mods is not None:
-        out["modification_indices"] = mods
-    return out
-
-
-def _ordinal_cfa_dict(res) -> dict:
-    """WLSMV fit in the same shape as the ML CFA: the headline indices are lavaan's scaled ones."""
-    f = res.fit
-    loadings = {fac: {it: float(res.std_loadings[res.items.index(it), j]) for it in its}
-                for j, (fac, its) in enumerate(res.factors)}
-    return {"estimator": "WLSMV", "missing": "listwise", "n": res.n_obs, "n_dropped": res.n_dropped,
-            "converged": res.converged,
-            "fit": {"chisq": f.chisq_scaled, "df": f.df, "pvalue": f.pvalue_scaled, "cfi": f.cfi_scaled,
-                    "tli": f.tli_scaled, "rmsea": f.rmsea_scaled, "rmsea_ci_lower": f.rmsea_ci_lower_scaled,
-                    "rmsea_ci_upper": f.rmsea_ci_upper_scaled, "srmr": f.srmr, "loglik": None, "aic": None,
-                    "bic": None, "npar": f.npar, "ntotal": f.ntotal, "scaling_factor": f.scaling_factor,
-                    "shift_parameter": f.shift,
-                    "robust": {"cfi": f.cfi_robust, "tli": f.tli_robust, "rmsea": f.rmsea_robust,
-                               "rmsea_ci_lower": f.rmsea_ci_lower_robust, "rmsea_ci_upper": f.rmsea_ci_upper_robust},
-                    "unscaled": {"chisq": f.chisq, "pvalue": f.pvalue, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea}},
-            "std_loadings": loadings, "factor_correlations": res.factor_cor,
-            "omega": dict(res.omega), "omega_kind": "categorical (Green & Yang 2009), semTools::compRelSEM",
-            "thresholds": {it: list(t) for it, t in zip(res.items, res.thresholds)}, "warnings": list(res.warnings)}
-
-
-def _invariance_dict(inv, settings: ValidateSettings) -> dict:
-    models = {step.level: _fit_dict(step.fit.fit) for step in inv.steps}
-    comparisons = [{"level": s.level, "chisq_diff": s.chisq_diff, "df_diff": s.df_diff, "pvalue_diff": s.pvalue_diff,
-                    "delta_cfi": s.delta_cfi, "delta_rmsea": s.delta_rmsea, "delta_srmr": s.delta_srmr,
-                    "verdict": s.verdict} for s in inv.steps[1:]]
-    return {"group": settings.group, "groups": list(inv.groups), "models": models, "comparisons": comparisons,
-            "highest_level": inv.highest_level, "verdict": inv.summary, "criteria": inv.criteria,
-            "cutoffs": CHEN_CUTOFFS, "warnings": list(inv.warnings)}
-
-
-# --------------------------------------------------------------------------- from a file
-
-
-@dataclass(frozen=True)
-class ValidationInput:
-    """Keyed item data ready for :func:`validate_items`, with the rows it came from."""
-
-    items: pd.DataFrame
-    structure: Structure
-    scores: pd.DataFrame
-    groups: pd.Series | None
-    clusters: pd.Series | None
-    instrument: Instrument
-    table: Any
-    rows_used: int
-    rows_read: int
-
-
-def load_validation_input(path: str, *, instrument: Instrument | None = None, model: str | None = None,
-                          opts=None, where: list[tuple[str, str]] | None = None, group: str | None = None,
-                          cluster: str | None = None) -> ValidationInput:
-    """Read ``path`` like ``wamkit score`` does and return keyed items for the analysis.
-
-    With ``model`` the items named in the model are read as continuous and unreversed.
-    """
-    from wamkit.scoring.multi import ReadOptions, read_item_table, where_mask
-    from wamkit.scoring.core import compute_scores, key_items, parse_items, resolve_columns
-
-    opts = opts or ReadOptions()
-    if (instrument is None) == (model is None):
-        raise UsageError("give either -i INSTRUMENT or --model 'f1 =~ a + b + c'")
-    ins = instrument if instrument is not None else instrument_from_model(model)
-    table = read_item_table(path, ins, opts)
-    frame = table.frame
-    if where:
-        frame = frame[where_mask(frame, where, table.source)]
-    for col, what in ((group, "--group"), (cluster, "--cluster")):
-        if col is not None and col not in frame.columns:
-            raise UsageError(f"{what} {col}: {table.source} has no column '{col}'")
-    columns = resolve_columns(ins, column_map=opts.column_map, column_template=opts.column_template)
-    parsed = parse_items(frame, ins, source=table.source, columns=columns, decimal_comma=table.decimal_comma)
-    if parsed.n_invalid and opts.invalid == "error":
-        from wamkit.errors import raise_problems
-
-        raise_problems(list(parsed.problems), f"{table.source}: invalid item values", total=parsed.n_invalid)
+    cmap, template = role_columns(data.study, value)
+    frame = data.frame.iloc[rows].set_axis(data.rows[rows] - 1)
+    columns = resolve_columns(ins, column_map=cmap, column_template=template)
+    parsed = parse_items(frame, ins, source=data.source, columns=columns, decimal_comma=data.tables[0].decimal_comma)
+    if parsed.n_invalid and invalid == "error":
+        raise_problems(list(parsed.problems), f"{data.source}: invalid item values", total=parsed.n_invalid)
     keyed_values = key_items(parsed.values, ins)
-    keyed = pd.DataFrame(keyed_values, columns=ins.item_ids, index=frame.index)
-    scores = pd.DataFrame(compute_scores(keyed_values, ins, min_answered=opts.min_answered)[0], index=frame.index)
+    keyed = pd.DataFrame(keyed_values, columns=ins.item_ids)
+    scores = pd.DataFrame(compute_scores(keyed_values, ins, min_answered=min_answered)[0])
+    return keyed, scores
+
+
+def validate(data: Any, *, role: str | None = None, model: str | None = None,
+             settings: ValidateSettings = ValidateSettings(), invalid: str | None = None,
+             min_answered: float | None = None, progress: Callable[[str], None] | None = None) -> ValidationReport:
+    """Validate one role's instrument on read data (:class:`~wamkit.design.read.StudyData`).
+
+    Parameters
+    ----------
+    data
+        From :func:`wamkit.read`.
+    role
+        Which role's rows and instrument (``"client"``/``"professional"``); needed when the data hold
+        both. With ``model`` (lavaan ``=~`` syntax) the model's items are read as continuous, unreversed.
+    settings
+        What to compute (defaults as the CLI's; the seed defaults to the recorded :data:`DEFAULT_SEED`).
+    """
+    value, rows = _role_of(data, role, model)
+    _one_wave(data, rows)
+    d = data.design
+    notes: list[str] = []
+    if settings.group:
+        if settings.group not in data.frame.columns:
+            raise UsageError(f"group: {data.source} has no column {settings.group!r}")
+        note = check_group_column(settings.group, d, data.frame)
+        if note:
+            notes.append(note)
+    officer = settings.cluster or (d.officer if "nesting" not in settings.skip else None)
+    if officer is not None and officer not in data.frame.columns:
+        raise UsageError(f"cluster: {data.source} has no column {officer!r}")
+    if officer != settings.cluster:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, cluster=officer)
+    ins = instrument_from_model(model) if model is not None else data.instrument_for(value)
+    keyed, scores = _keyed_items(data, value, rows, ins, invalid or data.study.invalid or "error", min_answered)
     structure = structure_from_instrument(ins)
     if model is not None:
         structure = Structure(factors=structure.factors, totals={}, scales=structure.scales, source="model")
-    return ValidationInput(items=keyed, structure=structure, scores=scores,
-                           groups=frame[group] if group else None, clusters=frame[cluster] if cluster else None,
-                           instrument=ins, table=table, rows_used=len(frame), rows_read=len(table.frame))
+    sub = data.frame.iloc[rows].reset_index(drop=True)
 
+    def col(name: str | None) -> pd.Series | None:
+        return sub[name] if name is not None and name in sub.columns else None
 
-def validate_file(path: str, *, instrument: Instrument | None = None, model: str | None = None, opts=None,
-                  where=None, settings: ValidateSettings = ValidateSettings(),
-                  progress: Callable[[str], None] | None = None) -> tuple[ValidationReport, ValidationInput]:
-    """Read, key and validate: the one call behind ``wamkit validate``."""
-    vin = load_validation_input(path, instrument=instrument, model=model, opts=opts, where=where,
-                                group=settings.group, cluster=settings.cluster)
-    report = validate_items(vin.items, vin.structure, settings=settings, groups=vin.groups, clusters=vin.clusters,
-                            scores=vin.scores, instrument_id=None if model is not None else vin.instrument.id,
-                            progress=progress)
-    return report, vin
+    return validate_items(keyed, structure, settings=settings, groups=col(settings.group), clusters=col(officer),
+                          scores=scores, instrument_id=None if model is not None else ins.id,
+                          persons=col(d.person_column), waves=col(d.wave), progress=progress, notes=tuple(notes))

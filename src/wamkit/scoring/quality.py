@@ -99,7 +99,7 @@ def inspect_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = 
     id_columns = list(id_columns or [])
     for c in id_columns:
         if c not in frame.columns:
-            raise UsageError(f"id_columns: {source} has no column '{c}'")
+            raise UsageError(f"id_columns '{c}': {source} has no column '{c}'")
     if id_columns:
         keys = frame[id_columns].astype("string")
         dup = keys.duplicated(keep=False).to_numpy()

@@ -14,38 +14,48 @@ Every function here reproduces a named R function; the reference values live in
 * :func:`compare_nonoverlapping_correlations` -- ``psych::r.test(n, r12, r34,
   r23, r13, r14, r24)`` (Steiger's 1980 z for two non-overlapping dependent
   correlations).
+* :func:`correlate_clustered` -- a correlation whose SE, CI and p respect clustering
+  (clients nested in officers): the cluster-robust SE of lavaan
+  ``sem("x ~~ y", cluster = "g", estimator = "MLR")``'s standardised covariance
+  (default), or of the slope of ``lm(scale(y) ~ scale(x))`` with ``sandwich::vcovCL``
+  (reference values in ``tests/reference/cluster_correlation.json``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats: it costs ~0.6 s of import on every outcomes run
+
+# not scipy.stats: it costs ~0.6 s of import on every outcomes run
+from scipy import special
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.results import StatResult
 
 __all__ = [
+    "ClusteredCorrelationResult",
     "CorrelationResult",
-    "PartialCorrelationResult",
     "DependentCorrelationTest",
-    "correlate",
+    "PartialCorrelationResult",
     "adjust_p",
-    "partial_correlation",
-    "compare_dependent_correlations",
     "compare_correlations_with_outcome",
+    "compare_dependent_correlations",
     "compare_nonoverlapping_correlations",
+    "correlate",
+    "correlate_clustered",
+    "partial_correlation",
 ]
 
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class CorrelationResult:
+class CorrelationResult(StatResult):
     """Result of :func:`correlate`.
 
     Attributes
@@ -89,7 +99,7 @@ class CorrelationResult:
 
 
 @dataclass(frozen=True)
-class PartialCorrelationResult:
+class PartialCorrelationResult(StatResult):
     """Result of :func:`partial_correlation`.
 
     Unpacks as ``r, p, n, df = partial_correlation(...)``.
@@ -133,7 +143,7 @@ class PartialCorrelationResult:
 
 
 @dataclass(frozen=True)
-class DependentCorrelationTest:
+class DependentCorrelationTest(StatResult):
     """Result of :func:`compare_dependent_correlations` /
     :func:`compare_nonoverlapping_correlations`.
 
@@ -588,3 +598,159 @@ def compare_nonoverlapping_correlations(*, r12: float, r34: float, r13: float, r
     p = float(2 * special.ndtr(-abs(z)))
     return DependentCorrelationTest(statistic=z, df=math.nan, p=p, n=int(n),
                                     test="steiger_z", difference=r12 - r34)
+
+
+# --------------------------------------------------------------------------- clustered r
+@dataclass(frozen=True)
+class ClusteredCorrelationResult(StatResult):
+    """Result of :func:`correlate_clustered`.
+
+    Attributes
+    ----------
+    r : float
+        Pearson's r (or Spearman's rho: Pearson on average ranks).
+    se : float
+        Cluster-robust standard error of r.
+    se_z : float
+        Its Fisher-z counterpart ``se / (1 - r^2)`` (delta method).
+    ci_low, ci_high : float
+        ``tanh(atanh(r) -+ q se_z)``, q the normal ``(1 + ci_level)/2`` quantile.
+    statistic : float
+        ``influence``: z = ``atanh(r) / se_z``; ``regression``: t = ``r / se``.
+    df : float or None
+        ``regression``: ``n - 2`` (t reference, as ``lmtest::coeftest``); else None.
+    p : float
+        Two-sided p value of ``statistic``.
+    n : int
+        Complete (x, y, cluster) rows.
+    n_clusters : int
+    method : str
+        ``"pearson"`` or ``"spearman"``.
+    se_method : str
+        ``"influence"`` or ``"regression"``.
+    ci_level : float
+    """
+
+    r: float
+    se: float
+    se_z: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    df: float | None
+    p: float
+    n: int
+    n_clusters: int
+    method: str
+    se_method: str
+    ci_level: float
+
+    def to_dict(self) -> dict:
+        return {k: to_jsonable(getattr(self, k)) for k in (
+            "r", "se", "se_z", "ci_low", "ci_high", "statistic", "df", "p", "n", "n_clusters", "method",
+            "se_method", "ci_level")}
+
+
+def correlate_clustered(x, y, cluster, *, method: str = "pearson", se_method: str = "influence",
+                        ci_level: float = 0.95) -> ClusteredCorrelationResult:
+    """Correlation with a cluster-robust SE, CI and p (e.g. clients nested in officers).
+
+    With ``zx``, ``zy`` the variables standardised by their ML SDs (divisor n) and
+    r Pearson's r of the complete rows:
+
+    * ``se_method="influence"`` (default): the influence function of r,
+      ``IF_i = zx_i zy_i - r (zx_i^2 + zy_i^2) / 2``, summed within clusters,
+      ``U_g = sum_{i in g} IF_i``, gives ``se = sqrt(G/(G-1) sum_g U_g^2) / n``. This is
+      the delta-method SE of the standardised covariance from the cluster-robust
+      covariance of (var x, var y, cov xy), i.e. lavaan
+      ``standardizedSolution(sem("x ~~ y", data, cluster = "g", estimator = "MLR"))``'s
+      ``se``; without clustering (one row per cluster) it reduces to the asymptotically
+      distribution-free SE of r, ``~ (1 - r^2) / sqrt(n)`` for normal data, matching
+      Fisher's z.
+    * ``se_method="regression"``: the slope of ``lm(scale(y) ~ scale(x))`` (= r) with
+      ``sandwich::vcovCL(fit, cluster = ~g)`` (HC1: ``G/(G-1) (n-1)/(n-2)``); t on n - 2 df
+      as ``lmtest::coeftest``. It treats the SDs as known, so its SE exceeds the
+      influence-function SE by about ``1/sqrt(1 - r^2)`` when |r| is not small
+      (conservative); offered because it is what ``vcovCL`` gives directly.
+
+    Both report the CI on the Fisher-z scale, ``tanh(atanh(r) -+ q se/(1 - r^2))`` (normal
+    q). ``influence``: p from ``z = atanh(r) (1 - r^2) / se`` (so p < alpha exactly when the CI
+    excludes 0; lavaan's ``r / se`` is asymptotically the same); ``regression``: p from
+    ``t = r / se`` on n - 2 df.
+
+    ``method="spearman"`` applies the same to average ranks (the ranks are treated as data;
+    an approximation).
+
+    Parameters
+    ----------
+    x, y : array-like
+        Numeric vectors (NaN = missing).
+    cluster : array-like
+        Cluster labels (missing = row dropped).
+    method : {"pearson", "spearman"}
+    se_method : {"influence", "regression"}
+    ci_level : float
+
+    Raises
+    ------
+    DataError
+        Fewer than 3 complete rows or 2 clusters, a constant variable, |r| = 1.
+    """
+    if method not in ("pearson", "spearman"):
+        raise UsageError(f"unknown correlation method {method!r}; use 'pearson' or 'spearman'")
+    if se_method not in ("influence", "regression"):
+        raise UsageError(f"unknown se_method {se_method!r}; use 'influence' or 'regression'")
+    if not 0 < ci_level < 1:
+        raise UsageError(f"ci_level must be between 0 and 1, got {ci_level!r}")
+    xa = _as_float_vector(x, "x")
+    ya = _as_float_vector(y, "y")
+    cl = pd.Series(np.asarray(cluster, dtype=object) if not isinstance(cluster, pd.Series)
+                   else cluster.to_numpy(dtype=object))
+    if not (xa.shape == ya.shape and cl.size == xa.size):
+        raise DataError(f"x, y and cluster differ in length ({xa.size}, {ya.size}, {cl.size})")
+    ok = np.isfinite(xa) & np.isfinite(ya) & cl.notna().to_numpy()
+    xa, ya = xa[ok], ya[ok]
+    codes, uniq = pd.factorize(cl[ok])
+    n, G = int(xa.size), len(uniq)
+    if n < 3:
+        raise DataError(f"correlation needs at least 3 complete rows, got {n}")
+    if G < 2:
+        raise DataError(f"cluster-robust standard errors need at least 2 clusters, got {G}")
+    if method == "spearman":
+        xa, ya = _rank_average(xa), _rank_average(ya)
+    xc, yc = xa - xa.mean(), ya - ya.mean()
+    sxx, syy = float(xc @ xc), float(yc @ yc)
+    if sxx == 0 or syy == 0:
+        which = "x" if sxx == 0 else "y"
+        raise DataError(f"correlation undefined: {which} is constant over the {n} complete rows")
+    r = float(xc @ yc) / math.sqrt(sxx * syy)
+    if abs(r) >= 1:
+        raise DataError("the correlation is +-1: no standard error")
+    if se_method == "influence":
+        zx, zy = xc / math.sqrt(sxx / n), yc / math.sqrt(syy / n)
+        inf = zx * zy - r * (zx * zx + zy * zy) / 2
+        U = np.bincount(codes, weights=inf, minlength=G)
+        se = math.sqrt(G / (G - 1) * float(U @ U)) / n
+        df = None
+    else:
+        zx, zy = xc / math.sqrt(sxx / (n - 1)), yc / math.sqrt(syy / (n - 1))
+        e = zy - r * zx                         # residuals of the standardised regression (intercept 0)
+        S = np.column_stack([np.bincount(codes, weights=e, minlength=G),
+                             np.bincount(codes, weights=zx * e, minlength=G)])
+        B = np.diag([1 / n, 1 / float(zx @ zx)])   # (X'X)^-1: the standardised columns are orthogonal
+        V = G / (G - 1) * (n - 1) / (n - 2) * B @ (S.T @ S) @ B
+        se = math.sqrt(V[1, 1])
+        df = float(n - 2)
+    se_z = se / (1 - r * r)
+    q = float(special.ndtri((1 + ci_level) / 2))
+    z = math.atanh(r)
+    if se_method == "influence":
+        stat = z / se_z
+        p = float(2 * special.ndtr(-abs(stat)))
+    else:
+        stat = r / se
+        p = float(2 * special.stdtr(n - 2, -abs(stat)))
+    return ClusteredCorrelationResult(
+        r=r, se=se, se_z=se_z, ci_low=math.tanh(z - q * se_z), ci_high=math.tanh(z + q * se_z),
+        statistic=float(stat), df=df, p=p, n=n, n_clusters=G, method=method, se_method=se_method,
+        ci_level=float(ci_level))

@@ -10,7 +10,7 @@ statistic follow psych's source line by line, so that numbers agree with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -18,6 +18,7 @@ from scipy import optimize, special, stats
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
 from wamkit.stats.rotation import ROTATIONS, rotate as _rotate
+from wamkit.results import StatResult
 
 __all__ = [
     "KMOResult",
@@ -115,7 +116,7 @@ def _names(items: Sequence[str] | None, p: int, R: Any = None) -> tuple[str, ...
 
 # --------------------------------------------------------------------------- KMO / Bartlett
 @dataclass(frozen=True)
-class KMOResult:
+class KMOResult(StatResult):
     """Kaiser-Meyer-Olkin measure of sampling adequacy.
 
     ``overall`` = ``psych::KMO(R)$MSA``, ``per_item`` = ``$MSAi`` (in the order of ``items``).
@@ -165,15 +166,19 @@ def kmo(R: Any, *, items: Sequence[str] | None = None) -> KMOResult:
     return KMOResult(overall=overall, per_item=per, items=names)
 
 
-class BartlettResult(NamedTuple):
-    """Bartlett's test of sphericity: ``(chisq, df, p_value)``."""
+@dataclass(frozen=True)
+class BartlettResult(StatResult):
+    """Bartlett's test of sphericity (unpacks as ``chisq, df, p_value``)."""
 
     chisq: float
     df: int
     p_value: float
 
+    def __iter__(self):  # type: ignore[no-untyped-def]  # tuple-style unpacking, as before
+        return iter((self.chisq, self.df, self.p_value))
+
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable(self._asdict())
+        return to_jsonable({"chisq": self.chisq, "df": self.df, "p_value": self.p_value})
 
 
 def bartlett(R: Any, n: int) -> BartlettResult:
@@ -486,7 +491,7 @@ def _fa_stats(r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, n_obs: float
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class FAResult:
+class FAResult(StatResult):
     """Result of :func:`fa` (names follow ``psych::fa`` output).
 
     Attributes

@@ -21,6 +21,7 @@ from scipy import stats as _sps
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.results import StatResult
 
 __all__ = ["ICCForm", "ICCResult", "ClusterICCResult", "icc", "cluster_icc"]
 
@@ -65,7 +66,7 @@ class ICCForm:
 
 
 @dataclass(frozen=True)
-class ICCResult:
+class ICCResult(StatResult):
     """All six Shrout–Fleiss ICC forms for one targets × raters matrix.
 
     Attributes
@@ -265,7 +266,7 @@ def icc(ratings: Any, *, alpha: float = 0.05) -> ICCResult:
 
 
 @dataclass(frozen=True)
-class ClusterICCResult:
+class ClusterICCResult(StatResult):
     """One-way ICCs of a variable measured on units nested in groups.
 
     Attributes

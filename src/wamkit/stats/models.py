@@ -49,8 +49,8 @@ R equivalents (pinned by ``tests/test_models.py`` against
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,16 +58,29 @@ from scipy import special
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.stats.columns import numeric_column
+from wamkit.stats.inference import Estimate, combination
+from wamkit.results import StatResult
 
-__all__ = ["ModelResult", "logistic", "poisson", "negative_binomial", "cox", "TABLE_COLUMNS"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "ModelResult",
+    "cox",
+    "linear_combination",
+    "logistic",
+    "negative_binomial",
+    "ols",
+    "poisson",
+]
 
 TABLE_COLUMNS = ("term", "coef", "se", "estimate", "ci_low", "ci_high", "z", "p", "n", "events")
 _EPS = np.finfo(float).eps
+_THETA_EPS = _EPS ** 0.25   # MASS::theta.ml's default eps = .Machine$double.eps^0.25
 
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class ModelResult:
+class ModelResult(StatResult):
     """A fitted outcome model.
 
     Attributes
@@ -118,9 +131,19 @@ class ModelResult:
         Logistic: perfect or quasi-complete separation was detected. Cox: monotone
         likelihood (a coefficient diverging). The affected terms are NaN in ``table``.
     vcov : numpy.ndarray
-        Covariance matrix of ``coef`` in table order (robust if ``cluster``).
+        Covariance matrix of ``coef`` in table order (robust if ``cluster``); use it
+        (or :func:`linear_combination`) to test linear combinations of coefficients.
     warnings : tuple of str
         Human-readable problems (non-convergence, separation, ...).
+    statistic : str
+        What the table's ``z`` column holds: ``"z"`` (normal reference; GLMs, Cox) or
+        ``"t"`` (OLS: t on ``df_resid`` degrees of freedom).
+    sigma : float
+        OLS: residual standard error ``sqrt(RSS / df_resid)`` (R ``sigma(fit)``); else NaN.
+    r_squared, adj_r_squared : float
+        OLS: ``summary(fit)$r.squared`` / ``$adj.r.squared``; else NaN.
+    start : str or None
+        Cox: the entry-time column of counting-process ``(start, stop]`` data, else None.
     """
 
     model: str
@@ -145,13 +168,28 @@ class ModelResult:
     separation: bool
     vcov: np.ndarray = field(repr=False)
     warnings: tuple[str, ...] = ()
+    statistic: str = "z"
+    sigma: float = math.nan
+    r_squared: float = math.nan
+    adj_r_squared: float = math.nan
+    start: str | None = None
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Term names in table (and ``vcov``) order."""
+        return tuple(self.table["term"])
+
+    @property
+    def coef(self) -> np.ndarray:
+        """Coefficients on the link scale, table order."""
+        return self.table["coef"].to_numpy(dtype=float)
 
     def to_dict(self) -> dict:
         out = {}
         for name in ("model", "n", "events", "loglik", "aic", "df_resid", "deviance",
                      "dispersion", "theta", "theta_se", "loglik_null", "concordance", "converged",
                      "iterations", "cov_type", "n_clusters", "per_sd", "ci_level",
-                     "separation"):
+                     "separation", "statistic", "sigma", "r_squared", "adj_r_squared", "start"):
             out[name] = to_jsonable(getattr(self, name))
         out["table"] = to_jsonable(self.table)
         out["vcov"] = to_jsonable(self.vcov)
@@ -167,15 +205,6 @@ class _Design:
     names: tuple[str, ...]
     cluster: np.ndarray | None   # integer codes 0..G-1
     n_clusters: int | None
-
-
-def _numeric(col: pd.Series, name: str) -> np.ndarray:
-    dt = col.dtype
-    if isinstance(dt, np.dtype) and dt.kind in "fiub":
-        return col.to_numpy(dtype=float)          # fast path: plain numpy column
-    if str(dt) == "boolean" or pd.api.types.is_numeric_dtype(dt):
-        return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    raise DataError(f"column {name!r} must be numeric (got {dt}); recode it first")
 
 
 def _prepare(df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str],
@@ -194,7 +223,7 @@ def _prepare(df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str
     for o in outcomes:
         if o in preds:
             raise UsageError(f"column {o!r} is both outcome and predictor")
-    cols = {c: _numeric(df[c], c) for c in dict.fromkeys([*outcomes, *preds])}
+    cols = {c: numeric_column(df[c], c) for c in dict.fromkeys([*outcomes, *preds])}
     ok = np.ones(len(df), dtype=bool)
     for c, a in cols.items():
         if np.isinf(a).any():
@@ -224,7 +253,7 @@ def _prepare(df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str
         except TypeError:                          # mixed types: fall back to pandas
             codes, uniq = pd.factorize(cl_ok, sort=False)
         codes = np.asarray(codes).reshape(-1)
-        g = int(len(uniq))
+        g = len(uniq)
         if g < 2:
             raise DataError(f"cluster-robust standard errors need at least 2 clusters, got {g}")
     return _Design(X=X, ys=ys, names=tuple(map(str, preds)), cluster=codes, n_clusters=g)
@@ -453,8 +482,9 @@ def _fit_glm(df, outcome, predictors, family, *, cluster, per_sd, ci_level) -> M
     cov_type = "model"
     if d.cluster is not None:
         scores = _glm_scores(Xd, y, mu, eta, w_work, family, fit_theta)
-        M = _cluster_meat(scores, d.cluster, d.n_clusters)
         g = d.n_clusters
+        assert g is not None
+        M = _cluster_meat(scores, d.cluster, g)
         V = g / (g - 1) * V @ M @ V
         cov_type = "cluster"
         if g < 30:
@@ -496,7 +526,7 @@ def _theta_score_info(theta, y, mu):
     return float(score), float(info)
 
 
-def _theta_ml(y, mu, *, limit=_GLM_MAXIT, eps=np.finfo(float).eps ** 0.25):
+def _theta_ml(y, mu, *, limit=_GLM_MAXIT, eps=_THETA_EPS):
     """``MASS::theta.ml(y, mu, limit = 25)`` step for step.
 
     Newton on the score of theta from ``t0 = n / sum((y/mu - 1)^2)`` while
@@ -648,55 +678,189 @@ def negative_binomial(df: pd.DataFrame, outcome: str, predictors: Sequence[str],
                     ci_level=ci_level)
 
 
+# --------------------------------------------------------------------------- OLS
+def ols(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
+        cluster: str | None = None, per_sd: bool = False, ci_level: float = 0.95) -> ModelResult:
+    """Ordinary least squares, as R ``lm(outcome ~ predictors)`` with ``summary`` and ``confint``.
+
+    ``b = (X'X)^-1 X'y``; model-based covariance ``s^2 (X'X)^-1`` with
+    ``s^2 = RSS / (n - k)``; t statistics (in the table's ``z`` column, see
+    ``statistic == "t"``), p values and CIs on ``n - k`` df
+    (``coef(summary(fit))``, ``confint(fit)``). ``estimate`` equals ``coef`` (identity link)
+    and ``ci_low``/``ci_high`` are limits of ``coef``.
+
+    With ``cluster``: ``sandwich::vcovCL(fit, cluster = ~g)`` with its ``lm`` defaults
+    (``type = "HC1"``, ``cadjust = TRUE``)::
+
+        V = G/(G-1) (n-1)/(n-k) (X'X)^-1 [sum_g s_g s_g'] (X'X)^-1,   s_g = sum_{i in g} x_i e_i
+
+    and t, p, CI use that V on ``n - k`` df (``lmtest::coeftest(fit, vcov = V)``,
+    ``lmtest::coefci``).
+
+    Other fields: ``loglik`` = ``logLik(fit)``, ``aic`` = ``AIC(fit)`` (k + 1 parameters,
+    sigma counted), ``deviance`` = RSS, ``sigma`` = ``sigma(fit)``, ``r_squared`` /
+    ``adj_r_squared`` as ``summary(fit)``; ``events``, ``dispersion`` and ``theta`` are NaN
+    (so the result drops into ``outcomes`` where the GLMs' are used).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    outcome : str
+        Continuous outcome column.
+    predictors : sequence of str
+    cluster : str, optional
+        Cluster column (e.g. officer) for cluster-robust SEs.
+    per_sd : bool
+        z-score predictors (sample SD, n - 1, complete rows) first.
+    ci_level : float
+
+    Raises
+    ------
+    DataError
+        Fewer than k + 2 complete rows, constant outcome or predictor, collinear design,
+        fewer than 2 clusters.
+    """
+    _check_level(ci_level)
+    d = _prepare(df, [outcome], predictors, cluster, per_sd)
+    y = d.ys[0]
+    n, p = d.X.shape
+    if n < p + 3:
+        raise DataError(f"too few complete rows for {p} predictor(s): {n}")
+    if np.ptp(y) == 0:
+        raise DataError(f"outcome {outcome!r} is constant over the {n} complete rows")
+    Xd = np.column_stack([np.ones(n), d.X])
+    names = ("(Intercept)", *d.names)
+    _check_rank(Xd, names)
+    k = p + 1
+    # least squares through QR (as lm.fit), covariance from R^-1
+    Q, R = np.linalg.qr(Xd)
+    beta = np.linalg.solve(R, Q.T @ y)
+    e = y - Xd @ beta
+    rss = float(e @ e)
+    dfr = n - k
+    Rinv = np.linalg.solve(R, np.eye(k))
+    B = Rinv @ Rinv.T                                  # (X'X)^-1
+    V = B * rss / dfr
+    cov_type = "model"
+    warns: list[str] = []
+    if d.cluster is not None:
+        g = d.n_clusters
+        assert g is not None
+        M = _cluster_meat(Xd * e[:, None], d.cluster, g)
+        V = g / (g - 1) * (n - 1) / (n - k) * B @ M @ B
+        cov_type = "cluster"
+        if g < 30:
+            warns.append(f"only {g} clusters: cluster-robust standard errors may be too small")
+    se = np.sqrt(np.diag(V))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = beta / se
+    q = special.stdtrit(dfr, (1 + ci_level) / 2)
+    tab = pd.DataFrame({
+        "term": list(names), "coef": beta, "se": se, "estimate": beta,
+        "ci_low": beta - q * se, "ci_high": beta + q * se, "z": t,
+        "p": 2 * special.stdtr(dfr, -np.abs(t)),
+        "n": np.full(k, n, dtype=np.int64), "events": np.full(k, np.nan)})
+    tss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - rss / tss
+    ll = 0.5 * (-n * (math.log(2 * math.pi) + 1 - math.log(n) + math.log(rss)))
+    return ModelResult(
+        model="ols", table=tab, n=int(n), events=math.nan, loglik=ll, aic=-2 * ll + 2 * (k + 1),
+        df_resid=float(dfr), deviance=rss, dispersion=math.nan, theta=math.nan, theta_se=math.nan,
+        loglik_null=math.nan, concordance=math.nan, converged=True, iterations=1, cov_type=cov_type,
+        n_clusters=d.n_clusters, per_sd=bool(per_sd), ci_level=float(ci_level), separation=False, vcov=V,
+        warnings=tuple(warns), statistic="t", sigma=math.sqrt(rss / dfr), r_squared=r2,
+        adj_r_squared=1 - (1 - r2) * (n - 1) / dfr)
+
+
+def linear_combination(result: ModelResult, weights: Mapping[str, float] | Sequence[float], *,
+                       ci_level: float | None = None) -> Estimate:
+    """Estimate, SE, CI and p of a linear combination ``sum_j c_j b_j`` of a model's coefficients.
+
+    ``se = sqrt(c' V c)`` with the result's ``vcov`` (cluster-robust when the model was
+    clustered); t on ``df_resid`` for OLS, z otherwise (as the model's own table).
+    R: ``sqrt(t(c) %*% vcov(fit) %*% c)`` (or ``sandwich::vcovCL``).
+
+    Parameters
+    ----------
+    result : ModelResult
+    weights : mapping term -> weight, or a sequence with one weight per term (table order)
+    ci_level : float, optional
+        Default: the model's ``ci_level``.
+    """
+    terms = result.terms
+    if isinstance(weights, Mapping):
+        unknown = [t for t in weights if t not in terms]
+        if unknown:
+            raise UsageError(f"weights name unknown term(s): {', '.join(map(str, unknown))}; "
+                             f"terms are {', '.join(terms)}")
+        c = np.array([float(weights.get(t, 0.0)) for t in terms])
+    else:
+        c = np.asarray(weights, dtype=float)
+        if c.shape != (len(terms),):
+            raise UsageError(f"weights must have {len(terms)} entries (one per term), got {c.size}")
+    df = result.df_resid if result.statistic == "t" else None
+    return combination(result.coef, result.vcov, c, df=df,
+                       ci_level=result.ci_level if ci_level is None else ci_level)
+
+
 # --------------------------------------------------------------------------- Cox
 class _CoxData:
-    """Risk-set bookkeeping for the Efron partial likelihood (independent of beta)."""
+    """Risk-set bookkeeping for the Efron partial likelihood (independent of beta).
 
-    def __init__(self, time: np.ndarray, event: np.ndarray, X: np.ndarray, ties: str = "efron"):
-        order = np.lexsort((-event, -time))          # time descending, events first
-        self.order = order
-        t = time[order]
-        e = event[order].astype(bool)
-        self.X = X[order]
-        self.event = e
-        n = t.size
-        # last index (in descending order) of each block of equal times = risk-set end
-        new_block = np.r_[True, t[1:] != t[:-1]]
-        block = np.cumsum(new_block) - 1
-        block_end = np.r_[np.nonzero(new_block)[0][1:] - 1, n - 1]
-        # event-time groups: blocks containing at least one event
-        ev_idx = np.nonzero(e)[0]
-        ev_block = block[ev_idx]
-        groups, g_of_event = np.unique(ev_block, return_inverse=True)
-        self.g_of_event = g_of_event                 # group of each event (sorted)
-        self.ev_idx = ev_idx
-        self.risk_end = block_end[groups]            # cumsum index of risk set per group
-        self.d = np.bincount(g_of_event).astype(float)   # deaths per group
-        # expanded (group, l) rows: one per event; l = 0..d_j-1
+    Works on the grid of distinct event times ``tau_1 < ... < tau_G``. Row i is at
+    risk at ``tau_j`` when ``start_i < tau_j <= stop_i`` (``start = -inf`` for
+    right-censored data), i.e. for the event groups ``lo_i <= j < hi_i``. Risk-set
+    sums are differences of reverse cumulative sums over rows sorted by ``hi`` and
+    by ``lo`` (for right-censored data the second is empty, so the sums are plain
+    reverse cumulative sums).
+    """
+
+    def __init__(self, stop: np.ndarray, event: np.ndarray, X: np.ndarray, ties: str = "efron",
+                 start: np.ndarray | None = None):
+        self.X = X
+        e = event.astype(bool)
+        ev = np.flatnonzero(e)
+        tau, g_ev = np.unique(stop[ev], return_inverse=True)
+        o = np.argsort(g_ev, kind="stable")
+        self.ev_idx = ev[o]                           # event rows grouped by event time (ascending)
+        g = g_ev[o]
+        G = tau.size
+        self.G = G
+        self.row_group = g
+        self.d = np.bincount(g, minlength=G).astype(float)
         starts = np.r_[0, np.cumsum(self.d)[:-1]].astype(int)
-        self.row_group = g_of_event
-        self.row_c = (np.arange(ev_idx.size) - starts[g_of_event]) / self.d[g_of_event]
-        if ties == "breslow":
-            self.row_c = np.zeros(ev_idx.size)
         self.group_starts = starts
-        # for each observation: number of event groups with time <= its time,
-        # i.e. groups whose risk set contains it (risk_end >= its position)
-        self.n_groups_at_risk = groups.size - np.searchsorted(self.risk_end, np.arange(n),
-                                                              side="left")
-        self.block = block
-        self.groups = groups
-        # group of an observation's own death time (for events), -1 otherwise
-        self.own_group = np.full(n, -1)
-        self.own_group[ev_idx] = g_of_event
+        self.row_c = ((np.arange(ev.size) - starts[g]) / self.d[g] if ties == "efron"
+                      else np.zeros(ev.size))
+        self.hi = np.searchsorted(tau, stop, side="right")          # groups with tau <= stop
+        self.lo = (np.zeros(stop.size, dtype=np.intp) if start is None
+                   else np.searchsorted(tau, start, side="right"))  # groups with tau <= start
+        # rows sorted by hi (lo) descending; index of the last row with hi > j (lo > j)
+        self._ord_hi = np.argsort(-self.hi, kind="stable")
+        self._has_entry = start is not None and bool(np.any(self.lo > 0))
+        if self._has_entry:
+            self._ord_lo = np.argsort(-self.lo, kind="stable")
+            self._cnt_lo = stop.size - np.searchsorted(np.sort(self.lo), np.arange(G), side="right")
+        self._cnt_hi = stop.size - np.searchsorted(np.sort(self.hi), np.arange(G), side="right")
+        self.own_group = np.full(stop.size, -1)
+        self.own_group[self.ev_idx] = g
+
+    def _risk_sum(self, a: np.ndarray) -> np.ndarray:
+        """``S[j] = sum_i a_i [lo_i <= j < hi_i]`` for every event group j."""
+        zero = np.zeros((1,) + a.shape[1:])
+        cs = np.concatenate([zero, np.cumsum(a[self._ord_hi], axis=0)])
+        S = cs[self._cnt_hi]
+        if self._has_entry:
+            cl = np.concatenate([zero, np.cumsum(a[self._ord_lo], axis=0)])
+            S = S - cl[self._cnt_lo]
+        return S
 
     def evaluate(self, beta: np.ndarray, second: bool = True):
         X = self.X
         eta = X @ beta
         w = np.exp(eta)
-        cs0 = np.cumsum(w)
-        cs1 = np.cumsum(w[:, None] * X, axis=0)
-        S0 = cs0[self.risk_end]
-        S1 = cs1[self.risk_end]
+        S0 = self._risk_sum(w)
+        S1 = self._risk_sum(w[:, None] * X)
         ev = self.ev_idx
         we = w[ev]
         Xe = X[ev]
@@ -712,38 +876,38 @@ class _CoxData:
         if not second:
             return ll, grad, None, (w, den, xbar)
         XX = X[:, :, None] * X[:, None, :]
-        cs2 = np.cumsum(w[:, None, None] * XX, axis=0)
-        S2 = cs2[self.risk_end]
+        S2 = self._risk_sum(w[:, None, None] * XX)
         A2 = np.add.reduceat(we[:, None, None] * XX[ev], self.group_starts, axis=0)
         num2 = S2[g] - c[:, None, None] * A2[g]
         info = (num2 / den[:, None, None]).sum(axis=0) - xbar.T @ xbar
         return ll, grad, info, (w, den, xbar)
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
-        """Efron score residuals (R ``residuals(fit, "score")``), in sorted order."""
+        """Efron score residuals per row (R ``residuals(fit, "score")``), input row order.
+
+        ``U_i = delta_i (x_i - mean_l xbar_jl) - sum_{j at risk} sum_l f_ijl w_i (x_i - xbar_jl) / den_jl``
+        with ``f = 1 - l/d_j`` for the rows dying at ``tau_j`` and 1 otherwise.
+        """
         _, _, _, (w, den, xbar) = self.evaluate(beta, second=False)
         X = self.X
-        G = self.groups.size
+        G = self.G
+        p = X.shape[1]
         g = self.row_group
         c = self.row_c
         inv = 1 / den
-        # per group sums over the d_j sub-steps
         h = np.bincount(g, weights=inv, minlength=G)
-        hx = np.zeros((G, X.shape[1]))
+        hx = np.zeros((G, p))
         np.add.at(hx, g, xbar * inv[:, None])
         h2 = np.bincount(g, weights=c * inv, minlength=G)
-        hx2 = np.zeros((G, X.shape[1]))
+        hx2 = np.zeros((G, p))
         np.add.at(hx2, g, xbar * (c * inv)[:, None])
-        mx = np.zeros((G, X.shape[1]))
+        mx = np.zeros((G, p))
         np.add.at(mx, g, xbar)
         mx /= self.d[:, None]
-        # cumulative over groups in increasing time: groups are indexed by decreasing
-        # time, so group j's risk set holds observations at positions <= risk_end[j];
-        # an observation at position i is at risk in groups j >= k_i.
-        Hc = np.r_[np.cumsum(h[::-1])[::-1], 0.0]
-        HXc = np.vstack([np.cumsum(hx[::-1], axis=0)[::-1], np.zeros((1, X.shape[1]))])
-        k = G - self.n_groups_at_risk        # first group whose risk set contains i
-        U = -w[:, None] * (X * Hc[k][:, None] - HXc[k])
+        Ch = np.r_[0.0, np.cumsum(h)]                 # Ch[k] = sum_{j < k} h_j
+        CHX = np.vstack([np.zeros((1, p)), np.cumsum(hx, axis=0)])
+        hi, lo = self.hi, self.lo
+        U = -w[:, None] * (X * (Ch[hi] - Ch[lo])[:, None] - (CHX[hi] - CHX[lo]))
         own = self.own_group
         isev = own >= 0
         go = own[isev]
@@ -752,31 +916,45 @@ class _CoxData:
         return U
 
 
-def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
+def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
+                 start: np.ndarray | None = None) -> float:
     """Harrell's C as ``survival::concordance`` reports it for a ``coxph`` fit.
 
-    A pair (i, j) is comparable when i has an event and j is still at risk
-    after it (``t_j > t_i``, or ``t_j == t_i`` and j censored); it is concordant
-    when ``lp_i > lp_j``, tied when equal.
+    A pair (i, j) is comparable when i has an event and j is at risk just after
+    it: ``t_j > t_i`` (or ``t_j == t_i`` and j censored) and, for counting-process
+    data, ``start_j < t_i``; it is concordant when ``lp_i > lp_j``, tied when equal.
     ``C = (concordant + tied / 2) / (concordant + discordant + tied)``. Pairs of
     events at the same time are not comparable.
 
-    O(n log n): subjects are visited from the latest time backwards while the
-    linear predictors of those still at risk are kept in a sorted list, so each
-    event's comparisons are two binary searches.
+    O(n log n)-ish: rows are visited from the latest time backwards while the
+    linear predictors of those at risk are kept in a sorted list (rows leave it
+    once the time passes their ``start``), so each event's comparisons are two
+    binary searches.
     """
     import bisect
 
     order = np.lexsort((event, -time))          # latest time first; at equal times censored first
     t_sorted, e_sorted, lp_sorted = time[order], event[order], lp[order].tolist()
+    if start is not None:
+        by_start = np.argsort(-start, kind="stable")   # rows leave the risk set as time passes their start
+        st_sorted = start[by_start]
+        lp_by_start = lp[by_start].tolist()
+        n_start = len(lp_by_start)
     at_risk: list[float] = []
     conc = disc = tied = 0
     n = len(lp_sorted)
     i = 0
+    k_start = 0
     while i < n:
         j = i
         while j < n and t_sorted[j] == t_sorted[i]:
             j += 1
+        t_now = t_sorted[i]
+        if start is not None:
+            while k_start < n_start and st_sorted[k_start] >= t_now:
+                # inserted earlier (its stop > start >= t_now); not at risk from here on
+                del at_risk[bisect.bisect_left(at_risk, lp_by_start[k_start])]
+                k_start += 1
         group = range(i, j)
         for k in group:                         # censored at this time: comparable to its events
             if e_sorted[k] != 1:
@@ -798,10 +976,11 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
 
 
 def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
-        cluster: str | None = None, per_sd: bool = False, ci_level: float = 0.95,
-        ties: str = "efron", tol: float = 1e-12, max_iter: int = 50) -> ModelResult:
+        start: str | None = None, cluster: str | None = None, per_sd: bool = False,
+        ci_level: float = 0.95, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50) -> ModelResult:
     """Cox proportional-hazards model with Efron ties, as R
-    ``survival::coxph(Surv(time, event) ~ predictors, ties = "efron")``.
+    ``survival::coxph(Surv(time, event) ~ predictors, ties = "efron")``, or for
+    counting-process data ``coxph(Surv(start, time, event) ~ predictors)``.
 
     Newton-Raphson (with step halving) on the Efron log partial likelihood, for
     event times t_j with d_j tied events D_j and risk set R_j, ``w_i = exp(x_i'b)``::
@@ -809,27 +988,34 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
         l(b) = sum_j [ sum_{i in D_j} x_i'b
                        - sum_{l=0}^{d_j-1} log( sum_{R_j} w_i - (l/d_j) sum_{D_j} w_i ) ]
 
+    The risk set R_j holds the rows with ``time >= t_j`` and, with ``start``,
+    ``start < t_j`` (the ``(start, stop]`` intervals of time-varying covariates:
+    several rows per subject, the covariate constant within each).
+
     Model-based covariance is the inverse information. With ``cluster``, the
     robust covariance is ``D'D`` where D sums the dfbeta residuals (Efron score
     residuals times the inverse information) within clusters, which is
-    ``coxph(... + cluster(id))``'s ``robust se`` (z, p and CI then use it, as
-    ``summary.coxph``). ``estimate`` is the hazard ratio; ``loglik`` and
-    ``loglik_null`` are ``fit$loglik[2]`` and ``fit$loglik[1]``; ``aic`` is
-    ``-2 loglik + 2 p`` (``AIC(fit)``); ``concordance`` is Harrell's C
-    (``fit$concordance["concordance"]``).
+    ``coxph(..., cluster = id)``'s ``robust se`` (z, p and CI then use it, as
+    ``summary.coxph``); for counting-process data cluster by the subject id (or by
+    officer) so that a subject's rows are summed. ``estimate`` is the hazard ratio;
+    ``loglik`` and ``loglik_null`` are ``fit$loglik[2]`` and ``fit$loglik[1]``;
+    ``aic`` is ``-2 loglik + 2 p`` (``AIC(fit)``); ``concordance`` is Harrell's C
+    (``fit$concordance["concordance"]``). ``n`` counts rows (``fit$n``).
 
     Parameters
     ----------
     df : pandas.DataFrame
     time : str
-        Follow-up time (> 0).
+        Follow-up time (> 0), or with ``start`` the interval end (stop).
     event : str
-        1 = event (e.g. re-arrest), 0 = censored.
+        1 = event (e.g. re-arrest), 0 = censored (with ``start``: at the interval end).
     predictors : sequence of str
+    start : str, optional
+        Interval start for counting-process data; ``start < time`` on every row.
     cluster : str, optional
-        Cluster column (e.g. officer) for robust SEs.
+        Cluster column (e.g. subject id or officer) for robust SEs.
     per_sd : bool
-        z-score predictors first (sample SD, n - 1).
+        z-score predictors first (sample SD, n - 1, over the rows used).
     ci_level : float
     ties : {"efron", "breslow"}
         Tie handling; ``"breslow"`` drops the ``(l/d_j)`` term (= ``coxph(ties="breslow")``).
@@ -839,10 +1025,20 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     _check_level(ci_level)
     if ties not in ("efron", "breslow"):
         raise UsageError(f"unknown ties method {ties!r}; use 'efron' or 'breslow'")
-    d = _prepare(df, [time, event], predictors, cluster, per_sd)
-    t, e = d.ys
-    if np.any(t < 0):
-        raise DataError(f"survival time {time!r} must be non-negative")
+    if start is not None and start in (time, event):
+        raise UsageError("start must be a column other than time and event")
+    outs = [time, event] if start is None else [start, time, event]
+    d = _prepare(df, outs, predictors, cluster, per_sd)
+    t0 = None
+    if start is None:
+        t, e = d.ys
+        if np.any(t < 0):
+            raise DataError(f"survival time {time!r} must be non-negative")
+    else:
+        t0, t, e = d.ys
+        bad = int(np.sum(t0 >= t))
+        if bad:
+            raise DataError(f"{bad} row(s) have start {start!r} >= stop {time!r}; each interval needs start < stop")
     if not np.all((e == 0) | (e == 1)):
         raise DataError(f"event column {event!r} must be coded 0/1")
     n_events = int(e.sum())
@@ -850,7 +1046,7 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
         raise DataError(f"no events in {event!r} among the {t.size} complete rows")
     X = d.X - d.X.mean(axis=0)   # centring as coxph (does not change b)
     _check_rank(X, d.names)
-    cd = _CoxData(t, e, X, ties)
+    cd = _CoxData(t, e, X, ties, start=t0)
     p = X.shape[1]
     beta = np.zeros(p)
     ll, grad, info, _ = cd.evaluate(beta)
@@ -882,8 +1078,8 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     involved = np.abs(beta * X.std(axis=0, ddof=1)) > 10
     separation = bool(involved.any())
     if separation:
-        bad = [nm for nm, b in zip(d.names, involved) if b]
-        warns.append("monotone likelihood: the estimate diverges for " + ", ".join(bad)
+        bad_terms = [nm for nm, b in zip(d.names, involved) if b]
+        warns.append("monotone likelihood: the estimate diverges for " + ", ".join(bad_terms)
                      + " (events occur only on one side of it; reported as NaN)")
     try:
         V = np.linalg.inv(info)
@@ -891,14 +1087,16 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
         raise DataError("Cox information matrix is singular") from None
     cov_type = "model"
     if d.cluster is not None:
+        G = d.n_clusters
+        assert G is not None
         U = cd.score_residuals(beta)
         dfb = U @ V
-        D = np.zeros((d.n_clusters, p))
-        np.add.at(D, d.cluster[cd.order], dfb)
+        D = np.zeros((G, p))
+        np.add.at(D, d.cluster, dfb)
         V = D.T @ D
         cov_type = "cluster"
-        if d.n_clusters < 30:
-            warns.append(f"only {d.n_clusters} clusters: robust standard errors may be too small")
+        if G < 30:
+            warns.append(f"only {G} clusters: robust standard errors may be too small")
     if n_events < 10 * p:
         warns.append(f"only {n_events} events for {p} predictor(s) (fewer than 10 per predictor)")
     tab = _table(d.names, beta, V, n=t.size, events=n_events, ci_level=ci_level)
@@ -908,6 +1106,6 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
         model="cox", table=tab, n=int(t.size), events=float(n_events), loglik=ll,
         aic=-2 * ll + 2 * p, df_resid=math.nan, deviance=math.nan, dispersion=math.nan,
         theta=math.nan, theta_se=math.nan, loglik_null=ll0,
-        concordance=_concordance(t, e, d.X @ beta), converged=converged,
+        concordance=_concordance(t, e, d.X @ beta, t0), converged=converged,
         iterations=int(it), cov_type=cov_type, n_clusters=d.n_clusters, per_sd=bool(per_sd),
-        ci_level=float(ci_level), separation=separation, vcov=V, warnings=tuple(warns))
+        ci_level=float(ci_level), separation=separation, vcov=V, warnings=tuple(warns), start=start)

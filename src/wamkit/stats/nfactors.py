@@ -20,13 +20,14 @@ from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
 from wamkit.stats.correlation import _pairwise_core, as_float_matrix, pairwise_cor
 from wamkit.stats.efa import _check_corr, _extract_optim, _extract_pa, _eigh_desc
+from wamkit.results import StatResult
 
 __all__ = ["ParallelResult", "MAPResult", "parallel_analysis", "map_test"]
 
 
 # --------------------------------------------------------------------------- MAP
 @dataclass(frozen=True)
-class MAPResult:
+class MAPResult(StatResult):
     """Velicer's MAP: ``values[i-1]`` is the average squared partial correlation after
     removing ``i`` principal components (``psych::VSS(R)$map``); ``n_factors`` its argmin."""
 
@@ -76,7 +77,7 @@ def map_test(R: Any, *, n_max: int = 8) -> MAPResult:
 
 # --------------------------------------------------------------------------- parallel analysis
 @dataclass(frozen=True)
-class ParallelResult:
+class ParallelResult(StatResult):
     """Result of :func:`parallel_analysis` (names as ``psych::fa.parallel``).
 
     ``pc_values``/``fa_values``: observed eigenvalues (components / one-factor reduced

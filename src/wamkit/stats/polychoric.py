@@ -24,6 +24,7 @@ from scipy.special import ndtr
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.results import StatResult
 
 __all__ = ["PolychoricResult", "polychoric", "polychoric_lavaan", "bvn_cdf", "cor_smooth", "R_OPTIMIZE_TOL"]
 
@@ -265,7 +266,7 @@ def _smooth(R: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
 
 
 @dataclass(frozen=True)
-class PolychoricResult:
+class PolychoricResult(StatResult):
     """Polychoric correlation matrix and thresholds.
 
     Attributes

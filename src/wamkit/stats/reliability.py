@@ -19,6 +19,7 @@ from scipy import stats as _st
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
+from wamkit.stats.resample import bootstrap_pairwise_cov, resolve_rng
 
 __all__ = [
     "AlphaResult",
@@ -26,13 +27,10 @@ __all__ = [
     "OmegaResult",
     "alpha",
     "alpha_from_cor",
-    "omega_total",
+    "check_cor_matrix",
     "feldt_ci",
+    "omega_total",
 ]
-
-#: rows of bootstrap resamples handled in one batched product (memory bound ~ chunk * n)
-_BOOT_CELLS = 4_000_000
-
 
 # ----------------------------------------------------------------------------- helpers
 def _as_items(X: Any, items: list[str] | None) -> tuple[np.ndarray, list[str]]:
@@ -154,51 +152,15 @@ def _drop_stats(C: np.ndarray, R: np.ndarray, n_sub: int) -> dict[str, np.ndarra
 
 
 def _boot_alpha(X: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Raw alpha of ``n_boot`` row resamples, batched.
-
-    A resample is a vector of row counts ``w`` (multinomial); pairwise covariances of
-    all resamples follow from three weighted cross-product stacks computed as one
-    matrix product ``W @ F`` per chunk (no per-resample loop).
-    """
-    n, p = X.shape
-    M = ~np.isnan(X)
-    Mf = M.astype(float)
-    mu = np.where(M, X, 0.0).sum(axis=0) / np.maximum(Mf.sum(axis=0), 1.0)
-    Z = np.where(M, X - mu, 0.0)
-    # features per row: m_j m_k, z_j m_k, z_j z_k  -> (n, 3 p^2)
-    F = np.concatenate(
-        [
-            (Mf[:, :, None] * Mf[:, None, :]).reshape(n, p * p),
-            (Z[:, :, None] * Mf[:, None, :]).reshape(n, p * p),
-            (Z[:, :, None] * Z[:, None, :]).reshape(n, p * p),
-        ],
-        axis=1,
-    )
-    out = np.empty(n_boot)
-    chunk = max(1, min(n_boot, _BOOT_CELLS // max(n, 1)))
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(b, n))
-        W = np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n)
-        W = W.reshape(b, n).astype(float)
-        G = (W @ F).reshape(b, 3, p, p)
-        N, S, P = G[:, 0], G[:, 1], G[:, 2]
+    """Raw alpha of ``n_boot`` row resamples (batched, :func:`wamkit.stats.resample.bootstrap_pairwise_cov`)."""
+    p = X.shape[1]
+    out = []
+    for C in bootstrap_pairwise_cov(X, n_boot, rng):
         with np.errstate(invalid="ignore", divide="ignore"):
-            C = (P - S * np.swapaxes(S, 1, 2) / N) / (N - 1.0)
             tr = np.trace(C, axis1=1, axis2=2)
             tot = C.sum(axis=(1, 2))
-            out[start:start + b] = (1.0 - tr / tot) * (p / (p - 1.0))
-    return out
-
-
-def _rng(rng: Any, seed: int | None) -> np.random.Generator:
-    if rng is not None and seed is not None:
-        raise UsageError("give either rng or seed, not both")
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is not None:
-        raise UsageError("rng must be a numpy.random.Generator")
-    return np.random.default_rng(seed)
+            out.append((1.0 - tr / tot) * (p / (p - 1.0)))
+    return np.concatenate(out) if out else np.empty(0)
 
 
 # ----------------------------------------------------------------------------- alpha
@@ -402,7 +364,7 @@ def alpha(
     lo, hi = feldt_ci(tot["raw"], n_obs=n_sub, n_items=k, ci_level=ci_level)
     b_lo = b_med = b_hi = None
     if n_boot > 0:
-        g = _rng(rng, seed)
+        g = resolve_rng(rng, seed)
         boots = _boot_alpha(arr, n_boot, g)
         n_bad = int(np.isnan(boots).sum())
         if n_bad:
@@ -410,7 +372,7 @@ def alpha(
         q = (1.0 - ci_level) / 2.0
         b_lo, b_med, b_hi = (float(v) for v in np.nanquantile(boots, [q, 0.5, 1.0 - q]))
     elif rng is not None or seed is not None:
-        _rng(rng, seed)  # validate only
+        resolve_rng(rng, seed)  # validate only
 
     return AlphaResult(
         items=tuple(names),
@@ -441,7 +403,8 @@ def alpha(
 
 
 # ----------------------------------------------------------------------------- alpha on R
-def _check_cor(R: Any, names: list[str] | None) -> tuple[np.ndarray, list[str]]:
+def check_cor_matrix(R: Any, names: list[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Validate a correlation matrix (array or labelled DataFrame); return it with unit diagonal and its names."""
     if hasattr(R, "columns") and hasattr(R, "to_numpy"):
         if names is None:
             names = [str(c) for c in R.columns]
@@ -500,7 +463,7 @@ def alpha_from_cor(R: Any, *, items: list[str] | None = None) -> CorAlphaResult:
     which equals ``std.alpha`` there; ``$item.stats$r``, ``r.cor``, ``r.drop``).
     Ordinal alpha (Zumbo, Gadermann & Zeisser 2007) = ``alpha_from_cor(polychoric(x).rho)``.
     """
-    Rm, names = _check_cor(R, items)
+    Rm, names = check_cor_matrix(R, items)
     tot = _alpha1(Rm, Rm)
     drop = _drop_stats(Rm, Rm, n_sub=0)
     sumR = Rm.sum()
@@ -576,7 +539,7 @@ def omega_total(R: Any, *, items: list[str] | None = None) -> OmegaResult:
     """
     from wamkit.stats.efa import fa  # psych-exact minres (replays psych's optimiser)
 
-    Rm, names = _check_cor(R, items)
+    Rm, names = check_cor_matrix(R, items)
     k = Rm.shape[0]
     if k < 3:
         raise UsageError(f"omega needs at least 3 items, got {k}")

@@ -41,32 +41,50 @@ standard errors and the mean-and-variance adjusted (``scaled.shifted``) test:
 4. **Categorical omega** per factor, ``semTools::compRelSEM(fit)`` with
    ``ord.scale=TRUE`` (Green & Yang 2009; semTools ``omegaCat``).
 
+Stage 2 and the tests are the one-group case of the multi-group engine
+:func:`wamkit.stats.wlsmv_groups.fit_wlsmv_model` (thresholds free, intercepts 0, scaling
+factors 1); this module holds stage 1 and lavaan's fit-index formulas, which that engine reuses.
+
 Pinned by ``tests/test_wlsmv.py`` against ``tests/reference/wlsmv.json`` (written by
 ``tests/reference/wlsmv.R``).
 
-Public API: :func:`fit_wlsmv`, :class:`WLSMVResult`, :class:`WLSMVFit`.
+Public API: :func:`fit_wlsmv`, :class:`WLSMVResult`, :class:`WLSMVFit`, :func:`ordinal_stage1`,
+:class:`OrdinalStage1`, :func:`as_factor_items`, :func:`lavaan_cfi`, :func:`lavaan_tli`,
+:func:`lavaan_rmsea`, :func:`lavaan_rmsea_ci`, :func:`lavaan_rmsea_pvalue`, :func:`scaled_shifted_test`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from scipy.special import ndtr, ndtri
+from scipy.special import chdtr, chndtr, ndtr, ndtri
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.polychoric import bvn_cdf, polychoric_lavaan
 
-__all__ = ["WLSMVFit", "WLSMVResult", "fit_wlsmv"]
+__all__ = [
+    "OrdinalStage1",
+    "WLSMVFit",
+    "WLSMVResult",
+    "as_factor_items",
+    "fit_wlsmv",
+    "lavaan_cfi",
+    "lavaan_rmsea",
+    "lavaan_rmsea_ci",
+    "lavaan_rmsea_pvalue",
+    "lavaan_tli",
+    "ordinal_stage1",
+    "scaled_shifted_test",
+]
 
 _BIG = 100.0  # lavaan's stand-in for +-infinite thresholds in the score functions (lav_uvord o1/o2)
-_MAX_ITER = 500
-_GRAD_TOL = 1e-13
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
@@ -133,7 +151,7 @@ class WLSMVFit:
 
 
 @dataclass(frozen=True)
-class WLSMVResult:
+class WLSMVResult(StatResult):
     """An ordinal CFA fitted by WLSMV (lavaan ``cfa(..., ordered=TRUE)``).
 
     Attributes
@@ -206,10 +224,11 @@ class WLSMVResult:
         q = len(names)
         for a in range(q):
             for b in range(a, q):
-                rows.append((names[a], "~~", names[b], self.factor_cov[a, b], self.factor_cov_se[a, b],
-                             self.factor_cor[a, b]))
+                rows.append(
+                    (names[a], "~~", names[b], self.factor_cov[a, b], self.factor_cov_se[a, b], self.factor_cor[a, b])
+                )
         for it_i, it in enumerate(self.items):
-            for c, (t, s) in enumerate(zip(self.thresholds[it_i], self.threshold_se[it_i])):
+            for c, (t, s) in enumerate(zip(self.thresholds[it_i], self.threshold_se[it_i], strict=True)):
                 rows.append((it, "|", f"t{c + 1}", t, s, t))
         df = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "est", "se", "std_all"])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -217,22 +236,46 @@ class WLSMVResult:
         df["pvalue"] = 2.0 * stats.norm.sf(np.abs(df["z"]))
         return df[["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]]
 
-    def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
-            "items": self.items,
-            "factors": {f: list(its) for f, its in self.factors},
-            "std_lv": self.std_lv, "n_obs": self.n_obs, "n_dropped": self.n_dropped,
-            "categories": self.categories,
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``parameters`` (the main table, :meth:`parameters`), ``omega`` (``factor, omega``) and ``summary``
+        (one row: ``n_obs``, ``n_dropped``, the fit measures, ``converged``, ``iterations``)."""
+        summary = {
+            "n_obs": self.n_obs,
+            "n_dropped": self.n_dropped,
+            **self.fit.to_dict(),
+            "converged": self.converged,
+            "iterations": self.iterations,
+        }
+        return {
             "parameters": self.parameters(),
-            "factor_cor": self.factor_cor,
-            "sample_cor": self.sample_cor, "implied_cor": self.implied_cor,
-            "fit": self.fit, "omega": dict(self.omega),
-            "converged": self.converged, "iterations": self.iterations, "warnings": self.warnings,
-        })
+            "omega": pd.DataFrame({"factor": list(self.omega), "omega": list(self.omega.values())}),
+            "summary": pd.DataFrame([summary]),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(
+            {
+                "items": self.items,
+                "factors": {f: list(its) for f, its in self.factors},
+                "std_lv": self.std_lv,
+                "n_obs": self.n_obs,
+                "n_dropped": self.n_dropped,
+                "categories": self.categories,
+                "parameters": self.parameters(),
+                "factor_cor": self.factor_cor,
+                "sample_cor": self.sample_cor,
+                "implied_cor": self.implied_cor,
+                "fit": self.fit,
+                "omega": dict(self.omega),
+                "converged": self.converged,
+                "iterations": self.iterations,
+                "warnings": self.warnings,
+            }
+        )
 
 
 # ----------------------------------------------------------------------------- input handling
-def _as_factors(factors: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def as_factor_items(factors: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Accept ``{factor: [items]}``, a :class:`MeasurementModel` or lavaan ``=~`` syntax."""
     if isinstance(factors, str):
         from wamkit.stats.model_syntax import parse_model
@@ -252,7 +295,7 @@ def _as_factors(factors: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
         out.append((str(fac), its))
     both = {f for f, _ in out} & {i for _, its in out for i in its}
     if both:
-        raise UsageError(f"{sorted(both)[0]!r} is used both as a factor and as an item")
+        raise UsageError(f"{min(both)!r} is used both as a factor and as an item")
     return tuple(out)
 
 
@@ -262,7 +305,7 @@ def _data_block(X: Any, items: Sequence[str] | None, model_items: list[str]) -> 
     is_frame = hasattr(X, "columns") and hasattr(X, "to_numpy")
     if not is_frame and items is None:
         raise UsageError("item names are required with an array")
-    names = [str(c) for c in X.columns] if is_frame and items is None else [str(i) for i in items]
+    names = [str(c) for c in X.columns] if items is None else [str(i) for i in items]
     cols = [str(c) for c in X.columns] if is_frame else names
     missing = [i for i in model_items if i not in names or i not in cols]
     if missing:
@@ -275,17 +318,24 @@ def _data_block(X: Any, items: Sequence[str] | None, model_items: list[str]) -> 
 
 # ----------------------------------------------------------------------------- stage 1
 @dataclass
-class _Stage1:
+class OrdinalStage1:
+    """Stage 1 of the WLSMV estimator for one group (lavaan's sample statistics of ordered data).
+
+    ``codes`` are 0-based category codes, ``th_list``/``th_cols`` the thresholds per item and their
+    positions in the statistics vector ``s = (thresholds, correlations)``, ``R`` the polychoric
+    correlations (pairs ``iu < ju`` in lavaan's order), ``gamma`` lavaan's ``NACOV`` of ``s``.
+    """
+
     n: int
-    codes: np.ndarray          # (n, p) 0-based category codes per item
-    ncat: np.ndarray           # (p,) categories per item
-    th_ext: np.ndarray         # (p, K+1): [-BIG, tau_1..tau_{K_i-1}, BIG, BIG...]
+    codes: np.ndarray  # (n, p) 0-based category codes per item
+    ncat: np.ndarray  # (p,) categories per item
+    th_ext: np.ndarray  # (p, K+1): [-BIG, tau_1..tau_{K_i-1}, BIG, BIG...]
     th_list: list[np.ndarray]  # per item thresholds
     th_cols: list[np.ndarray]  # per item: column indices of its thresholds in s
-    R: np.ndarray              # (p, p) polychoric correlations
+    R: np.ndarray  # (p, p) polychoric correlations
     iu: np.ndarray
     ju: np.ndarray
-    gamma: np.ndarray          # (T+P, T+P) NACOV
+    gamma: np.ndarray  # (T+P, T+P) NACOV
     T: int
     P: int
     n_bad_cells: int = 0
@@ -295,7 +345,7 @@ def _crossprod(X: np.ndarray, chunk: int = 512) -> np.ndarray:
     """X'X accumulated over row blocks (one large BLAS call can stall on a busy machine)."""
     out = np.zeros((X.shape[1], X.shape[1]))
     for s in range(0, X.shape[0], chunk):
-        B = X[s:s + chunk]
+        B = X[s : s + chunk]
         out += B.T @ B
     return out
 
@@ -307,7 +357,13 @@ def _phi2(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> np.ndarray:
         return np.exp(-(x * x - 2.0 * r * x * y + y * y) / (2.0 * om)) / (2.0 * math.pi * np.sqrt(om))
 
 
-def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[float, ...]]]:
+def ordinal_stage1(arr: np.ndarray, items: list[str]) -> tuple[OrdinalStage1, list[tuple[float, ...]]]:
+    """Thresholds, polychoric correlations and their asymptotic covariance (``NACOV``) of one group.
+
+    ``arr`` is an (n, p) block of complete integer-coded responses.  Matches lavaan's
+    ``lavInspect(fit, "sampstat")`` and ``lavInspect(fit, "gamma")`` (see the module docstring).
+    Returns the stage-1 statistics and, per item, its observed category values.
+    """
     n, p = arr.shape
     cats: list[tuple[float, ...]] = []
     codes = np.zeros((n, p), dtype=np.int64)
@@ -329,8 +385,8 @@ def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[floa
     th_list, th_cols = [], []
     col = 0
     for j in range(p):
-        t = ndtri(cum[j, :ncat[j] - 1])
-        th_ext[j, 1:ncat[j]] = t
+        t = ndtri(cum[j, : ncat[j] - 1])
+        th_ext[j, 1 : ncat[j]] = t
         th_list.append(t)
         th_cols.append(np.arange(col, col + t.size))
         col += t.size
@@ -344,28 +400,28 @@ def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[floa
     rho = R[iu, ju]
 
     # ---- univariate threshold scores per (item, category): U[j, k, c]
-    dn = np.exp(-0.5 * th_ext * th_ext) * _INV_SQRT_2PI     # phi(tau), 0 at +-BIG
-    Pk = ndtr(th_ext[:, 1:]) - ndtr(th_ext[:, :-1])           # (p, K)
+    dn = np.exp(-0.5 * th_ext * th_ext) * _INV_SQRT_2PI  # phi(tau), 0 at +-BIG
+    Pk = ndtr(th_ext[:, 1:]) - ndtr(th_ext[:, :-1])  # (p, K)
     kk = np.arange(K)[:, None]
     cc = np.arange(K - 1)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         U = ((kk == cc)[None] * dn[:, 1:, None] - (kk - 1 == cc)[None] * dn[:, :-1, None]) / Pk[:, :, None]
-    U = np.where(np.isfinite(U), U, 0.0)                       # (p, K, K-1)
+    U = np.where(np.isfinite(U), U, 0.0)  # (p, K, K-1)
 
     # ---- bivariate quantities per pair and cell
-    t1 = th_ext[iu]                                           # (m, K+1), item iu
+    t1 = th_ext[iu]  # (m, K+1), item iu
     t2 = th_ext[ju]
     r3 = rho[:, None, None]
     inf1 = np.where(t1 >= _BIG, np.inf, np.where(t1 <= -_BIG, -np.inf, t1))
     inf2 = np.where(t2 >= _BIG, np.inf, np.where(t2 <= -_BIG, -np.inf, t2))
-    F = bvn_cdf(inf1[:, :, None], inf2[:, None, :], r3)      # (m, K+1, K+1)
+    F = bvn_cdf(inf1[:, :, None], inf2[:, None, :], r3)  # (m, K+1, K+1)
     pi = F[:, 1:, 1:] - F[:, :-1, 1:] - F[:, 1:, :-1] + F[:, :-1, :-1]  # (m, K, K)
     D = _phi2(t1[:, :, None], t2[:, None, :], r3)
     dpi = D[:, 1:, 1:] - D[:, :-1, 1:] - D[:, 1:, :-1] + D[:, :-1, :-1]
     Rr = np.sqrt(1.0 - rho * rho)[:, None, None]
     # d pi_kl / d tau1 (upper, lower boundary of category k of item 1)
-    up1, lo1 = t1[:, 1:, None], t1[:, :-1, None]              # (m, K, 1)
-    up2, lo2 = t2[:, None, 1:], t2[:, None, :-1]              # (m, 1, K)
+    up1, lo1 = t1[:, 1:, None], t1[:, :-1, None]  # (m, K, 1)
+    up2, lo2 = t2[:, None, 1:], t2[:, None, :-1]  # (m, 1, K)
     d_up1, d_lo1 = dn[iu][:, 1:, None], dn[iu][:, :-1, None]
     d_up2, d_lo2 = dn[ju][:, None, 1:], dn[ju][:, None, :-1]
     Z1a = d_up1 * (ndtr((up2 - r3 * up1) / Rr) - ndtr((lo2 - r3 * up1) / Rr))  # (m, K, K)
@@ -379,22 +435,22 @@ def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[floa
     usable = (tabs > 0) & (pi > math.sqrt(np.finfo(float).eps))
     n_bad = int(((tabs > 0) & ~usable).sum())
     with np.errstate(divide="ignore", invalid="ignore"):
-        s_rho = np.where(usable, dpi / pi, 0.0)               # (m, K, K)
+        s_rho = np.where(usable, dpi / pi, 0.0)  # (m, K, K)
         ipi = np.where(usable, 1.0 / pi, 0.0)
     # A21 blocks: sum_kl n_kl s_rho(k,l) dth(k,l,c)
-    w = tabs * s_rho * ipi                                    # (m, K, K)
+    w = tabs * s_rho * ipi  # (m, K, K)
     # item 1 (iu): dth1[k,l,c] = (1{c=k} Z1a - 1{c=k-1} Z2a) / pi
-    a1 = (w * Z1a).sum(axis=2)                                # (m, K): coefficient for c = k
-    b1 = (w * Z2a).sum(axis=2)                                # for c = k-1
-    A21_1 = a1[:, :K - 1] - b1[:, 1:]                         # (m, K-1)
+    a1 = (w * Z1a).sum(axis=2)  # (m, K): coefficient for c = k
+    b1 = (w * Z2a).sum(axis=2)  # for c = k-1
+    A21_1 = a1[:, : K - 1] - b1[:, 1:]  # (m, K-1)
     a2 = (w * Z1b).sum(axis=1)
     b2 = (w * Z2b).sum(axis=1)
-    A21_2 = a2[:, :K - 1] - b2[:, 1:]
+    A21_2 = a2[:, : K - 1] - b2[:, 1:]
 
     # casewise score matrix SC = [SC_tau | SC_rho]
     SC = np.empty((n, T + m))
     for j in range(p):
-        SC[:, th_cols[j]] = U[j, codes[:, j], :ncat[j] - 1]
+        SC[:, th_cols[j]] = U[j, codes[:, j], : ncat[j] - 1]
     if m:
         SC[:, T:] = s_rho[np.arange(m)[None, :], codes[:, iu], codes[:, ju]]
     INNER = _crossprod(SC)
@@ -408,8 +464,8 @@ def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[floa
             raise DataError(f"item {items[j]}: threshold information is singular") from None
     A21 = np.zeros((m, T))
     for t in range(m):
-        A21[t, th_cols[iu[t]]] = A21_1[t, :ncat[iu[t]] - 1]
-        A21[t, th_cols[ju[t]]] = A21_2[t, :ncat[ju[t]] - 1]
+        A21[t, th_cols[iu[t]]] = A21_1[t, : ncat[iu[t]] - 1]
+        A21[t, th_cols[ju[t]]] = A21_2[t, : ncat[ju[t]] - 1]
     a22 = np.einsum("ij,ij->j", SC[:, T:], SC[:, T:])
     if np.any(a22 == 0):
         raise DataError("a polychoric correlation has zero information; the weight matrix cannot be built")
@@ -419,153 +475,30 @@ def _stage1(arr: np.ndarray, items: list[str]) -> tuple[_Stage1, list[tuple[floa
     Binv[T:, T:] = np.diag(1.0 / a22)
     gamma = n * (Binv @ INNER @ Binv.T)
     gamma = 0.5 * (gamma + gamma.T)
-    st = _Stage1(n=n, codes=codes, ncat=ncat, th_ext=th_ext, th_list=th_list, th_cols=th_cols, R=R,
-                 iu=iu, ju=ju, gamma=gamma, T=T, P=m, n_bad_cells=n_bad)
+    st = OrdinalStage1(
+        n=n,
+        codes=codes,
+        ncat=ncat,
+        th_ext=th_ext,
+        th_list=th_list,
+        th_cols=th_cols,
+        R=R,
+        iu=iu,
+        ju=ju,
+        gamma=gamma,
+        T=T,
+        P=m,
+        n_bad_cells=n_bad,
+    )
     return st, cats
 
 
-# ----------------------------------------------------------------------------- stage 2
-@dataclass
-class _Spec:
-    p: int
-    q: int
-    lam_mask: np.ndarray   # (p, q) bool: loading free
-    lam_fixed: np.ndarray  # (p, q) fixed values (marker = 1, else 0)
-    phi_free: list[tuple[int, int]]  # (a, b) a <= b free Phi elements
-
-    @property
-    def n_lam(self) -> int:
-        return int(self.lam_mask.sum())
-
-    @property
-    def npar(self) -> int:
-        return self.n_lam + len(self.phi_free)
-
-    def unpack(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lam = self.lam_fixed.copy()
-        lam.T[self.lam_mask.T] = x[:self.n_lam]  # column-major: factor by factor
-        phi = np.eye(self.q) if self.q else np.zeros((0, 0))
-        for k, (a, b) in enumerate(self.phi_free):
-            phi[a, b] = phi[b, a] = x[self.n_lam + k]
-        return lam, phi
-
-
-def _build_spec(factors, items: list[str], std_lv: bool) -> _Spec:
-    p, q = len(items), len(factors)
-    mask = np.zeros((p, q), dtype=bool)
-    fixed = np.zeros((p, q))
-    for f, (_, its) in enumerate(factors):
-        for k, it in enumerate(its):
-            i = items.index(it)
-            if k == 0 and not std_lv:
-                fixed[i, f] = 1.0
-            else:
-                mask[i, f] = True
-    # free factor (co)variances (a <= b); variances fixed to 1 with std_lv
-    phi_free = [(a, b) for b in range(q) for a in range(b + 1) if not (std_lv and a == b)]
-    return _Spec(p=p, q=q, lam_mask=mask, lam_fixed=fixed, phi_free=phi_free)
-
-
-def _sigma_and_delta(spec: _Spec, x: np.ndarray, iu: np.ndarray, ju: np.ndarray):
-    """Implied correlations (pairs) and their Jacobian w.r.t. the structural parameters."""
-    lam, phi = spec.unpack(x)
-    LP = lam @ phi                                             # (p, q)
-    Sig = LP @ lam.T
-    sig = Sig[iu, ju]
-    m = iu.size
-    J = np.zeros((m, spec.npar))
-    # d sigma_ij / d lambda_{i f} = (Lambda Phi)_{j f}; d / d lambda_{j f} = (Lambda Phi)_{i f}
-    cols = np.argwhere(spec.lam_mask.T)  # (f, i) in column-major order
-    for k, (f, i) in enumerate(cols):
-        J[:, k] = np.where(iu == i, LP[ju, f], 0.0) + np.where(ju == i, LP[iu, f], 0.0)
-    for k, (a, b) in enumerate(spec.phi_free):
-        if a == b:
-            J[:, spec.n_lam + k] = lam[iu, a] * lam[ju, a]
-        else:
-            J[:, spec.n_lam + k] = lam[iu, a] * lam[ju, b] + lam[iu, b] * lam[ju, a]
-    return sig, J, lam, phi, Sig
-
-
-def _start(spec: _Spec, R: np.ndarray, factors, items: list[str], std_lv: bool) -> np.ndarray:
-    x = []
-    lam0 = np.zeros((spec.p, spec.q))
-    for f, (_, its) in enumerate(factors):
-        idx = [items.index(i) for i in its]
-        sub = R[np.ix_(idx, idx)]
-        if len(idx) >= 2:
-            vals, vecs = np.linalg.eigh(sub)
-            v = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-3))
-            if v.sum() < 0:
-                v = -v
-            v = np.clip(v, -0.95, 0.95)
-        else:
-            v = np.array([0.7])
-        lam0[idx, f] = np.where(np.abs(v) < 0.05, 0.05, v)
-    for f in range(spec.q):
-        for i in range(spec.p):
-            if spec.lam_mask[i, f]:
-                if std_lv:
-                    x.append(lam0[i, f])
-                else:
-                    mk = np.argmax(spec.lam_fixed[:, f])
-                    x.append(lam0[i, f] / lam0[mk, f])
-    marker = [np.argmax(spec.lam_fixed[:, f]) for f in range(spec.q)]
-    for a, b in spec.phi_free:
-        if a == b:
-            x.append(lam0[marker[a], a] ** 2)
-        else:
-            x.append(0.0)
-    return np.array(x, dtype=float)
-
-
-def _dwls(spec: _Spec, r: np.ndarray, w: np.ndarray, x0: np.ndarray, iu, ju):
-    """Levenberg-Marquardt on F(x) = sum w (r - sigma(x))^2; returns x, iterations, converged."""
-    x = x0.copy()
-    sig, J, *_ = _sigma_and_delta(spec, x, iu, ju)
-    res = r - sig
-    F = float(np.sum(w * res * res))
-    mu = 1e-3
-    converged = False
-    it = 0
-    for it in range(1, _MAX_ITER + 1):
-        JW = J * w[:, None]
-        H = J.T @ JW
-        g = JW.T @ res                                          # -0.5 * gradient
-        if np.max(np.abs(g)) < _GRAD_TOL:
-            converged = True
-            break
-        accepted = False
-        for _ in range(60):
-            A = H + mu * np.diag(np.diag(H) + 1e-12)
-            try:
-                step = np.linalg.solve(A, g)
-            except np.linalg.LinAlgError:
-                mu *= 10.0
-                continue
-            xn = x + step
-            sn, Jn, *_ = _sigma_and_delta(spec, xn, iu, ju)
-            rn = r - sn
-            Fn = float(np.sum(w * rn * rn))
-            if Fn <= F:
-                accepted = True
-                small = np.max(np.abs(step)) < 1e-15 * (1.0 + np.max(np.abs(x)))
-                x, J, res, F = xn, Jn, rn, Fn
-                mu = max(mu / 10.0, 1e-15)
-                break
-            mu *= 10.0
-        if not accepted:
-            converged = np.max(np.abs(g)) < 1e-8
-            break
-        if small:
-            converged = True
-            break
-    return x, it, converged
-
-
 # ----------------------------------------------------------------------------- fit measures
-def _cfi(X2, df, X2n, dfn, c=None, cn=None):
+def lavaan_cfi(X2: float, df: float, X2n: float, dfn: float, c: float | None = None, cn: float | None = None) -> float:
     """lavaan ``lav_fit_cfi`` (with ``c``/``cn``: the robust version of Savalei)."""
-    if not all(np.isfinite(v) for v in (X2, df, X2n, dfn)) or (c is not None and (np.isnan(c) or np.isnan(cn))):
+    if not all(np.isfinite(v) for v in (X2, df, X2n, dfn)) or (
+        c is not None and cn is not None and (np.isnan(c) or np.isnan(cn))
+    ):
         return float("nan")
     if c is not None and cn is not None and df > 0 and c != 1 and cn != 1:
         t1 = max(X2 - c * df, 0.0)
@@ -578,9 +511,11 @@ def _cfi(X2, df, X2n, dfn, c=None, cn=None):
     return 1.0 - t1 / t2
 
 
-def _tli(X2, df, X2n, dfn, c=None, cn=None):
+def lavaan_tli(X2: float, df: float, X2n: float, dfn: float, c: float | None = None, cn: float | None = None) -> float:
     """lavaan ``lav_fit_tli``."""
-    if not all(np.isfinite(v) for v in (X2, df, X2n, dfn)) or (c is not None and (np.isnan(c) or np.isnan(cn))):
+    if not all(np.isfinite(v) for v in (X2, df, X2n, dfn)) or (
+        c is not None and cn is not None and (np.isnan(c) or np.isnan(cn))
+    ):
         return float("nan")
     if c is not None and cn is not None and df > 0 and c != 1 and cn != 1:
         t1 = (X2 - c * df) * dfn
@@ -593,20 +528,22 @@ def _tli(X2, df, X2n, dfn, c=None, cn=None):
     return 1.0
 
 
-def _rmsea(X2, df, N, c=1.0):
-    """lavaan ``lav_fit_rmsea``: ``sqrt(max(X2/N/df - c/N, 0))``, 0 when ``df == 0``."""
-    if not np.isfinite(X2):
+def lavaan_rmsea(X2: float, df: float, N: float, c: float = 1.0, G: int = 1) -> float:
+    """lavaan ``lav_fit_rmsea``: ``sqrt(max(X2/N/df - c/N, 0)) * sqrt(G)``, 0 when ``df == 0``."""
+    if not np.isfinite(X2) or not np.isfinite(df):
         return float("nan")
     if df <= 0:
         return 0.0
     if np.isnan(c):
         return float("nan")
-    return math.sqrt(max(X2 / N / df - c / N, 0.0))
+    return math.sqrt(max(X2 / N / df - c / N, 0.0)) * math.sqrt(G)
 
 
-def _rmsea_ci(X2, df, N, c=1.0, level=0.90):
+def lavaan_rmsea_ci(
+    X2: float, df: float, N: float, c: float = 1.0, G: int = 1, level: float = 0.90
+) -> tuple[float, float]:
     """lavaan ``lav_fit_rmsea_ci``: noncentrality bounds by root finding (exact roots; R uses uniroot)."""
-    if not np.isfinite(X2):
+    if not np.isfinite(X2) or not np.isfinite(df):
         return float("nan"), float("nan")
     if df < 1:
         return 0.0, 0.0
@@ -614,32 +551,34 @@ def _rmsea_ci(X2, df, N, c=1.0, level=0.90):
         return float("nan"), float("nan")
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
-    def cdf(lam):
-        return stats.ncx2.cdf(X2, df, lam) if lam > 0 else stats.chi2.cdf(X2, df)
+    def cdf(lam: float) -> float:  # scipy.special's ufuncs: stats.ncx2.cdf's values, without its overhead
+        return float(chndtr(X2, df, lam) if lam > 0 else chdtr(df, X2))
 
     if cdf(0.0) - up < 0:
         lower = 0.0
     else:
         lam_l = optimize.brentq(lambda L: cdf(L) - up, 0.0, X2, xtol=1e-12, rtol=1e-14)
-        lower = math.sqrt(c * lam_l / (N * df))
+        lower = math.sqrt(c * lam_l / (N * df)) * math.sqrt(G)
     NR = max(N, 4 * X2)
     if cdf(NR) - lo > 0 or cdf(0.0) - lo < 0:
         upper = 0.0
     else:
         lam_u = optimize.brentq(lambda L: cdf(L) - lo, 0.0, NR, xtol=1e-12, rtol=1e-14)
-        upper = math.sqrt(c * lam_u / (N * df))
+        upper = math.sqrt(c * lam_u / (N * df)) * math.sqrt(G)
     return lower, upper
 
 
-def _rmsea_p(X2, df, N, c=1.0, h0=0.05):
-    if not (np.isfinite(X2) and np.isfinite(c)) or df <= 0:
+def lavaan_rmsea_pvalue(X2: float, df: float, N: float, c: float = 1.0, G: int = 1, h0: float = 0.05) -> float:
+    """lavaan ``lav_fit_rmsea_closefit``: ``P(chi2(df, ncp = N df h0^2 / (c G)) > X2)``."""
+    if not (np.isfinite(X2) and np.isfinite(c) and np.isfinite(df)) or df <= 0:
         return float("nan")
-    ncp = N * df / c * h0 * h0
+    ncp = N * df / c * h0 * h0 / G
     return float(stats.ncx2.sf(X2, df, ncp))
 
 
-def _scaled_shifted(T, df, UG_trace, UG2_trace):
-    """lavaan's ``scaled.shifted`` test; with ``df == 0`` lavaan reports the standard statistic."""
+def scaled_shifted_test(T: float, df: float, UG_trace: float, UG2_trace: float) -> tuple[float, float, float]:
+    """lavaan's ``scaled.shifted`` test: ``(T a + shift, 1/a, shift)`` with ``a = sqrt(df / tr(UG^2))``,
+    ``shift = df - a tr(UG)``; with ``df == 0`` lavaan reports the standard statistic."""
     if df <= 0:
         return T, float("nan"), float("nan")
     if not np.isfinite(UG2_trace) or UG2_trace <= 0:
@@ -655,13 +594,13 @@ def _omega_cat(common: np.ndarray, denom: np.ndarray, th: list[np.ndarray]) -> f
     C = max(t.size for t in th)
     T = np.full((k, C), np.inf)  # padded thresholds: Phi2(inf, t) - Phi(inf) Phi(t) = 0 contributes nothing
     for j, t in enumerate(th):
-        T[j, :t.size] = t
+        T[j, : t.size] = t
     valid = np.isfinite(T)
     Tf = np.where(valid, T, 0.0)
     a = Tf[:, None, :, None]
     b = Tf[None, :, None, :]
     vm = valid[:, None, :, None] & valid[None, :, None, :]
-    p1 = np.where(valid, ndtr(Tf), 0.0).sum(axis=1)            # sum_c Phi(t_jc)
+    p1 = np.where(valid, ndtr(Tf), 0.0).sum(axis=1)  # sum_c Phi(t_jc)
     out = []
     for M in (common, denom):
         r = np.broadcast_to(M[:, :, None, None], vm.shape)
@@ -714,7 +653,7 @@ def fit_wlsmv(
     complete cases (lavaan takes factor levels before deleting rows; the two agree
     unless a category occurs only in incomplete rows).
     """
-    fac = _as_factors(factors)
+    fac = as_factor_items(factors)
     model_items: list[str] = []
     for _, its in fac:
         for it in its:
@@ -736,148 +675,74 @@ def fit_wlsmv(
         raise DataError(f"too few complete rows for an ordinal CFA: {n}")
     warn: list[str] = []
 
-    st, cats = _stage1(arr, model_items)
+    st, cats = ordinal_stage1(arr, model_items)
     if st.n_bad_cells:
-        warn.append(f"{st.n_bad_cells} observed cell(s) of the bivariate tables have (near) zero model "
-                    "probability; their scores were dropped from the weight matrix (as lavaan does)")
-    spec = _build_spec(fac, model_items, std_lv)
-    P, T = st.P, st.T
-    df = P - spec.npar
-    if df < 0:
-        raise UsageError(f"the model is not identified: {spec.npar} free structural parameters for "
-                         f"{P} polychoric correlations (df = {df})")
-    gdiag = np.diag(st.gamma)
-    if not np.all(np.isfinite(gdiag)) or np.any(gdiag <= 0):
-        raise DataError("the asymptotic covariance matrix of the polychoric correlations is not usable")
-    W = 1.0 / gdiag
-    w_r = W[T:]
-    r = st.R[st.iu, st.ju]
+        warn.append(
+            f"{st.n_bad_cells} observed cell(s) of the bivariate tables have (near) zero model "
+            "probability; their scores were dropped from the weight matrix (as lavaan does)"
+        )
+    from wamkit.stats.wlsmv_groups import OrdinalData, OrdinalModel, OrdinalParam, fit_wlsmv_model
 
-    x0 = _start(spec, st.R, fac, model_items, std_lv)
-    x, iters, converged = _dwls(spec, r, w_r, x0, st.iu, st.ju)
-    if not converged:
-        warn.append(f"the DWLS optimiser did not converge in {iters} iterations")
-    sig, Jc, lam, phi, Sig = _sigma_and_delta(spec, x, st.iu, st.ju)
-    if std_lv:
-        # fix the sign indeterminacy: loadings of each factor sum to a positive number
-        flip = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
-        if np.any(flip < 0):
-            lam = lam * flip
-            phi = phi * np.outer(flip, flip)
-            x = np.concatenate([lam.T[spec.lam_mask.T], [phi[a, b] for a, b in spec.phi_free]])
-            sig, Jc, lam, phi, Sig = _sigma_and_delta(spec, x, st.iu, st.ju)
-    res = r - sig
-    F_dwls = float(np.sum(w_r * res * res))
-    # lavaan (lav_model_objective): fmin = 0.5 (N-1)/N F for the WLS family; chisq = 2 N fmin
-    chisq = (n - 1) * F_dwls
-    n_fit = n - 1  # lav_utils_get_ntotal: N - G for estimators other than ML
-
-    # Delta = d(tau, rho)/d(tau, theta) = [[I, 0], [0, Jc]] and W diagonal, so the information
-    # E = Delta' W Delta is block diagonal: E_tau = diag(W_tau), E_theta = Jc' W_rho Jc.  All of
-    # lavaan's matrices are evaluated blockwise (the threshold blocks of U = W - W Delta E^-1 Delta' W
-    # vanish), which keeps every product at the size of the correlation block.
-    npar_all = T + spec.npar
-    Pc = Jc * w_r[:, None]                                      # W_rho Jc
-    Es = Jc.T @ Pc
-    ev_e = np.linalg.eigvalsh(Es)
-    if not np.all(np.isfinite(ev_e)) or ev_e.min() <= 1e-12 * max(ev_e.max(), 1e-300):
-        raise DataError("the information matrix is singular: the model is not identified")
-    Es_inv = np.linalg.inv(Es)
-    G = st.gamma
-    Gc = G[T:, T:]
-    U = np.diag(w_r) - Pc @ Es_inv @ Pc.T                       # correlation block of U
-    UG = U @ Gc
-    trUG = float(np.trace(UG))
-    trUG2 = float(np.sum(UG * UG.T))
-    chisq_scaled, scaling, shift = _scaled_shifted(chisq, df, trUG, trUG2)
-    pval = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
-    pval_scaled = float(stats.chi2.sf(chisq_scaled, df)) if df > 0 else float("nan")
-
-    # sandwich SEs: E^-1 Delta' W Gamma W Delta E^-1 / (N - 1) (lavaan divides by N - 1 for the WLS family)
-    V_s = Es_inv @ (Pc.T @ Gc @ Pc) @ Es_inv / (n - 1)
-    se_all = np.sqrt(np.clip(np.concatenate([np.diag(G)[:T] / (n - 1), np.diag(V_s)]), 0.0, None))
-
-    # baseline: thresholds free, correlations 0
-    bl_chisq = (n - 1) * float(np.sum(w_r * r * r))
-    bl_df = P
-    UGb = w_r[:, None] * Gc
-    bl_scaled, bl_scaling, bl_shift = _scaled_shifted(bl_chisq, bl_df, float(np.trace(UGb)),
-                                                      float(np.sum(UGb * UGb.T)))
-    bl_p = float(stats.chi2.sf(bl_chisq, bl_df)) if bl_df > 0 else float("nan")
-    bl_p_scaled = float(stats.chi2.sf(bl_scaled, bl_df)) if bl_df > 0 else float("nan")
-
-    # robust (catML) indices, lav_fit_catml_dwls
-    XX3 = c3 = XX3n = c3n = float("nan")
-    ev = np.linalg.eigvalsh(st.R)
-    if ev.min() < math.sqrt(np.finfo(float).eps):
-        warn.append("the polychoric correlation matrix is not positive definite: robust CFI/TLI/RMSEA are NA")
-    else:
-        implied = Sig.copy()
-        np.fill_diagonal(implied, 1.0)
-        try:
-            Si = np.linalg.inv(implied)
-            _, ld_imp = np.linalg.slogdet(implied)
-            _, ld_s = np.linalg.slogdet(st.R)
-            Fml = ld_imp - ld_s + float(np.sum(st.R * Si)) - p
-            XX3 = n * Fml
-            Vw = Si[st.iu][:, st.iu] * Si[st.ju][:, st.ju] + Si[st.iu][:, st.ju] * Si[st.ju][:, st.iu]
-            WiU = np.eye(P) - Jc @ Es_inv @ Pc.T                # I - Delta_rho E^-1 Delta_rho' W_rho
-            ks = float(np.trace(WiU.T @ Vw @ WiU @ Gc))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                c3 = float(np.float64(ks) / df)  # inf or nan when df == 0, as in lavaan
-            XX3n = -n * ld_s
-            c3n = float(np.trace(Gc)) / bl_df
-        except np.linalg.LinAlgError:
-            warn.append("the model-implied correlation matrix is singular: robust CFI/TLI/RMSEA are NA")
-
-    # SRMR (categorical: residual correlations, srmr_bentler_nomean)
-    resid = st.R - Sig
-    np.fill_diagonal(resid, 0.0)
-    srmr = math.sqrt(float(np.sum(resid[np.triu_indices(p)] ** 2)) / (p * (p + 1) / 2))
-
-    ci_s = _rmsea_ci(chisq_scaled, df, n_fit)
-    ci_u = _rmsea_ci(chisq, df, n_fit)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        XX3s = float(np.float64(XX3) / c3)
-    ci_r = _rmsea_ci(XX3s, df, n_fit, c=c3)
-    fitm = WLSMVFit(
-        npar=int(npar_all), fmin=0.5 * (n - 1) / n * F_dwls, ntotal=int(n), chisq=chisq, df=int(df), pvalue=pval,
-        chisq_scaled=chisq_scaled, pvalue_scaled=pval_scaled, scaling_factor=scaling, shift=shift,
-        trace_ugamma=trUG, trace_ugamma2=trUG2,
-        baseline_chisq=bl_chisq, baseline_df=int(bl_df), baseline_pvalue=bl_p,
-        baseline_chisq_scaled=bl_scaled, baseline_pvalue_scaled=bl_p_scaled,
-        baseline_scaling_factor=bl_scaling, baseline_shift=bl_shift,
-        cfi=_cfi(chisq, df, bl_chisq, bl_df), tli=_tli(chisq, df, bl_chisq, bl_df),
-        cfi_scaled=_cfi(chisq_scaled, df, bl_scaled, bl_df), tli_scaled=_tli(chisq_scaled, df, bl_scaled, bl_df),
-        cfi_robust=float(_cfi(XX3, df, XX3n, bl_df, c3, c3n)), tli_robust=float(_tli(XX3, df, XX3n, bl_df, c3, c3n)),
-        rmsea=_rmsea(chisq, df, n_fit), rmsea_ci_lower=ci_u[0], rmsea_ci_upper=ci_u[1],
-        rmsea_pvalue=_rmsea_p(chisq, df, n_fit),
-        rmsea_scaled=_rmsea(chisq_scaled, df, n_fit), rmsea_ci_lower_scaled=ci_s[0], rmsea_ci_upper_scaled=ci_s[1],
-        rmsea_pvalue_scaled=_rmsea_p(chisq_scaled, df, n_fit),
-        rmsea_robust=_rmsea(XX3, df, n_fit, c3), rmsea_ci_lower_robust=ci_r[0], rmsea_ci_upper_robust=ci_r[1],
-        rmsea_pvalue_robust=_rmsea_p(XX3s, df, n_fit, c3),
-        srmr=srmr, catml_chisq=float(XX3), catml_scaling=float(c3), catml_baseline_chisq=float(XX3n),
-        catml_baseline_scaling=float(c3n),
+    params: list[OrdinalParam] = []
+    for name, its in fac:
+        for k, it in enumerate(its):
+            marker = k == 0 and not std_lv
+            params.append(OrdinalParam(0, "=~", name, it, not marker, 1.0 if marker else 0.0))
+    for b, (fb, _) in enumerate(fac):
+        for a in range(b + 1):
+            params.append(OrdinalParam(0, "~~", fac[a][0], fb, not (std_lv and a == b), 1.0))
+    for i, it in enumerate(model_items):
+        params.extend(OrdinalParam(0, "|", it, f"t{k + 1}", True) for k in range(st.th_list[i].size))
+    P = st.P
+    npar_struct = sum(prm.free for prm in params if prm.op != "|")
+    if P - npar_struct < 0:
+        raise UsageError(
+            f"the model is not identified: {npar_struct} free structural parameters for "
+            f"{P} polychoric correlations (df = {P - npar_struct})"
+        )
+    data = OrdinalData(
+        items=tuple(model_items),
+        group_labels=("1",),
+        n_obs=(int(n),),
+        n_dropped=int(n_all - n),
+        categories=(tuple(cats),),
+        stage1=(st,),
     )
-
-    # parameter SEs back into matrices
-    se_struct = se_all[T:]
-    lam_se = np.full((p, spec.q), np.nan)
-    lam_se.T[spec.lam_mask.T] = se_struct[:spec.n_lam]
-    phi_se = np.full((spec.q, spec.q), np.nan)
-    for k, (a, b) in enumerate(spec.phi_free):
-        phi_se[a, b] = phi_se[b, a] = se_struct[spec.n_lam + k]
-    th_se = tuple(se_all[c] for c in st.th_cols)
-    resvar = 1.0 - np.diag(Sig)
+    model = OrdinalModel(items=tuple(model_items), factors=fac, n_groups=1, params=tuple(params))
+    res = fit_wlsmv_model(data, model)
+    warn.extend(w.replace(" in group '1'", "") for w in res.warnings)
+    fitm = res.fit
+    pt = res.parameters()
+    q = len(fac)
+    fidx = {name: f for f, (name, _) in enumerate(fac)}
+    iidx = {it: i for i, it in enumerate(model_items)}
+    lam = np.zeros((p, q))
+    lam_se = np.full((p, q), np.nan)
+    phi = np.zeros((q, q))
+    phi_se = np.full((q, q), np.nan)
+    th_se_l = [np.zeros(t.size) for t in st.th_list]  # the threshold estimates are the sample thresholds
+    cols = [pt[c].tolist() for c in ("op", "lhs", "rhs", "est", "se")]
+    for op, lhs, rhs, est, se in zip(*cols, strict=True):
+        if op == "=~":
+            lam[iidx[rhs], fidx[lhs]] = est
+            lam_se[iidx[rhs], fidx[lhs]] = se
+        elif op == "~~" and lhs in fidx:
+            a, b = fidx[lhs], fidx[rhs]
+            phi[a, b] = phi[b, a] = est
+            phi_se[a, b] = phi_se[b, a] = se
+        elif op == "|":
+            th_se_l[iidx[lhs]][int(rhs[1:]) - 1] = se
+    th_se = tuple(th_se_l)
+    G = st.gamma
+    Sig = res.implied()[0][1]
+    resvar = 1.0 - np.einsum("if,fh,ih->i", lam, phi, lam)
     sd_f = np.sqrt(np.clip(np.diag(phi), 0.0, None))
     std_lam = lam * sd_f[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         fcor = phi / np.outer(sd_f, sd_f)
-    if np.any(resvar < 0):
-        bad = [model_items[i] for i in np.flatnonzero(resvar < 0)]
-        warn.append(f"negative residual variance (Heywood case) for {', '.join(bad)}")
-    if spec.q and np.linalg.eigvalsh(phi).min() < 0:
+    if q and np.linalg.eigvalsh(phi).min() < 0:
         warn.append("the factor covariance matrix is not positive definite")
+    converged, iters = res.converged, res.iterations
 
     omega = {}
     for f, (name, its) in enumerate(fac):
@@ -889,9 +754,27 @@ def fit_wlsmv(
         omega[name] = _omega_cat(common, st.R[np.ix_(idx, idx)], [st.th_list[i] for i in idx])
 
     return WLSMVResult(
-        items=tuple(model_items), factors=fac, std_lv=bool(std_lv), n_obs=int(n), n_dropped=int(n_all - n),
-        categories=tuple(cats), loadings=lam, loadings_se=lam_se, std_loadings=std_lam, factor_cov=phi,
-        factor_cov_se=phi_se, factor_cor=fcor, residual_var=resvar, thresholds=tuple(st.th_list),
-        threshold_se=th_se, sample_cor=st.R, implied_cor=np.where(np.eye(p, dtype=bool), 1.0, Sig),
-        gamma=G, fit=fitm, omega=omega, converged=bool(converged), iterations=int(iters), warnings=tuple(warn),
+        items=tuple(model_items),
+        factors=fac,
+        std_lv=bool(std_lv),
+        n_obs=int(n),
+        n_dropped=int(n_all - n),
+        categories=tuple(cats),
+        loadings=lam,
+        loadings_se=lam_se,
+        std_loadings=std_lam,
+        factor_cov=phi,
+        factor_cov_se=phi_se,
+        factor_cor=fcor,
+        residual_var=resvar,
+        thresholds=tuple(st.th_list),
+        threshold_se=th_se,
+        sample_cor=st.R,
+        implied_cor=Sig,
+        gamma=G,
+        fit=fitm,
+        omega=omega,
+        converged=bool(converged),
+        iterations=int(iters),
+        warnings=tuple(warn),
     )

@@ -109,7 +109,7 @@ def test_writers_refuse_to_replace_a_file(tmp_path):
     frame = pd.DataFrame({"a": [1.0]})
     with pytest.raises(OutputExists) as e:
         write_frame(frame, str(out), "csv")
-    assert e.value.path == str(out) and e.value.message == f"{out} exists; pass overwrite=True to replace it"
+    assert e.value.path == str(out) and e.value.message == f"{out} exists; add overwrite=True to replace it"
     with pytest.raises(OutputExists):
         check_output_path(str(out), [])
     assert out.read_text() == "an earlier result\n" and os.listdir(tmp_path) == ["scores.csv"]

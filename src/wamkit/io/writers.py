@@ -54,7 +54,7 @@ class OutputExists(UsageError):
 
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
-        super().__init__(f"{self.path} exists; pass overwrite=True to replace it")
+        super().__init__(f"{self.path} exists; add overwrite=True to replace it")
 
 
 # --------------------------------------------------------------------------- numbers

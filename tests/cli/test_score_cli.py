@@ -237,7 +237,7 @@ def test_options_that_would_be_ignored_are_refused(cli):
     r = cli("score", DEMO, "-i", "wam-demo-client", "--rater", "rater", "-q")
     assert r.code == 0 and r.stdout.splitlines()[0].startswith('"dyad","officer","rater","wave","trust"')
     r = cli("score", DEMO, "-i", "wam-demo-client", "--sheet", "T0")
-    assert r.code == 2 and "sheet=T0: wam_demo.csv is a csv file, not a workbook" in r.stderr
+    assert r.code == 2 and "--sheet T0: wam_demo.csv is a csv file, not a workbook" in r.stderr
 
 
 def test_streamed_summary_equals_in_memory_summary():

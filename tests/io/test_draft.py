@@ -67,11 +67,11 @@ def test_unknown_label_order_is_a_todo(tmp_path):
 def test_draft_errors_name_parameters(tmp_path):
     data = tmp_path / "x.csv"
     data.write_text("id,q1\n1,3\n")
-    with pytest.raises(UsageError, match="instrument_id 'Bad' must use lowercase"):
+    with pytest.raises(UsageError, match="instrument_id 'Bad': must use lowercase"):
         draft_instrument(str(data), instrument_id="Bad")
-    with pytest.raises(UsageError, match="no column of x.csv matches the pattern 'z\\*'"):
+    with pytest.raises(UsageError, match="pattern 'z\\*': no column of x.csv matches"):
         draft_instrument(str(data), instrument_id="x", pattern="z*")
-    with pytest.raises(UsageError, match=r"scale_min \(5\) must be below scale_max \(1\)"):
+    with pytest.raises(UsageError, match=r"scale_min '5': must be below scale_max \(1\)"):
         draft_instrument(str(data), instrument_id="x", scale_min=5, scale_max=1)
 
 

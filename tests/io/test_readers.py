@@ -76,7 +76,7 @@ def test_truncated_row_below_skipped_rows_counts_data_rows(tmp_path):
 def test_header_row_errors(tmp_path):
     p = tmp_path / "short.csv"
     p.write_text(f"{HEADER}\n{row('1')}\n")
-    with pytest.raises(DataError, match="short.csv: header_row=9, but the file has only 2 row"):
+    with pytest.raises(DataError, match="header_row '9': short.csv has only 2 row"):
         read_table(str(p), header_row=9)
     with pytest.raises(UsageError, match="header_row is a 1-based row number, not 0"):
         read_table(str(p), header_row=0)

@@ -137,16 +137,16 @@ def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale
         before the file can be loaded.
     """
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", instrument_id):
-        raise UsageError(f"instrument_id '{instrument_id}' must use lowercase letters, digits and '-'")
+        raise UsageError(f"instrument_id '{instrument_id}': must use lowercase letters, digits and '-'")
     if scale_min >= scale_max:
-        raise UsageError(f"scale_min ({scale_min:g}) must be below scale_max ({scale_max:g})")
+        raise UsageError(f"scale_min '{scale_min:g}': must be below scale_max ({scale_max:g})")
     kwargs: dict[str, Any] = {"sheet": sheet, "format": format}
     if header_row is not None:
         kwargs["header_row"] = header_row
     probe = read_table(path, all_text=True, **kwargs)
     cols = [str(c) for c in probe.frame.columns if fnmatch.fnmatchcase(str(c), pattern)]
     if not cols:
-        raise UsageError(f"no column of {probe.source} matches the pattern '{pattern}'")
+        raise UsageError(f"pattern '{pattern}': no column of {probe.source} matches")
     table = probe if probe.format != "sav" else read_table(path, infer_columns=cols, **kwargs)
     frame = table.frame
 

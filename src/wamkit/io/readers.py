@@ -86,7 +86,7 @@ class SuggestedSetting(DataError):
     """
 
     def __init__(self, reason: str, *, parameter: str, value: Any):
-        super().__init__(f"{reason}; give {parameter}={value}")
+        super().__init__(f"{reason}; give {parameter}={value!r}")
         self.reason = reason
         self.parameter = parameter
         self.value = value
@@ -254,12 +254,12 @@ def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: 
     if export not in EXPORTS:
         raise UsageError(f"export must be one of {', '.join(EXPORTS)}, not {export!r}")
     if sheet is not None and fmt != "xlsx":
-        raise UsageError(f"sheet={sheet}: {source} is a {fmt} file, not a workbook")
+        raise UsageError(f"sheet '{sheet}': {source} is a {fmt} file, not a workbook")
     if header_row is not None:
         if isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1:
             raise UsageError(f"header_row is a 1-based row number, not {header_row!r}")
         if fmt not in TEXT_FORMATS and fmt != "xlsx":
-            raise UsageError(f"header_row={header_row}: {source} is a {fmt} file; header_row applies to "
+            raise UsageError(f"header_row '{header_row}': {source} is a {fmt} file; header_row applies to "
                              "CSV/TSV and XLSX files")
     if path != "-":
         p = Path(path)
@@ -554,7 +554,7 @@ def _dialect_from_text(text: str, encoding: str, source: str, fmt: str, header_r
         if skip:
             raise _title_error(source, "", records, skip)
     if h >= len(records):
-        raise DataError(f"{source}: header_row={header_row}, but the file has only {len(records)} row(s)")
+        raise DataError(f"header_row '{header_row}': {source} has only {len(records)} row(s)")
     header = [c.strip() for c in records[h]]
     if not any(header):
         if header_row is None:
@@ -1051,7 +1051,7 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
         if skip:
             raise _title_error(source, f"sheet '{name}' ", rows, skip)
     if h >= len(rows):
-        raise DataError(f"{source}: header_row={header_row}, but sheet '{name}' has only {len(rows)} row(s)")
+        raise DataError(f"header_row '{header_row}': sheet '{name}' of {source} has only {len(rows)} row(s)")
     width = max(len(r) for r in rows)
     padded = [tuple(r) + (None,) * (width - len(r)) for r in rows]
     raw_header = list(padded[h])

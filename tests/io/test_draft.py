@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from tests.conftest import ROOT
+
 from wamkit.errors import InstrumentError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.instrument.draft import draft_instrument
@@ -23,8 +23,10 @@ def filled_in(text: str) -> str:
 def test_qualtrics_draft_has_labels_and_item_texts(tmp_path):
     text = draft_instrument(str(EXPORTS / "qualtrics.csv"), instrument_id="my-wam", pattern="WAM_*")
     assert '    1: ["Never"]' in text and '    5: ["Always"]' in text
-    assert ('{id: "WAM_1", text: "How do you experience the working relationship?\\nRate each statement. - '
-            'Statement 1", reverse: TODO}') in text
+    assert (
+        '{id: "WAM_1", text: "How do you experience the working relationship?\\nRate each statement. - '
+        'Statement 1", reverse: TODO}'
+    ) in text
     path = tmp_path / "draft.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InstrumentError) as e:
@@ -36,8 +38,8 @@ def test_qualtrics_draft_has_labels_and_item_texts(tmp_path):
     ins = load_instrument(str(path))
     assert ins.item("WAM_1").text.endswith("Statement 1") and ins.scale.labels[3.0] == ("Sometimes",)
     table = read_table(str(EXPORTS / "qualtrics.csv"), infer_columns=ins.item_ids)
-    res = score(table.frame, ins, source=table.source)                   # labels and n/a read with the draft
-    assert res.n_invalid == 0 and res.rows_scored == len(table.frame) - 1      # the unfinished response
+    res = score(table.frame, ins, source=table.source)  # labels and n/a read with the draft
+    assert res.n_invalid == 0 and res.rows_scored == len(table.frame) - 1  # the unfinished response
 
 
 def test_dutch_labels_spss_codes_and_answer_codes():
@@ -47,8 +49,7 @@ def test_dutch_labels_spss_codes_and_answer_codes():
     assert '    4: ["Often"]' in sav and "missing_codes: [-9, 9]" in sav and 'missing_labels: ["n/a"]' in sav
     lime = draft_instrument(str(EXPORTS / "limesurvey.csv"), instrument_id="lime", pattern="WAM*")
     assert "  max: 5" in lime and "answer codes A1..A5" in lime and 'column: "WAM[SQ001]"' in lime
-    xl = draft_instrument(str(EXPORTS / "excel_title.xlsx"), instrument_id="xl", pattern="wam*", sheet=2,
-                          header_row=2)
+    xl = draft_instrument(str(EXPORTS / "excel_title.xlsx"), instrument_id="xl", pattern="wam*", sheet=2, header_row=2)
     assert "  labels:" not in xl and 'missing_labels: ["n.v.t."]' in xl
 
 

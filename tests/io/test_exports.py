@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from tests.conftest import EXAMPLES, ROOT
+
 from wamkit.errors import DataError
 from wamkit.instrument import load_instrument
 from wamkit.io import SuggestedSetting, filter_mask, parse_filters, read_table
@@ -68,9 +68,9 @@ def test_qualtrics_csv(instrument, long, expected):
     assert meta["previews_left_out"] == 2 and meta["preview_rows"] == [4, 183]
     assert meta["unfinished_responses"] == 1
     assert any("2 preview response(s) left out" in n for n in meta["notes"])
-    assert 3 not in t.frame.index                    # data row 4 (a preview) is gone; row numbers stay
-    assert t.where(1) == "row 1 (line 5)"            # the question text spans lines 2-3, import ids line 4
-    assert t.frame["StartDate"].iloc[0] == "2026-03-02 10:41:00"    # text stays text
+    assert 3 not in t.frame.index  # data row 4 (a preview) is gone; row numbers stay
+    assert t.where(1) == "row 1 (line 5)"  # the question text spans lines 2-3, import ids line 4
+    assert t.frame["StartDate"].iloc[0] == "2026-03-02 10:41:00"  # text stays text
     mask, notes = filter_mask(t.frame, parse_filters(["Progress>=100"]), t.source)
     assert notes == ["where Progress>=100: 1 of 181 rows left out"]
     kept = t.frame[mask]
@@ -80,19 +80,19 @@ def test_qualtrics_csv(instrument, long, expected):
 
 def test_qualtrics_xlsx_with_numeric_values(instrument, long, expected):
     t = read_table(str(EXPORTS / "qualtrics.xlsx"), infer_columns=[f"WAM_{j}" for j in range(1, 20)])
-    assert t.meta["export"] == "qualtrics" and t.meta["previews_left_out"] == 2    # Status code 1
+    assert t.meta["export"] == "qualtrics" and t.meta["previews_left_out"] == 2  # Status code 1
     assert t.meta["question_text"]["WAM_19"].endswith("Statement 19")
     assert t.where(1) == "row 1 (sheet row 4)"
     kept = t.frame[filter_mask(t.frame, parse_filters(["Finished=1"]), t.source)[0]]
     pd.testing.assert_frame_equal(design_of(kept), design_of(long))
-    assert same_values(items_of(kept, instrument, "WAM_{n}"), expected)   # 9 (n/a) is a missing code
+    assert same_values(items_of(kept, instrument, "WAM_{n}"), expected)  # 9 (n/a) is a missing code
 
 
 def test_limesurvey_answer_codes(instrument, long, expected):
     t = read_table(str(EXPORTS / "limesurvey.csv"))
     assert t.meta["export"] == "limesurvey" and t.meta["answer_codes"] is True
     assert t.meta["incomplete_responses"] == 1
-    assert t.frame["submitdate"].iloc[0] == "2026-03-02 11:27:49"           # dates stay text
+    assert t.frame["submitdate"].iloc[0] == "2026-03-02 11:27:49"  # dates stay text
     kept = t.frame[filter_mask(t.frame, parse_filters(["submitdate!="]), t.source)[0]]
     pd.testing.assert_frame_equal(design_of(kept), design_of(long))
     template = "WAM[SQ{n:03d}]"
@@ -106,8 +106,9 @@ def test_limesurvey_answer_codes(instrument, long, expected):
 def test_limesurvey_scores_equal_the_long_scores(instrument, long):
     t = read_table(str(EXPORTS / "limesurvey.csv"))
     kept = t.frame[filter_mask(t.frame, parse_filters(["submitdate!="]), t.source)[0]].reset_index(drop=True)
-    got = score(kept, instrument, source=t.source, column_template="WAM[SQ{n:03d}]",
-                answer_codes=t.meta["answer_codes"])
+    got = score(
+        kept, instrument, source=t.source, column_template="WAM[SQ{n:03d}]", answer_codes=t.meta["answer_codes"]
+    )
     want = score(long, instrument, source="long")
     pd.testing.assert_frame_equal(got.scores[instrument.score_ids], want.scores[instrument.score_ids])
 
@@ -116,15 +117,17 @@ def test_answer_code_beyond_the_scale(instrument):
     frame = pd.DataFrame({iid: ["A3"] for iid in instrument.item_ids}).assign(wam05=["A7"])
     res = score(frame, instrument, answer_codes=True, invalid="missing")
     assert res.n_invalid == 1
-    assert res.problems[0].render() == "<data>, row 1, column wam05: value 'A7' is an answer code beyond the " \
-                                       "scale's 5 values"
+    assert (
+        res.problems[0].render() == "<data>, row 1, column wam05: value 'A7' is an answer code beyond the "
+        "scale's 5 values"
+    )
 
 
 def test_dutch_semicolon_bom_decimal_comma(instrument, long, expected):
     t = read_table(str(EXPORTS / "dutch_semicolon.csv"), infer_columns=ITEMS)
     assert (t.delimiter, t.encoding, t.decimal_comma) == (";", "utf-8", True)
     assert list(t.frame.columns[:5]) == ["dyad", "officer", "rater", "wave", "risk_score"]
-    assert t.frame["risk_score"].iloc[0] == "-0,59"                         # a non-item column stays text
+    assert t.frame["risk_score"].iloc[0] == "-0,59"  # a non-item column stays text
     pd.testing.assert_frame_equal(design_of(t.frame), design_of(long))
     assert same_values(items_of(t.frame, instrument, decimal_comma=True), expected)
 
@@ -135,8 +138,8 @@ def test_spss_value_labels_and_user_missing(instrument, long, expected):
     assert set(t.frame["rater"]) == {"client", "professional"} and set(t.frame["wave"]) == {"T0", "T1"}
     n_na = int((long[ITEMS] == "n.v.t.").to_numpy().sum())
     assert sum(t.meta["user_missing"].values()) == n_na > 0
-    assert t.frame["wam01"].dtype == float                                   # items keep their codes
-    assert isinstance(t.frame["visit_date"].iloc[0], dt.date)                # dates stay dates
+    assert t.frame["wam01"].dtype == float  # items keep their codes
+    assert isinstance(t.frame["visit_date"].iloc[0], dt.date)  # dates stay dates
     pd.testing.assert_frame_equal(design_of(t.frame), design_of(long))
     assert same_values(items_of(t.frame, instrument), expected)
 
@@ -146,9 +149,11 @@ def test_excel_title_row_and_second_sheet(instrument, long, expected):
     with pytest.raises(SuggestedSetting) as e:
         read_table(path, sheet="2")
     assert (e.value.parameter, e.value.value) == ("header_row", 2)
-    assert e.value.message == ("excel_title.xlsx: sheet 'Export' row 1 holds only 'Working Alliance Monitor - "
-                               "export of 2026-08-01', which looks like a title, not column names; the column "
-                               "names seem to be in row 2; give header_row=2")
+    assert e.value.message == (
+        "excel_title.xlsx: sheet 'Export' row 1 holds only 'Working Alliance Monitor - "
+        "export of 2026-08-01', which looks like a title, not column names; the column "
+        "names seem to be in row 2; give header_row=2"
+    )
     assert "\n" not in e.value.render()
     t = read_table(path, sheet="Export", header_row=2, infer_columns=ITEMS)
     assert t.meta["sheet"] == "Export" and t.meta["header_row"] == 2
@@ -165,10 +170,13 @@ def test_wide_file_holds_the_long_rows(instrument, long, expected):
     parts = []
     for role, label in (("client", "client"), ("professional", "prof")):
         for wave in ("T0", "T1"):
-            cols = {c: rx.match(c).group(3) for c in t.frame.columns if rx.match(c)
-                    and rx.match(c).group(1) == label and rx.match(c).group(2) == wave}
+            cols = {
+                c: rx.match(c).group(3)
+                for c in t.frame.columns
+                if rx.match(c) and rx.match(c).group(1) == label and rx.match(c).group(2) == wave
+            }
             block = t.frame[["dyad", "officer", *cols]].rename(columns=cols).assign(rater=role, wave=wave)
-            parts.append(block[(block[ITEMS] != "").any(axis=1)])   # a block without answers is no row
+            parts.append(block[(block[ITEMS] != "").any(axis=1)])  # a block without answers is no row
     rebuilt = pd.concat(parts)
     long = long[(long[ITEMS] != "").any(axis=1)].reset_index(drop=True)
     expected = parse_items(long, instrument, source="long").values

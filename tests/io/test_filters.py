@@ -12,13 +12,15 @@ from wamkit.io import Filter, filter_mask, parse_filters
 
 @pytest.fixture
 def frame():
-    return pd.DataFrame({
-        "wave": pd.array(["T0", " t6 ", "T0", None, "T12"], dtype="string"),
-        "code": [0.0, 6.0, 0.0, np.nan, 12.0],                 # SPSS-style numeric codes
-        "Progress": pd.array(["100", "40", "100", "", "99,5"], dtype="string"),
-        "site": pd.array(["Utrecht, Oost", "Zwolle", "Zwolle", "Utrecht, Oost", "Zwolle"], dtype="string"),
-        "Duration (in seconds)": [300, 20, 500, 60, 45],
-    })
+    return pd.DataFrame(
+        {
+            "wave": pd.array(["T0", " t6 ", "T0", None, "T12"], dtype="string"),
+            "code": [0.0, 6.0, 0.0, np.nan, 12.0],  # SPSS-style numeric codes
+            "Progress": pd.array(["100", "40", "100", "", "99,5"], dtype="string"),
+            "site": pd.array(["Utrecht, Oost", "Zwolle", "Zwolle", "Utrecht, Oost", "Zwolle"], dtype="string"),
+            "Duration (in seconds)": [300, 20, 500, 60, 45],
+        }
+    )
 
 
 def keep(frame, *texts):
@@ -30,18 +32,21 @@ def test_parse():
     assert parse_filters(["wave=T0,T6"]) == [Filter("wave", "=", ("T0", "T6"))]
     assert parse_filters([" rater != professional "]) == [Filter("rater", "!=", ("professional",))]
     assert parse_filters(["Progress>=100"]) == [Filter("Progress", ">=", ("100",))]
-    assert parse_filters(["x<2,5"]) == [Filter("x", "<", ("2.5",))]                     # decimal comma
+    assert parse_filters(["x<2,5"]) == [Filter("x", "<", ("2.5",))]  # decimal comma
     assert parse_filters(['site="Utrecht, Oost",Zwolle']) == [Filter("site", "=", ("Utrecht, Oost", "Zwolle"))]
     assert parse_filters(["submitdate!="]) == [Filter("submitdate", "!=", ("",))]
     assert parse_filters(["Duration (in seconds)>60"])[0].column == "Duration (in seconds)"
     assert parse_filters(None) == []
 
 
-@pytest.mark.parametrize("text,message", [
-    ("wave", "where expects COLUMN=VALUE (or !=, >=, <=, >, <), got 'wave'"),
-    ("=T0", "where expects COLUMN=VALUE"),
-    ("Progress>=all", "where 'Progress>=all': >= compares numbers; 'all' is not a number"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("wave", "where expects COLUMN=VALUE (or !=, >=, <=, >, <), got 'wave'"),
+        ("=T0", "where expects COLUMN=VALUE"),
+        ("Progress>=all", "where 'Progress>=all': >= compares numbers; 'all' is not a number"),
+    ],
+)
 def test_parse_errors_name_where(text, message):
     with pytest.raises(UsageError) as e:
         parse_filters([text])
@@ -51,15 +56,15 @@ def test_parse_errors_name_where(text, message):
 def test_text_is_trimmed_and_case_insensitive(frame):
     assert keep(frame, "wave=t6")[0] == [1]
     assert keep(frame, "wave=T0,T6")[0] == [0, 1, 2]
-    assert keep(frame, "wave!=T0,T6")[0] == [3, 4]                  # blank cells match !=
+    assert keep(frame, "wave!=T0,T6")[0] == [3, 4]  # blank cells match !=
 
 
 def test_numbers_compare_as_numbers(frame):
-    assert keep(frame, "code=6")[0] == [1]                          # 6.0 matches 6
+    assert keep(frame, "code=6")[0] == [1]  # 6.0 matches 6
     assert keep(frame, "code=0,12")[0] == [0, 2, 4]
     assert keep(frame, "Progress>=100") == ([0, 2], ["where Progress>=100: 3 of 5 rows left out"])
-    assert keep(frame, "Progress>99")[0] == [0, 2, 4]               # 99,5 is a number with a decimal comma
-    assert keep(frame, "Progress<50")[0] == [1]                     # a blank cell never matches a comparison
+    assert keep(frame, "Progress>99")[0] == [0, 2, 4]  # 99,5 is a number with a decimal comma
+    assert keep(frame, "Progress<50")[0] == [1]  # a blank cell never matches a comparison
     assert keep(frame, "Duration (in seconds)>=60", "Progress=100")[0] == [0, 2]
 
 
@@ -89,8 +94,7 @@ def test_no_match_names_where_column_and_values_seen(frame):
     assert e.value.message == "where wave=T9 matches no row of x.csv (column wave: values seen: T0, T12, t6)"
     with pytest.raises(DataError) as e:
         keep(frame, "Progress>100")
-    assert e.value.message == ("where Progress>100 matches no row of x.csv (column Progress: numbers from 40 "
-                               "to 100)")
+    assert e.value.message == ("where Progress>100 matches no row of x.csv (column Progress: numbers from 40 to 100)")
 
 
 def test_filters_that_together_match_nothing(frame):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from tests.conftest import ROOT
+
 from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
 from wamkit.io import SuggestedSetting, iter_text_chunks, read_table
@@ -25,8 +25,10 @@ def test_title_row_above_the_header_is_refused_with_a_hint(tmp_path):
     p.write_text(f"Survey export 2026-03\n{HEADER}\n{row('1')}\n")
     with pytest.raises(SuggestedSetting) as e:
         read_table(str(p))
-    assert e.value.message == ("titled.csv: row 1 holds only 'Survey export 2026-03', which looks like a title, not "
-                               "column names; the column names seem to be in row 2; give header_row=2")
+    assert e.value.message == (
+        "titled.csv: row 1 holds only 'Survey export 2026-03', which looks like a title, not "
+        "column names; the column names seem to be in row 2; give header_row=2"
+    )
     assert (e.value.parameter, e.value.value) == ("header_row", 2)
     assert e.value.reason.endswith("seem to be in row 2")
     t = read_table(str(p), header_row=2, infer_columns=ITEMS)
@@ -109,7 +111,7 @@ def test_xlsx_header_only_and_trailing_blank_columns(tmp_path):
     ws = wb.active
     ws.append(["id", "a", None, None])
     ws.append([1, 2, None, None])
-    ws.append([None, None, None, None])          # trailing blank row
+    ws.append([None, None, None, None])  # trailing blank row
     wb.save(tmp_path / "x.xlsx")
     t = read_table(str(tmp_path / "x.xlsx"))
     assert list(t.frame.columns) == ["id", "a"] and len(t.frame) == 1
@@ -121,7 +123,7 @@ def test_streamed_chunks_of_a_qualtrics_export_equal_the_whole_read():
     whole = read_table(path, infer_columns=items).frame
     chunks = list(iter_text_chunks(path, chunk_rows=40, item_columns=items))
     streamed = pd.concat(chunks)
-    assert streamed.index.tolist() == whole.index.tolist()          # previews left out, row numbers kept
+    assert streamed.index.tolist() == whole.index.tolist()  # previews left out, row numbers kept
     assert isinstance(streamed["WAM_1"].dtype, pd.CategoricalDtype) or streamed["WAM_1"].dtype == float
     pd.testing.assert_frame_equal(streamed[["dyad", "rater", "wave"]], whole[["dyad", "rater", "wave"]])
     ins = load_instrument("wam-demo-client")
@@ -141,14 +143,21 @@ def test_stream_score_of_a_titled_file_equals_the_in_memory_scores(tmp_path):
     src.write_text("\n".join(lines) + "\n")
     ins = load_instrument("wai-sr-client")
     out = tmp_path / "s.csv"
-    stream_score(str(src), ins, ReadOptions(), output=str(out), fmt="csv", chunk_rows=64, progress=False,
-                 header_row=2)
+    stream_score(str(src), ins, ReadOptions(), output=str(out), fmt="csv", chunk_rows=64, progress=False, header_row=2)
     t = read_table(str(src), header_row=2, infer_columns=ITEMS)
     write_frame(score(t.frame, ins, source=t.source).scores, str(tmp_path / "m.csv"), "csv")
     assert out.read_bytes() == (tmp_path / "m.csv").read_bytes()
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines[:200] + [row("x", "8")] + lines[200:]) + "\n")
     with pytest.raises(DataError, match=r"bad.csv, row 199 \(line 201\), column wai12: value 8"):
-        stream_score(str(bad), ins, ReadOptions(), output=str(tmp_path / "b.csv"), fmt="csv", chunk_rows=64,
-                     progress=False, header_row=2)
+        stream_score(
+            str(bad),
+            ins,
+            ReadOptions(),
+            output=str(tmp_path / "b.csv"),
+            fmt="csv",
+            chunk_rows=64,
+            progress=False,
+            header_row=2,
+        )
     assert not (tmp_path / "b.csv").exists()

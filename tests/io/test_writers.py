@@ -28,8 +28,10 @@ from wamkit.io.readers import forget_inputs
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50),
-       st.integers(min_value=1, max_value=15))
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50),
+    st.integers(min_value=1, max_value=15),
+)
 def test_round_significant_equals_correctly_rounded_formatting(xs, digits):
     got = round_significant(np.array(xs), digits)
     want = np.array([float(f"{x:.{digits}g}") for x in xs])
@@ -37,10 +39,25 @@ def test_round_significant_equals_correctly_rounded_formatting(xs, digits):
 
 
 def test_round_significant_on_ties_and_edges():
-    xs = np.array([3.8000000000000003, 0.1 + 0.2, 1 / 3, 2.675, 0.125, 1e15 - 1, 999999999999999.7, 1e14 + 0.5,
-                   123456789012345.65, 9.999999999999999e-9, 5e-324, -0.0, 1.7976931348623157e308])
+    xs = np.array(
+        [
+            3.8000000000000003,
+            0.1 + 0.2,
+            1 / 3,
+            2.675,
+            0.125,
+            1e15 - 1,
+            999999999999999.7,
+            1e14 + 0.5,
+            123456789012345.65,
+            9.999999999999999e-9,
+            5e-324,
+            -0.0,
+            1.7976931348623157e308,
+        ]
+    )
     rng = np.random.default_rng(3)
-    ties = (rng.integers(0, 10**15, 20000) * 2 + 1) / 2.0 ** rng.integers(1, 45, 20000)   # exact binary halves
+    ties = (rng.integers(0, 10**15, 20000) * 2 + 1) / 2.0 ** rng.integers(1, 45, 20000)  # exact binary halves
     for x in (xs, ties):
         assert np.array_equal(round_significant(x), np.array([float(f"{v:.15g}") for v in x]))
     assert repr(float(round_significant(3.8000000000000003))) == "3.8"
@@ -48,33 +65,53 @@ def test_round_significant_on_ties_and_edges():
 
 
 def test_csv_numbers_without_binary_noise_and_iso_dates():
-    frame = pd.DataFrame({
-        "id": ["007", "=cmd"], "x": [3.8000000000000003, 1 / 3], "n": [3, 4], "miss": [np.nan, 1.0],
-        "day": pd.to_datetime(["2024-03-01", "2024-03-02"]),
-        "stamp": pd.to_datetime(["2024-03-01 10:22:13", "2024-03-02 00:00:00"]),
-        "obj": [dt.date(2024, 3, 1), "text"],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": ["007", "=cmd"],
+            "x": [3.8000000000000003, 1 / 3],
+            "n": [3, 4],
+            "miss": [np.nan, 1.0],
+            "day": pd.to_datetime(["2024-03-01", "2024-03-02"]),
+            "stamp": pd.to_datetime(["2024-03-01 10:22:13", "2024-03-02 00:00:00"]),
+            "obj": [dt.date(2024, 3, 1), "text"],
+        }
+    )
     text = frame_to_bytes(frame, "csv").decode()
-    assert text == ('"id","x","n","miss","day","stamp","obj"\n'
-                    '"007",3.8,3,,2024-03-01,"2024-03-01 10:22:13","2024-03-01"\n'
-                    '"\'=cmd",0.333333333333333,4,1,2024-03-02,"2024-03-02 00:00:00","text"\n')
+    assert text == (
+        '"id","x","n","miss","day","stamp","obj"\n'
+        '"007",3.8,3,,2024-03-01,"2024-03-01 10:22:13","2024-03-01"\n'
+        '"\'=cmd",0.333333333333333,4,1,2024-03-02,"2024-03-02 00:00:00","text"\n'
+    )
 
 
 def test_json_numbers_and_dates():
-    frame = pd.DataFrame({"x": [3.8000000000000003, np.nan], "day": pd.to_datetime(["2024-03-01", "2024-03-02"]),
-                          "obj": [dt.datetime(2024, 3, 1, 9, 30), 7]})
+    frame = pd.DataFrame(
+        {
+            "x": [3.8000000000000003, np.nan],
+            "day": pd.to_datetime(["2024-03-01", "2024-03-02"]),
+            "obj": [dt.datetime(2024, 3, 1, 9, 30), 7],
+        }
+    )
     assert json.loads(frame_to_bytes(frame, "json")) == [
         {"x": 3.8, "day": "2024-03-01", "obj": "2024-03-01 09:30:00"},
-        {"x": None, "day": "2024-03-02", "obj": 7}]
+        {"x": None, "day": "2024-03-02", "obj": 7},
+    ]
 
 
 def test_excel_nl_dialect(tmp_path):
-    frame = pd.DataFrame({"dyad": ["D1", 'say "hi"; ok'], "score": [3.8000000000000003, -0.5], "n": [1, 2],
-                          "day": pd.to_datetime(["2024-03-01", "2024-03-02"]), "note": ["+31 6", None]})
+    frame = pd.DataFrame(
+        {
+            "dyad": ["D1", 'say "hi"; ok'],
+            "score": [3.8000000000000003, -0.5],
+            "n": [1, 2],
+            "day": pd.to_datetime(["2024-03-01", "2024-03-02"]),
+            "note": ["+31 6", None],
+        }
+    )
     data = frame_to_bytes(frame, "csv", dialect="excel-nl")
-    assert data == ('\ufeff"dyad";"score";"n";"day";"note"\n'
-                    '"D1";3,8;1;2024-03-01;"\'+31 6"\n'
-                    '"say ""hi""; ok";-0,5;2;2024-03-02;\n').encode("utf-8")
+    assert data == (
+        '\ufeff"dyad";"score";"n";"day";"note"\n"D1";3,8;1;2024-03-01;"\'+31 6"\n"say ""hi""; ok";-0,5;2;2024-03-02;\n'
+    ).encode("utf-8")
     out = tmp_path / "nl.csv"
     write_frame(frame, str(out), "csv", dialect="excel-nl")
     back = read_table(str(out), infer_columns=["score", "n"])
@@ -92,14 +129,19 @@ def test_unknown_dialect_names_the_parameter():
 @pytest.mark.parametrize("fmt,dialect", [("csv", "standard"), ("tsv", "standard"), ("csv", "excel-nl")])
 def test_chunked_writing_gives_the_same_bytes(tmp_path, fmt, dialect):
     rng = np.random.default_rng(1)
-    frame = pd.DataFrame({"id": [f"P{i:04d}" for i in range(1000)], "x": rng.random(1000) / 3,
-                          "y": np.where(rng.random(1000) < 0.1, np.nan, rng.integers(1, 6, 1000) / 7)})
+    frame = pd.DataFrame(
+        {
+            "id": [f"P{i:04d}" for i in range(1000)],
+            "x": rng.random(1000) / 3,
+            "y": np.where(rng.random(1000) < 0.1, np.nan, rng.integers(1, 6, 1000) / 7),
+        }
+    )
     whole, parts = tmp_path / f"whole.{fmt}", tmp_path / f"parts.{fmt}"
     with FrameWriter(str(whole), fmt, dialect) as w:
         w.write(frame)
     with FrameWriter(str(parts), fmt, dialect) as w:
         for start in range(0, 1000, 170):
-            w.write(frame.iloc[start:start + 170])
+            w.write(frame.iloc[start : start + 170])
     assert whole.read_bytes() == parts.read_bytes()
 
 
@@ -138,7 +180,7 @@ def test_a_file_created_while_writing_is_not_replaced(tmp_path):
     def write(tmp):
         with open(tmp, "w") as fh:
             fh.write("new")
-        out.write_text("someone else's")     # another process got there first
+        out.write_text("someone else's")  # another process got there first
 
     with pytest.raises(OutputExists):
         atomic_write(out, write)

@@ -43,8 +43,21 @@ KNOWN_SCALES: tuple[tuple[str, ...], ...] = (
     ("Not at all", "A little", "Moderately", "Quite a bit", "Extremely"),
 )
 #: answer texts read as "no answer" (missing), not as a scale label
-MISSING_LABELS = ("n/a", "na", "n.v.t.", "nvt", "not applicable", "niet van toepassing", "don't know",
-                  "do not know", "weet niet", "weet ik niet", "prefer not to say", "geen antwoord", "no answer")
+MISSING_LABELS = (
+    "n/a",
+    "na",
+    "n.v.t.",
+    "nvt",
+    "not applicable",
+    "niet van toepassing",
+    "don't know",
+    "do not know",
+    "weet niet",
+    "weet ik niet",
+    "prefer not to say",
+    "geen antwoord",
+    "no answer",
+)
 _ANSWER_CODE = re.compile(r"^[Aa](\d+)$")
 
 
@@ -109,9 +122,17 @@ def _order_labels(labels: list[str]) -> tuple[list[str], bool]:
     return sorted(labels, key=str.casefold), False
 
 
-def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale_min: float = 1,
-                     scale_max: float = 5, sheet: str | int | None = None, header_row: int | None = None,
-                     format: str | None = None) -> str:
+def draft_instrument(
+    path: str,
+    *,
+    instrument_id: str,
+    pattern: str = "*",
+    scale_min: float = 1,
+    scale_max: float = 5,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    format: str | None = None,
+) -> str:
     """A YAML draft of an instrument for the columns of ``path`` matching ``pattern``.
 
     Parameters
@@ -151,7 +172,7 @@ def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale
     frame = table.frame
 
     ids: list[str] = []
-    for c in cols:                     # 'Q1 a' and 'Q1_a' must not become the same item id
+    for c in cols:  # 'Q1 a' and 'Q1_a' must not become the same item id
         base, k = _ident(c), 2
         iid = base
         while iid in ids:
@@ -182,16 +203,20 @@ def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale
             notes.append("labels: the answers in the data, in the order of a known response scale")
         else:
             notes.append("labels: the answers in the data, in ALPHABETICAL order: put them in scale order")
-            todo_description = ("TODO: put the labels under scale.labels in scale order (lowest first); they were "
-                                "drafted alphabetically from the answers in the data")
+            todo_description = (
+                "TODO: put the labels under scale.labels in scale order (lowest first); they were "
+                "drafted alphabetically from the answers in the data"
+            )
     elif top_code:
         lo, hi = 1.0, float(top_code)
         notes.append(f"range: LimeSurvey answer codes A1..A{top_code} (read as the 1st..{top_code}th value)")
     elif numbers:
         outside = [x for x in numbers if not lo <= x <= hi and x not in missing_codes]
         if outside:
-            notes.append(f"the data hold numbers outside {_num(lo)}-{_num(hi)}: {', '.join(map(_num, outside[:6]))} "
-                         "(missing codes? another range?)")
+            notes.append(
+                f"the data hold numbers outside {_num(lo)}-{_num(hi)}: {', '.join(map(_num, outside[:6]))} "
+                "(missing codes? another range?)"
+            )
 
     question = table.meta.get("question_text", {})
     lines = [
@@ -220,13 +245,18 @@ def draft_instrument(path: str, *, instrument_id: str, pattern: str = "*", scale
     if missing_texts:
         lines.append(f"missing_labels: [{', '.join(_q(t) for t in dict.fromkeys(missing_texts))}]")
     lines += ["min_answered: 0.75", "items:"]
-    for c, iid in zip(cols, ids):
+    for c, iid in zip(cols, ids, strict=True):
         col = "" if iid == c else f", column: {_q(c)}"
         text = question.get(c)
         txt = f", text: {_q(text)}" if text else ""
         lines.append(f"  - {{id: {_q(iid)}{col}{txt}, reverse: TODO}}")
-    lines += ["subscales:", "  - id: todo", "    name: TODO - split the items into the real subscales",
-              "    items: [" + ", ".join(_q(i) for i in ids) + "]", ""]
+    lines += [
+        "subscales:",
+        "  - id: todo",
+        "    name: TODO - split the items into the real subscales",
+        "    items: [" + ", ".join(_q(i) for i in ids) + "]",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -28,11 +28,13 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from wamkit.errors import DataError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover - imported where used: `import wamkit.io` must not load pandas
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["OPERATORS", "Filter", "filter_mask", "parse_filters"]
 
@@ -60,11 +62,13 @@ class Filter:
 
 
 def _number(text: str) -> float | None:
+    import math
+
     try:
         v = float(text.strip().replace(",", "."))
     except ValueError:
         return None
-    return v if np.isfinite(v) else None
+    return v if math.isfinite(v) else None
 
 
 def parse_filters(texts: Sequence[str] | None) -> list[Filter]:
@@ -77,10 +81,10 @@ def parse_filters(texts: Sequence[str] | None) -> list[Filter]:
     for t in texts or ():
         raw = str(t)
         m = _OPERATOR.search(raw)
-        column = raw[:m.start()].strip() if m else ""
+        column = raw[: m.start()].strip() if m else ""
         if m is None or not column:
             raise UsageError(f"where expects COLUMN=VALUE (or !=, >=, <=, >, <), got {raw!r}")
-        op, value = m.group(0), raw[m.end():].strip()
+        op, value = m.group(0), raw[m.end() :].strip()
         if op in ("=", "!="):
             try:
                 values = tuple(v.strip() for v in next(csv.reader([value], skipinitialspace=True))) if value else ("",)
@@ -95,14 +99,20 @@ def parse_filters(texts: Sequence[str] | None) -> list[Filter]:
 
 
 def _cell_numbers(col: pd.Series, text: pd.Series) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float,
-                                                                                                na_value=np.nan)
+    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
 
 
 def _texts(col: pd.Series) -> pd.Series:
     """Cells as trimmed, casefolded text; whole numbers without ``.0`` (SPSS/Excel codes); blank = NA."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         a = col.astype("Float64")
         whole = (a.round() == a).fillna(False)
@@ -114,6 +124,8 @@ def _texts(col: pd.Series) -> pd.Series:
 
 
 def _match(col: pd.Series, f: Filter) -> np.ndarray:
+    import numpy as np
+
     text = _texts(col)
     blank = text.isna().to_numpy(dtype=bool)
     nums = _cell_numbers(col, text)
@@ -133,6 +145,8 @@ def _match(col: pd.Series, f: Filter) -> np.ndarray:
 
 
 def _values_seen(col: pd.Series, numeric: bool) -> str:
+    import pandas as pd
+
     text = col.astype("string").str.strip()
     text = text[text.notna() & (text != "")]
     if text.empty:
@@ -155,6 +169,8 @@ def filter_mask(frame: pd.DataFrame, filters: Sequence[Filter], source: str) -> 
     (:class:`DataError`) is an error naming the parameter ``where``, the column and the values seen;
     so is a set of filters that together keep no row.
     """
+    import numpy as np
+
     mask = np.ones(len(frame), dtype=bool)
     notes = []
     for f in filters:

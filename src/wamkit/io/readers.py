@@ -69,10 +69,22 @@ FORMATS = {"csv", "tsv", "txt", "xlsx", "sav", "parquet"}
 EXPORTS = ("auto", "qualtrics", "limesurvey", "plain")
 
 QUALTRICS_ID_COLUMNS = ("ResponseId", "ResponseID")
-QUALTRICS_META_COLUMNS = frozenset({"StartDate", "EndDate", "RecordedDate", "Status", "Progress", "Finished",
-                                    "DistributionChannel", "IPAddress", "UserLanguage"})
-LIMESURVEY_META_COLUMNS = frozenset({"submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
-                                     "refurl", "token", "ipaddr"})
+QUALTRICS_META_COLUMNS = frozenset(
+    {
+        "StartDate",
+        "EndDate",
+        "RecordedDate",
+        "Status",
+        "Progress",
+        "Finished",
+        "DistributionChannel",
+        "IPAddress",
+        "UserLanguage",
+    }
+)
+LIMESURVEY_META_COLUMNS = frozenset(
+    {"submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "refurl", "token", "ipaddr"}
+)
 _ANSWER_CODE = r"^\s*[Aa][0-9]+\s*$"
 #: how many rows above the column names the title-row check looks at
 _TITLE_ROWS_CHECKED = 10
@@ -158,7 +170,7 @@ class Table:
         if starts is None:
             starts = _record_start_lines(self)
             self._cache["record_lines"] = starts
-        i = first + row - 1   # 0-based record index (blank lines count as rows, as pyarrow counts them)
+        i = first + row - 1  # 0-based record index (blank lines count as rows, as pyarrow counts them)
         return int(starts[i]) if 0 <= i < len(starts) else None
 
     def locate(self, row: int) -> str | None:
@@ -188,9 +200,11 @@ def gc_paused() -> Iterator[None]:
     """
     was = gc.isenabled()
     gc.disable()
+    gc.freeze()  # what exists now is not looked at again by the collections that follow
     try:
         yield
     finally:
+        gc.unfreeze()
         if was:
             gc.enable()
 
@@ -204,7 +218,9 @@ def file_format(path: str, override: str | None = None) -> str:
     if path == "-":
         return "csv"
     suffix = Path(path).suffix.lower().lstrip(".")
-    return {"xls": "xlsx", "xlsm": "xlsx", "tab": "tsv", "pq": "parquet"}.get(suffix, suffix if suffix in FORMATS else "csv")
+    return {"xls": "xlsx", "xlsm": "xlsx", "tab": "tsv", "pq": "parquet"}.get(
+        suffix, suffix if suffix in FORMATS else "csv"
+    )
 
 
 def sha256_file(path: str) -> str:
@@ -215,9 +231,16 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
-def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: str | int | None = None,
-               format: str | None = None, all_text: bool = False, header_row: int | None = None,
-               export: str = "auto") -> Table:
+def read_table(
+    path: str,
+    *,
+    infer_columns: Iterable[str] | None = None,
+    sheet: str | int | None = None,
+    format: str | None = None,
+    all_text: bool = False,
+    header_row: int | None = None,
+    export: str = "auto",
+) -> Table:
     """Read a data file.
 
     Parameters
@@ -259,13 +282,14 @@ def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: 
         if isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1:
             raise UsageError(f"header_row is a 1-based row number, not {header_row!r}")
         if fmt not in TEXT_FORMATS and fmt != "xlsx":
-            raise UsageError(f"header_row '{header_row}': {source} is a {fmt} file; header_row applies to "
-                             "CSV/TSV and XLSX files")
+            raise UsageError(
+                f"header_row '{header_row}': {source} is a {fmt} file; header_row applies to CSV/TSV and XLSX files"
+            )
     if path != "-":
         p = Path(path)
         try:
             exists = p.exists()
-        except OSError as e:   # e.g. a file name longer than the system allows
+        except OSError as e:  # e.g. a file name longer than the system allows
             raise DataError(f"{path[:80]}{'...' if len(path) > 80 else ''}: cannot open ({e.strerror})") from None
         if not exists:
             raise DataError(f"{path}: file not found")
@@ -287,8 +311,9 @@ def read_table(path: str, *, infer_columns: Iterable[str] | None = None, sheet: 
     if export in ("auto", "limesurvey"):
         _mark_limesurvey(table, export == "limesurvey")
     if export == "qualtrics" and table.meta.get("export") != "qualtrics":
-        raise DataError(f"{source}: not a Qualtrics export (no ResponseId column with a question-text row "
-                        "below the column names)")
+        raise DataError(
+            f"{source}: not a Qualtrics export (no ResponseId column with a question-text row below the column names)"
+        )
     return table
 
 
@@ -322,19 +347,23 @@ def _qualtrics_header(header: Sequence[str], following: Sequence[Sequence[Any]],
         return _ExportHeader()
     if not following:
         return _ExportHeader()
-    first = {h: _cell_text(v) for h, v in zip(header, following[0])}
-    marks = {"StartDate": "start date", "EndDate": "end date", "ResponseId": "response id",
-             "ResponseID": "response id", "RecordedDate": "recorded date"}
+    first = {h: _cell_text(v) for h, v in zip(header, following[0], strict=False)}
+    marks = {
+        "StartDate": "start date",
+        "EndDate": "end date",
+        "ResponseId": "response id",
+        "ResponseID": "response id",
+        "RecordedDate": "recorded date",
+    }
     if not any(first.get(col, "").lower() == text for col, text in marks.items()):
         return _ExportHeader()
-    out = _ExportHeader(kind="qualtrics", extra_rows=1,
-                        question_text={h: t for h, t in first.items() if t})
+    out = _ExportHeader(kind="qualtrics", extra_rows=1, question_text={h: t for h, t in first.items() if t})
     if len(following) > 1:
         cells = [_cell_text(v) for v in following[1]]
         filled = [c for c in cells if c]
         if filled and sum(c.startswith('{"ImportId"') for c in filled) * 2 >= len(filled):
             ids = {}
-            for h, c in zip(header, cells):
+            for h, c in zip(header, cells, strict=False):
                 try:
                     ids[h] = json.loads(c)["ImportId"]
                 except (ValueError, KeyError, TypeError):
@@ -376,8 +405,10 @@ def _qualtrics_rows(table_frame, source: str, info: _ExportHeader, header_row: i
         rows = (frame.index.to_numpy()[preview] + 1).tolist()
         meta["preview_rows"] = rows
         listed = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
-        notes.append(f"{source}: {n_preview} preview response(s) left out (Status 'Survey Preview' or "
-                     f"DistributionChannel 'preview'; data rows {listed})")
+        notes.append(
+            f"{source}: {n_preview} preview response(s) left out (Status 'Survey Preview' or "
+            f"DistributionChannel 'preview'; data rows {listed})"
+        )
         if n_preview == len(frame):
             raise DataError(f"{source}: every response is a preview ({n_preview} rows); there is nothing to read")
         frame = frame.loc[~preview]
@@ -386,8 +417,10 @@ def _qualtrics_rows(table_frame, source: str, info: _ExportHeader, header_row: i
         unfinished = int(fin.isin(["0", "false", "0.0"]).fillna(False).sum())
         meta["unfinished_responses"] = unfinished
         if unfinished:
-            notes.append(f"{source}: {unfinished} response(s) not finished (Finished = false) are kept; "
-                         "leave them out with where, e.g. Finished=1 or Progress>=100")
+            notes.append(
+                f"{source}: {unfinished} response(s) not finished (Finished = false) are kept; "
+                "leave them out with where, e.g. Finished=1 or Progress>=100"
+            )
     return frame
 
 
@@ -405,8 +438,10 @@ def _mark_limesurvey(table: Table, insist: bool) -> None:
     lower = {str(c).lower() for c in frame.columns}
     if not is_limesurvey_header(frame.columns):
         if insist:
-            raise DataError(f"{table.source}: not a LimeSurvey export (expected columns id, submitdate, lastpage, "
-                            "startlanguage, seed)")
+            raise DataError(
+                f"{table.source}: not a LimeSurvey export (expected columns id, submitdate, lastpage, "
+                "startlanguage, seed)"
+            )
         return
     table.meta["export"] = "limesurvey"
     coded = []
@@ -424,8 +459,10 @@ def _mark_limesurvey(table: Table, insist: bool) -> None:
     if coded:
         table.meta["answer_codes"] = True
         table.meta["answer_code_columns"] = coded
-        notes.append(f"{table.source}: LimeSurvey export (columns {signature}); answer codes A1, A2, ... are read "
-                     "as the 1st, 2nd, ... value of each item's scale")
+        notes.append(
+            f"{table.source}: LimeSurvey export (columns {signature}); answer codes A1, A2, ... are read "
+            "as the 1st, 2nd, ... value of each item's scale"
+        )
     else:
         notes.append(f"{table.source}: LimeSurvey export (columns {signature})")
     if "submitdate" in lower:
@@ -433,8 +470,10 @@ def _mark_limesurvey(table: Table, insist: bool) -> None:
         blank = int(frame[col].isna().sum() + (frame[col].astype("string").str.strip() == "").fillna(False).sum())
         table.meta["incomplete_responses"] = blank
         if blank:
-            notes.append(f"{table.source}: {blank} response(s) without a submitdate (not completed) are kept; "
-                         f"leave them out with where {col}!=")
+            notes.append(
+                f"{table.source}: {blank} response(s) without a submitdate (not completed) are kept; "
+                f"leave them out with where {col}!="
+            )
 
 
 def _looks_like_header(cells: Sequence[Any]) -> bool:
@@ -471,8 +510,11 @@ def _title_error(source: str, where: str, rows: Sequence[Sequence[Any]], skip: i
     title = next((_cell_text(c) for c in rows[0] if _cell_text(c)), "")
     shown = (title[:60] + "...") if len(title) > 60 else title
     what = f"holds only {shown!r}, which looks like a title" if title else "is blank"
-    return SuggestedSetting(f"{source}: {where}row 1 {what}, not column names; the column names seem to be in "
-                            f"row {skip + 1}", parameter="header_row", value=skip + 1)
+    return SuggestedSetting(
+        f"{source}: {where}row 1 {what}, not column names; the column names seem to be in row {skip + 1}",
+        parameter="header_row",
+        value=skip + 1,
+    )
 
 
 # --------------------------------------------------------------------------- text
@@ -518,8 +560,9 @@ def _decode_sample(sample: bytes, source: str, at_eof: bool) -> tuple[str, str]:
             return body.decode("latin-1"), "latin-1"
 
 
-def _sniff(sample: bytes, source: str, fmt: str, at_eof: bool, header_row: int | None = None,
-           export: str = "auto") -> TextDialect:
+def _sniff(
+    sample: bytes, source: str, fmt: str, at_eof: bool, header_row: int | None = None, export: str = "auto"
+) -> TextDialect:
     text, encoding = _decode_sample(sample, source, at_eof)
     return _dialect_from_text(text, encoding, source, fmt, header_row, export, at_eof)
 
@@ -536,8 +579,15 @@ def _guess_delimiter(lines: Sequence[str], fmt: str) -> str:
     return best
 
 
-def _dialect_from_text(text: str, encoding: str, source: str, fmt: str, header_row: int | None = None,
-                       export: str = "auto", at_eof: bool = True) -> TextDialect:
+def _dialect_from_text(
+    text: str,
+    encoding: str,
+    source: str,
+    fmt: str,
+    header_row: int | None = None,
+    export: str = "auto",
+    at_eof: bool = True,
+) -> TextDialect:
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     h = (header_row or 1) - 1
@@ -546,9 +596,10 @@ def _dialect_from_text(text: str, encoding: str, source: str, fmt: str, header_r
         if _count_outside_quotes(lines[0] if lines else "", delimiter) == 0 and len(lines) > 1:
             delimiter = _guess_delimiter(lines[:_TITLE_ROWS_CHECKED], fmt)
     else:
-        delimiter = _guess_delimiter(lines[h:h + 1], fmt)
-    records, ends = _records(text, delimiter, limit=h + 3 + (_TITLE_ROWS_CHECKED if header_row is None else 0),
-                             complete=at_eof)
+        delimiter = _guess_delimiter(lines[h : h + 1], fmt)
+    records, ends = _records(
+        text, delimiter, limit=h + 3 + (_TITLE_ROWS_CHECKED if header_row is None else 0), complete=at_eof
+    )
     if header_row is None:
         skip = _title_rows(records)
         if skip:
@@ -560,16 +611,23 @@ def _dialect_from_text(text: str, encoding: str, source: str, fmt: str, header_r
         if header_row is None:
             raise DataError(f"{source}: the first line (header) is empty")
         raise DataError(f"{source}: row {header_row} (header_row) is empty")
-    info = _qualtrics_header(header, records[h + 1:h + 3], export)
+    info = _qualtrics_header(header, records[h + 1 : h + 3], export)
     decimal_comma = False
     if delimiter != ",":
         start = h + 1 + info.extra_rows
-        for line in lines[start:start + 200]:
+        for line in lines[start : start + 200]:
             if any(_DECIMAL_COMMA.match(c) for c in line.split(delimiter)):
                 decimal_comma = True
                 break
-    return TextDialect(encoding=encoding, delimiter=delimiter, decimal_comma=decimal_comma, header=header,
-                       header_row=h + 1, export=info, lines_above_header=ends[h - 1] if h > 0 else 0)
+    return TextDialect(
+        encoding=encoding,
+        delimiter=delimiter,
+        decimal_comma=decimal_comma,
+        header=header,
+        header_row=h + 1,
+        export=info,
+        lines_above_header=ends[h - 1] if h > 0 else 0,
+    )
 
 
 def _records(text: str, delimiter: str, *, limit: int, complete: bool) -> tuple[list[list[str]], list[int]]:
@@ -587,7 +645,7 @@ def _records(text: str, delimiter: str, *, limit: int, complete: bool) -> tuple[
     except csv.Error:
         pass  # a malformed record: the full parse reports it with its row and line
     if not complete and len(out) > 1 and len(out) < limit:
-        out, ends = out[:-1], ends[:-1]   # the last record of a sample may be cut off
+        out, ends = out[:-1], ends[:-1]  # the last record of a sample may be cut off
     return out, ends
 
 
@@ -623,24 +681,36 @@ def _read_source_bytes(path: str) -> tuple[bytes | None, bytes]:
         return None, fh.read(SNIFF_BYTES)
 
 
-def _csv_options(dialect: TextDialect, encoding: str, types: dict, *, block_size: int = BLOCK_SIZE,
-                 use_threads: bool = True):
+def _csv_options(
+    dialect: TextDialect, encoding: str, types: dict, *, block_size: int = BLOCK_SIZE, use_threads: bool = True
+):
     import pyarrow.csv as pcsv
 
     # skip_rows counts physical lines, skip_rows_after_names parsed rows (a quoted cell may hold line breaks)
-    read_opts = pcsv.ReadOptions(encoding=encoding, block_size=block_size, use_threads=use_threads,
-                                 skip_rows=dialect.lines_above_header, column_names=dialect.header,
-                                 skip_rows_after_names=1 + dialect.export.extra_rows)
+    read_opts = pcsv.ReadOptions(
+        encoding=encoding,
+        block_size=block_size,
+        use_threads=use_threads,
+        skip_rows=dialect.lines_above_header,
+        column_names=dialect.header,
+        skip_rows_after_names=1 + dialect.export.extra_rows,
+    )
     parse_opts = pcsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
     # only numbers are inferred (no booleans, dates or times: text files keep their text)
-    conv_opts = pcsv.ConvertOptions(column_types=types, strings_can_be_null=False, null_values=NULL_TOKENS,
-                                    decimal_point="," if dialect.decimal_comma else ".",
-                                    true_values=[], false_values=[])
+    conv_opts = pcsv.ConvertOptions(
+        column_types=types,
+        strings_can_be_null=False,
+        null_values=NULL_TOKENS,
+        decimal_point="," if dialect.decimal_comma else ".",
+        true_values=[],
+        false_values=[],
+    )
     return read_opts, parse_opts, conv_opts
 
 
-def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool, header_row: int | None,
-               export: str) -> Table:
+def _read_text(
+    path: str, source: str, fmt: str, infer_columns, all_text: bool, header_row: int | None, export: str
+) -> Table:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -668,15 +738,16 @@ def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool, 
                 table = attempt(encoding)
             else:
                 raise
-        inferred_text = [f.name for f in table.schema
-                         if f.name not in types and _not_a_number_type(f.type)]
-        if inferred_text:   # a column inferred as dates or times: read it again as text
+        inferred_text = [f.name for f in table.schema if f.name not in types and _not_a_number_type(f.type)]
+        if inferred_text:  # a column inferred as dates or times: read it again as text
             types = {**types, **{c: pa.string() for c in inferred_text}}
             table = attempt(encoding)
     except pa.ArrowInvalid as e:
         raise _diagnose_csv(path, content, source, dialect, encoding, e) from None
     except (UnicodeDecodeError, LookupError) as e:  # transcoder errors (e.g. a lone UTF-16 surrogate)
-        raise DataError(f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {getattr(e, 'reason', e)})") from None
+        raise DataError(
+            f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {getattr(e, 'reason', e)})"
+        ) from None
     frame = table.to_pandas(types_mapper=_types_mapper)
     if len(frame) == 0:
         raise DataError(f"{source}: has a header but no data rows")
@@ -684,16 +755,28 @@ def _read_text(path: str, source: str, fmt: str, infer_columns, all_text: bool, 
     meta = _export_meta(dialect.export, dialect.header_row)
     notes: list[str] = []
     if dialect.header_row > 1:
-        notes.append(f"{source}: the column names are in row {dialect.header_row} (header_row); "
-                     f"{dialect.header_row - 1} row(s) above them skipped")
+        notes.append(
+            f"{source}: the column names are in row {dialect.header_row} (header_row); "
+            f"{dialect.header_row - 1} row(s) above them skipped"
+        )
     if dialect.export.kind == "qualtrics":
         frame = _qualtrics_rows(frame, source, dialect.export, dialect.header_row, meta, notes)
     if notes:
         meta["notes"] = notes
     sha = hashlib.sha256(content).hexdigest() if content is not None else sha256_file(path)
-    out = Table(frame=frame, source=source, path=None if path == "-" else path, format=fmt, sha256=sha,
-                encoding=encoding, delimiter=dialect.delimiter, decimal_comma=dialect.decimal_comma, meta=meta,
-                header_row=dialect.header_row, extra_header_rows=dialect.export.extra_rows)
+    out = Table(
+        frame=frame,
+        source=source,
+        path=None if path == "-" else path,
+        format=fmt,
+        sha256=sha,
+        encoding=encoding,
+        delimiter=dialect.delimiter,
+        decimal_comma=dialect.decimal_comma,
+        meta=meta,
+        header_row=dialect.header_row,
+        extra_header_rows=dialect.export.extra_rows,
+    )
     if content is not None:
         out._cache["content"] = content
     return out
@@ -732,8 +815,13 @@ def _record_start_lines(table: Table):
 def _not_a_number_type(t) -> bool:
     import pyarrow as pa
 
-    return not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t)
-                or pa.types.is_large_string(t) or pa.types.is_null(t))
+    return not (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_null(t)
+    )
 
 
 def _text_types(header: list[str], infer_columns, all_text: bool) -> dict:
@@ -778,8 +866,10 @@ def _refuse_mixed_encoding(path, content, source) -> None:
         bad = e.start
     if _UTF8_MULTIBYTE.search(body):
         line = body.count(b"\n", 0, bad) + 1
-        raise DataError(f"{source}: line {line}: byte 0x{body[bad]:02x} is not UTF-8, but other lines are UTF-8 "
-                        f"(mixed encodings); save the file as UTF-8")
+        raise DataError(
+            f"{source}: line {line}: byte 0x{body[bad]:02x} is not UTF-8, but other lines are UTF-8 "
+            f"(mixed encodings); save the file as UTF-8"
+        )
 
 
 def _diagnose_csv(path, content, source, dialect: TextDialect, encoding, err) -> DataError:
@@ -811,8 +901,9 @@ def _diagnose_csv(path, content, source, dialect: TextDialect, encoding, err) ->
             data_row += 1
             if row and len(row) != ncols:
                 what = "is truncated" if len(row) < ncols else "has extra fields"
-                return DataError(f"{source}: row {data_row} (line {start}) {what}: "
-                                 f"{len(row)} fields where the header has {ncols}")
+                return DataError(
+                    f"{source}: row {data_row} (line {start}) {what}: {len(row)} fields where the header has {ncols}"
+                )
     except csv.Error as e:
         where = f"row {data_row + 1} (line {last_line + 1})"
         if "end of data" in str(e) or "EOF" in str(e):
@@ -832,8 +923,9 @@ def read_header(path: str, format: str | None = None, *, header_row: int | None 
     return _sniff(sample, os.path.basename(path), fmt, os.path.getsize(path) <= len(sample), header_row).header
 
 
-def text_dialect(path: str, format: str | None = None, *, header_row: int | None = None,
-                 export: str = "auto") -> TextDialect:
+def text_dialect(
+    path: str, format: str | None = None, *, header_row: int | None = None, export: str = "auto"
+) -> TextDialect:
     """How :func:`read_table` would read a CSV/TSV file: encoding, delimiter, decimal comma, header, export."""
     fmt = file_format(path, format)
     _, sample = _read_source_bytes(path)
@@ -850,23 +942,63 @@ class NotUtf8(Exception):
     read the file again with ``encoding=None`` (decided on the whole file, mixed encodings refused)."""
 
 
-def iter_text_chunks(path: str, *, chunk_rows: int = 200_000, format: str | None = None,
-                     header_row: int | None = None, item_columns: Iterable[str] | None = None,
-                     export: str = "auto", numeric_items: bool = False,
-                     encoding: str | None = None) -> Iterator[Any]:
+def iter_text_chunks(
+    path: str,
+    *,
+    chunk_rows: int = 200_000,
+    format: str | None = None,
+    header_row: int | None = None,
+    item_columns: Iterable[str] | None = None,
+    export: str = "auto",
+    numeric_items: bool = False,
+    encoding: str | None = None,
+) -> Iterator[Any]:
     """Stream a CSV/TSV file as pandas DataFrames of about ``chunk_rows`` rows (bounded memory).
 
+    The frames of :func:`iter_text_tables` (see there): text columns as pandas strings, item
+    columns as numbers or categoricals; each frame's index is ``data row - 1`` of the whole file
+    (as :attr:`Table.frame` has it).
+    """
+    for table, index in iter_text_tables(
+        path,
+        chunk_rows=chunk_rows,
+        format=format,
+        header_row=header_row,
+        item_columns=item_columns,
+        export=export,
+        numeric_items=numeric_items,
+        encoding=encoding,
+    ):
+        frame = arrow_to_frame(table)
+        frame.index = index
+        yield frame
+
+
+def iter_text_tables(
+    path: str,
+    *,
+    chunk_rows: int = 200_000,
+    format: str | None = None,
+    header_row: int | None = None,
+    item_columns: Iterable[str] | None = None,
+    export: str = "auto",
+    numeric_items: bool = False,
+    encoding: str | None = None,
+) -> Iterator[tuple[Any, Any]]:
+    """Stream a CSV/TSV file as ``(pyarrow Table, index)`` pairs of about ``chunk_rows`` rows.
+
     Every column is read as text, so that all chunks agree on types, except ``item_columns``:
-    read as dictionary-encoded text and handed over as categoricals (the scorer parses each
-    distinct text once), or with ``numeric_items`` as numbers (blank and ``NA`` cells missing);
-    then a cell that is not a number raises :class:`ItemsNotNumeric`. Each frame's index is
-    ``data row - 1`` of the whole file (as :attr:`Table.frame` has it); Qualtrics header rows and
-    preview responses are handled as :func:`read_table` handles them.
+    read as dictionary-encoded text (the scorer parses each distinct text once), or with
+    ``numeric_items`` as numbers (blank and ``NA`` cells missing); then a cell that is not a
+    number raises :class:`ItemsNotNumeric`. ``index`` (a numpy array) holds ``data row - 1`` of
+    each row in the whole file; Qualtrics header rows and preview responses are handled as
+    :func:`read_table` handles them. No pandas is involved.
 
     ``encoding=None`` decides UTF-8 or cp1252 on the whole file first (one pass over the bytes),
     as the in-memory reader does; ``encoding="utf-8"`` skips that pass when the sample is UTF-8
     and raises :class:`NotUtf8` if a later line is not.
     """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -888,17 +1020,18 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000, format: str | None
     item_type = pa.float64() if numeric_items else pa.dictionary(pa.int32(), pa.string())
     types = {c: item_type if c in items else pa.string() for c in dialect.header}
     opts = _csv_options(dialect, encoding, types, block_size=1 << 22)
-    meta: dict = {}
     position = 0
 
-    def emit(batches: list, n: int):
+    def emit(batches: list, n: int) -> tuple[Any, Any]:
         nonlocal position
-        frame = arrow_to_frame(pa.Table.from_batches(batches))
-        frame.index = range(position, position + n)
+        table = pa.Table.from_batches(batches)
+        index = np.arange(position, position + n, dtype=np.int64)
         position += n
         if dialect.export.kind == "qualtrics":
-            frame = _qualtrics_rows(frame, source, dialect.export, dialect.header_row, meta, [])
-        return frame
+            keep = ~_preview_mask(table)
+            if not keep.all():
+                table, index = table.filter(pa.array(keep)), index[keep]
+        return table, index
 
     try:
         reader = pcsv.open_csv(path, read_options=opts[0], parse_options=opts[1], convert_options=opts[2])
@@ -922,7 +1055,24 @@ def iter_text_chunks(path: str, *, chunk_rows: int = 200_000, format: str | None
             raise ItemsNotNumeric(str(e)) from None
         raise _diagnose_csv(path, None, source, dialect, encoding, e) from None
     except (UnicodeDecodeError, LookupError) as e:
-        raise DataError(f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {e.reason if hasattr(e, 'reason') else e})") from None
+        raise DataError(
+            f"{source}: cannot decode the file as {encoding} ({type(e).__name__}: {e.reason if hasattr(e, 'reason') else e})"
+        ) from None
+
+
+def _preview_mask(table) -> Any:
+    """Rows of a Qualtrics chunk that are preview responses (as :func:`_qualtrics_rows` finds them)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from wamkit.io.arrow import numpy_bools
+
+    mask = np.zeros(table.num_rows, dtype=bool)
+    for col, values in (("Status", ["survey preview", "1", "1.0"]), ("DistributionChannel", ["preview"])):
+        if col in table.column_names:
+            text = pc.utf8_lower(pc.utf8_trim_whitespace(table.column(col).cast("string")))
+            mask |= numpy_bools(pc.is_in(text, value_set=pc.cast(values, "string")))
+    return mask
 
 
 def arrow_to_frame(table):
@@ -936,13 +1086,14 @@ def arrow_to_frame(table):
     if any(pa.types.is_dictionary(t) for t in table.schema.types):
         table = table.unify_dictionaries()
     data = {}
-    for name, col in zip(table.column_names, table.columns):
+    for name, col in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_dictionary(col.type):
             arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
             indices = arr.indices.fill_null(-1) if arr.null_count else arr.indices
             codes = indices.to_numpy(zero_copy_only=False)
-            data[name] = pd.Categorical.from_codes(codes, categories=pd.Index(arr.dictionary.to_pylist(), dtype=object),
-                                                   validate=False)
+            data[name] = pd.Categorical.from_codes(
+                codes, categories=pd.Index(arr.dictionary.to_pylist(), dtype=object), validate=False
+            )
         elif pa.types.is_floating(col.type):
             data[name] = col.to_numpy() if col.num_chunks != 1 else col.chunk(0).to_numpy(zero_copy_only=False)
         else:
@@ -985,8 +1136,10 @@ def _whole_file_encoding(path: str, source: str) -> str:
         tail = b""
         for block in iter(lambda: fh.read(1 << 22), b""):
             if _UTF8_MULTIBYTE.search(tail + block):
-                raise DataError(f"{source}: line {_line_at(path, bad_at)}: a byte is not UTF-8, but other "
-                                f"lines are UTF-8 (mixed encodings); save the file as UTF-8")
+                raise DataError(
+                    f"{source}: line {_line_at(path, bad_at)}: a byte is not UTF-8, but other "
+                    f"lines are UTF-8 (mixed encodings); save the file as UTF-8"
+                )
             tail = block[-3:]
     return "cp1252"
 
@@ -1012,8 +1165,9 @@ def _sheet_rows(ws) -> list[tuple]:
     return rows
 
 
-def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int | None, export: str,
-               infer_columns) -> Table:
+def _read_xlsx(
+    path: str, source: str, sheet: str | int | None, header_row: int | None, export: str, infer_columns
+) -> Table:
     import numpy as np
     import pandas as pd
 
@@ -1021,17 +1175,17 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, InvalidFileException, KeyError ...
+    except Exception as e:
         raise DataError(f"{source}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
     try:
         sheets = list(wb.sheetnames)
         name = _sheet_name(source, sheets, sheet)
         ws = wb[name]
         if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()   # exporters often write a wrong dimension record
+            ws.reset_dimensions()  # exporters often write a wrong dimension record
         try:
             rows = _sheet_rows(ws)
-        except Exception as e:  # noqa: BLE001 - any failure of openpyxl on this sheet
+        except Exception as e:
             raise DataError(f"{source}: sheet '{name}' cannot be read ({type(e).__name__}: {e})") from None
         if not rows:
             others = []
@@ -1040,8 +1194,11 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
                     if _sheet_rows(wb[other]):
                         others.append(other)
             if len(others) == 1:
-                raise SuggestedSetting(f"{source}: sheet '{name}' is empty; the data seem to be on sheet "
-                                       f"'{others[0]}'", parameter="sheet", value=others[0])
+                raise SuggestedSetting(
+                    f"{source}: sheet '{name}' is empty; the data seem to be on sheet '{others[0]}'",
+                    parameter="sheet",
+                    value=others[0],
+                )
             raise DataError(f"{source}: sheet '{name}' is empty (sheets: {', '.join(sheets)})")
     finally:
         wb.close()
@@ -1056,8 +1213,7 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
     padded = [tuple(r) + (None,) * (width - len(r)) for r in rows]
     raw_header = list(padded[h])
     # columns without a name and without any value (trailing formatting) are not columns
-    used = [j for j in range(width) if _cell_text(raw_header[j]) or any(
-        _cell_text(r[j]) for r in padded[h + 1:])]
+    used = [j for j in range(width) if _cell_text(raw_header[j]) or any(_cell_text(r[j]) for r in padded[h + 1 :])]
     keep = list(range(max(used) + 1)) if used else []
     header = [_cell_text(raw_header[j]) for j in keep]
     for j, hname in enumerate(header, start=1):
@@ -1066,11 +1222,12 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
     seen: dict[str, int] = {}
     for j, hname in enumerate(header, start=1):
         if hname in seen:
-            raise DataError(f"{source}: duplicate column name '{hname}' in sheet '{name}' "
-                            f"(columns {seen[hname]} and {j})")
+            raise DataError(
+                f"{source}: duplicate column name '{hname}' in sheet '{name}' (columns {seen[hname]} and {j})"
+            )
         seen[hname] = j
-    info = _qualtrics_header(header, [[r[j] for j in keep] for r in padded[h + 1:h + 3]], export)
-    body = [[r[j] for j in keep] for r in padded[h + 1 + info.extra_rows:]]
+    info = _qualtrics_header(header, [[r[j] for j in keep] for r in padded[h + 1 : h + 3]], export)
+    body = [[r[j] for j in keep] for r in padded[h + 1 + info.extra_rows :]]
     if not body:
         raise DataError(f"{source}: sheet '{name}' has a header but no data rows")
     frame = pd.DataFrame(body, columns=header, dtype=object)
@@ -1086,14 +1243,23 @@ def _read_xlsx(path: str, source: str, sheet: str | int | None, header_row: int 
     meta["sheet"] = name
     notes: list[str] = []
     if h > 0:
-        notes.append(f"{source}: sheet '{name}': the column names are in row {h + 1} (header_row); "
-                     f"{h} row(s) above them skipped")
+        notes.append(
+            f"{source}: sheet '{name}': the column names are in row {h + 1} (header_row); {h} row(s) above them skipped"
+        )
     if info.kind == "qualtrics":
         frame = _qualtrics_rows(frame, source, info, h + 1, meta, notes)
     if notes:
         meta["notes"] = notes
-    return Table(frame=frame, source=source, path=path, format="xlsx", sha256=sha256_file(path), meta=meta,
-                 header_row=h + 1, extra_header_rows=info.extra_rows)
+    return Table(
+        frame=frame,
+        source=source,
+        path=path,
+        format="xlsx",
+        sha256=sha256_file(path),
+        meta=meta,
+        header_row=h + 1,
+        extra_header_rows=info.extra_rows,
+    )
 
 
 # --------------------------------------------------------------------------- SPSS, Parquet
@@ -1122,7 +1288,7 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
         raise DataError("reading SPSS files needs the 'pyreadstat' package") from None
     try:
         frame, meta = pyreadstat.read_sav(path, apply_value_formats=False, user_missing=True)
-    except Exception as e:  # noqa: BLE001 - pyreadstat raises its own and OS errors
+    except Exception as e:
         raise DataError(f"{source}: not a readable SPSS .sav file ({type(e).__name__}: {e})") from None
     if len(frame) == 0:
         raise DataError(f"{source}: has variables but no cases")
@@ -1137,7 +1303,7 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
         if pd.api.types.is_numeric_dtype(s.dtype):
             x = s.to_numpy(dtype=float, na_value=np.nan)
             for r in ranges:
-                if not isinstance(r, dict):   # pyreadstat gives {'lo': .., 'hi': ..} per range
+                if not isinstance(r, dict):  # pyreadstat gives {'lo': .., 'hi': ..} per range
                     continue
                 with np.errstate(invalid="ignore"):
                     mask |= (x >= float(r["lo"])) & (x <= float(r["hi"]))
@@ -1150,8 +1316,10 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
             user_missing[col] = n
     if user_missing:
         listed = ", ".join(f"{c} {n}" for c, n in list(user_missing.items())[:8])
-        notes.append(f"{source}: {sum(user_missing.values())} user-missing value(s) (SPSS missing values) read as "
-                     f"missing ({listed}{' ...' if len(user_missing) > 8 else ''})")
+        notes.append(
+            f"{source}: {sum(user_missing.values())} user-missing value(s) (SPSS missing values) read as "
+            f"missing ({listed}{' ...' if len(user_missing) > 8 else ''})"
+        )
     labels = {k: {float(c): str(t) for c, t in v.items()} for k, v in (meta.variable_value_labels or {}).items()}
     items = set(infer_columns) if infer_columns is not None else set()
     labelled = []
@@ -1164,12 +1332,14 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
         else:
             raw = s.to_numpy(dtype=float, na_value=np.nan)
             number_text = _number_text(raw.tolist())
-            texts = [lab.get(v, t) if t is not None else None for v, t in zip(raw.tolist(), number_text)]
+            texts = [lab.get(v, t) if t is not None else None for v, t in zip(raw.tolist(), number_text, strict=True)]
         frame[col] = pd.array(texts, dtype="string")
         labelled.append(col)
     if labelled:
-        notes.append(f"{source}: value labels applied to {', '.join(labelled[:8])}"
-                     f"{' ...' if len(labelled) > 8 else ''} (item columns keep their codes)")
+        notes.append(
+            f"{source}: value labels applied to {', '.join(labelled[:8])}"
+            f"{' ...' if len(labelled) > 8 else ''} (item columns keep their codes)"
+        )
     if all_text:
         for col in frame.columns:
             s = frame[col]
@@ -1190,9 +1360,10 @@ def _read_parquet(path: str, source: str) -> Table:
         frame = pd.read_parquet(path)
     except DataError:
         raise
-    except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds on a corrupt file
+    except Exception as e:
         raise DataError(f"{source}: not a readable Parquet file ({type(e).__name__}: {e})") from None
     if len(frame) == 0:
         raise DataError(f"{source}: has columns but no rows")
-    return Table(frame=frame.reset_index(drop=True), source=source, path=path, format="parquet",
-                 sha256=sha256_file(path))
+    return Table(
+        frame=frame.reset_index(drop=True), source=source, path=path, format="parquet", sha256=sha256_file(path)
+    )

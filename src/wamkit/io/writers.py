@@ -29,11 +29,24 @@ from typing import Any, BinaryIO, Self
 import numpy as np
 
 from wamkit.errors import UsageError
+from wamkit.io.arrow import arrow_array, numpy_bools, numpy_floats
 from wamkit.io.readers import is_input_read
 
-__all__ = ["CSV_DIALECTS", "FrameWriter", "OutputExists", "atomic_write", "check_output_path", "frame_to_arrow",
-           "frame_to_bytes", "neutralise_formulas", "output_format", "round_frame", "round_significant",
-           "write_frame"]
+__all__ = [
+    "CSV_DIALECTS",
+    "FrameWriter",
+    "OutputExists",
+    "atomic_write",
+    "check_output_path",
+    "frame_to_arrow",
+    "frame_to_bytes",
+    "neutralise_formulas",
+    "output_format",
+    "prepare_table",
+    "round_frame",
+    "round_significant",
+    "write_frame",
+]
 
 #: CSV flavours: ``standard`` (comma, decimal point) and ``excel-nl`` (semicolon, decimal comma, BOM)
 CSV_DIALECTS = ("standard", "excel-nl")
@@ -80,8 +93,8 @@ def round_significant(x: Any, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
         return np.array(round_significant(v.reshape(1), digits)[0])
     flat = v.reshape(-1)
     out = np.empty_like(flat)
-    for start in range(0, flat.size, _BLOCK):      # blocks that stay in cache: no big temporaries
-        out[start:start + _BLOCK] = _round_block(flat[start:start + _BLOCK], digits)
+    for start in range(0, flat.size, _BLOCK):  # blocks that stay in cache: no big temporaries
+        out[start : start + _BLOCK] = _round_block(flat[start : start + _BLOCK], digits)
     return out.reshape(v.shape)
 
 
@@ -91,25 +104,25 @@ _BLOCK = 1 << 15
 def _round_block(flat: np.ndarray, digits: int) -> np.ndarray:
     ax = np.abs(flat)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ok = (ax >= 1e-8) & (ax < 10.0 ** digits)                  # False for NaN and infinities
+        ok = (ax >= 1e-8) & (ax < 10.0**digits)  # False for NaN and infinities
         e = np.floor(np.log10(np.where(ok, ax, 1.0)))
-        k = np.where(ok, (digits - 1) - e, 0).astype(np.int64)   # x * 10**k has `digits` integer digits
-        lo, hi = 10.0 ** (digits - 1), 10.0 ** digits
+        k = np.where(ok, (digits - 1) - e, 0).astype(np.int64)  # x * 10**k has `digits` integer digits
+        lo, hi = 10.0 ** (digits - 1), 10.0**digits
         pk = _POW10[np.clip(k, 0, 22)]
         scaled = flat * pk
         sa = np.abs(scaled)
-        off = ok & ((sa >= hi) | (sa < lo))                        # log10 one off near a power of ten
+        off = ok & ((sa >= hi) | (sa < lo))  # log10 one off near a power of ten
         if off.any():
             k[off] += np.where(sa[off] < lo, 1, -1)
             ok &= (k >= 0) & (k <= 22)
             pk = _POW10[np.clip(k, 0, 22)]
             scaled = flat * pk
         n = np.rint(scaled)
-        half = ok & (np.abs(scaled - n) == 0.5)                    # the product sits on a tie: look closer
+        half = ok & (np.abs(scaled - n) == 0.5)  # the product sits on a tie: look closer
     if half.any():
         err = _product_error(flat[half], pk[half], scaled[half])
         nh = n[half]
-        d = scaled[half] - nh                                      # exactly +-0.5
+        d = scaled[half] - nh  # exactly +-0.5
         # exact value = scaled + err: above the tie -> round away from n, below -> towards n, 0 -> rint's even
         n[half] = np.where(err == 0, nh, np.where((err > 0) == (d > 0), nh + 2 * d, nh))
     out = np.where(ok, n / pk, flat)
@@ -118,12 +131,13 @@ def _round_block(flat: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
-_POW10 = 10.0 ** np.arange(0, 23)          # exact doubles
-_SPLIT = 134217729.0                       # 2**27 + 1 (Veltkamp)
+_POW10 = 10.0 ** np.arange(0, 23)  # exact doubles
+_SPLIT = 134217729.0  # 2**27 + 1 (Veltkamp)
 
 
 def _product_error(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
     """``a * b - p`` exactly, where ``p`` is the rounded product (Dekker's two-product)."""
+
     def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = _SPLIT * x
         hi = c - (c - x)
@@ -143,8 +157,9 @@ def round_frame(frame, digits: int = SIGNIFICANT_DIGITS):
     for c in frame.columns:
         s = frame[c]
         if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
-            out[c] = pd.Series(round_significant(s.to_numpy(dtype=float, na_value=np.nan), digits), index=s.index,
-                               name=s.name)
+            out[c] = pd.Series(
+                round_significant(s.to_numpy(dtype=float, na_value=np.nan), digits), index=s.index, name=s.name
+            )
             changed = True
         else:
             out[c] = s
@@ -169,8 +184,9 @@ def _first_bytes(arr) -> np.ndarray | None:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
     width = 8 if pa.types.is_large_string(arr.type) else 4
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
-                            count=len(arr) + 1, offset=arr.offset * width)
+    offsets = np.frombuffer(
+        arr.buffers()[1], dtype=np.int64 if width == 8 else np.int32, count=len(arr) + 1, offset=arr.offset * width
+    )
     data = arr.buffers()[2]
     if data is None or data.size == 0:
         return np.zeros(len(arr), dtype=np.uint8)
@@ -199,16 +215,15 @@ def _risky_text(arr) -> np.ndarray:
     for chunk in chunks:
         first = _first_bytes(chunk)
         if first is None:
-            cand = np.asarray(pc.fill_null(pc.match_substring_regex(chunk, _FORMULA_START_RE), False)
-                              .to_numpy(zero_copy_only=False), dtype=bool)
+            cand = numpy_bools(pc.match_substring_regex(chunk, _FORMULA_START_RE))
         else:
             cand = _RISKY_FIRST_BYTE[first]
             if chunk.null_count:
-                cand &= ~np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+                cand &= numpy_bools(chunk.is_valid())
         idx = np.flatnonzero(cand)
         if idx.size:
             number = pc.match_substring_regex(chunk.take(pa.array(idx)), _NUMBER_RE)
-            out[pos + idx] = ~np.asarray(pc.fill_null(number, False).to_numpy(zero_copy_only=False), dtype=bool)
+            out[pos + idx] = ~numpy_bools(number)
         pos += len(chunk)
     return out
 
@@ -222,15 +237,19 @@ def neutralise_formulas(frame):
     copied = False
     for col in frame.columns:
         s = frame[col]
-        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
-                or isinstance(s.dtype, pd.CategoricalDtype)):
+        if not (
+            pd.api.types.is_object_dtype(s.dtype)
+            or pd.api.types.is_string_dtype(s.dtype)
+            or isinstance(s.dtype, pd.CategoricalDtype)
+        ):
             continue
         text = s.astype("string")
         try:
             risky = _risky_text(pa.array(text, from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - defensive
-            risky = (text.str.startswith(_FORMULA_START).fillna(False)
-                     & ~text.str.match(_NUMBER).fillna(False)).to_numpy(dtype=bool)
+            risky = (
+                text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.match(_NUMBER).fillna(False)
+            ).to_numpy(dtype=bool)
         if risky.any():
             if not copied:
                 out = frame.copy()
@@ -250,8 +269,14 @@ def _is_midnight(ts) -> bool:
     t = pc.cast(ts, "int64")
     unit = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[ts.type.unit]
     day = 86_400 * unit
-    return bool(pc.all(pc.equal(pc.subtract(t, pc.multiply(pc.floor(pc.divide(pc.cast(t, "float64"), float(day))),
-                                                             float(day))), 0.0)).as_py() or False)
+    return bool(
+        pc.all(
+            pc.equal(
+                pc.subtract(t, pc.multiply(pc.floor(pc.divide(pc.cast(t, "float64"), float(day))), float(day))), 0.0
+            )
+        ).as_py()
+        or False
+    )
 
 
 def _date_column(arr):
@@ -266,7 +291,7 @@ def _date_column(arr):
     if _is_midnight(arr):
         return pc.cast(arr, pa.date32())
     if arr.type.unit != "s":
-        try:   # whole seconds are written without a fraction
+        try:  # whole seconds are written without a fraction
             arr = pc.cast(arr, pa.timestamp("s", tz=arr.type.tz), safe=True)
         except pa.ArrowInvalid:
             pass
@@ -274,16 +299,12 @@ def _date_column(arr):
 
 
 def frame_to_arrow(frame, *, text: bool = True):
-    """A pyarrow table of ``frame`` as wamkit writes it.
+    """A pyarrow table of ``frame`` as wamkit writes it (:func:`prepare_table`).
 
-    With ``text`` (CSV/TSV output): float columns rounded to 15 significant digits, formulas
-    neutralised, date-times as ISO dates/text; mixed Python objects (dates and text in one Excel
-    column) written as text.
+    Mixed Python objects in one column (dates and text in one Excel column) are written as text.
     """
     import pyarrow as pa
 
-    if text:
-        frame = neutralise_formulas(round_frame(frame))
     arrays = []
     names = []
     for c in frame.columns:
@@ -292,27 +313,64 @@ def frame_to_arrow(frame, *, text: bool = True):
             arr = pa.array(s, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             arr = pa.array(_as_text(s), type=pa.string(), from_pandas=True)
-        if text and pa.types.is_timestamp(arr.type):
-            arr = _date_column(arr)
-        elif text and pa.types.is_dictionary(arr.type):
-            arr = arr.cast(arr.type.value_type)
         arrays.append(arr)
         names.append(str(c))
     if not arrays:
         return pa.table({})
-    return pa.Table.from_arrays(arrays, names=names)
+    return prepare_table(pa.Table.from_arrays(arrays, names=names), text=text)
+
+
+def prepare_table(table, *, text: bool = True):
+    """A pyarrow table as wamkit writes it.
+
+    With ``text`` (CSV/TSV output): float columns rounded to 15 significant digits (NaN written
+    as an empty cell), text a spreadsheet would run as a formula prefixed with ``'``, date-times
+    as ISO dates (or ``YYYY-MM-DD HH:MM:SS``), dictionary columns as their text. Without ``text``
+    (Parquet): float NaN becomes null, nothing else changes.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = []
+    for col in table.columns:
+        t = col.type
+        if pa.types.is_floating(t):
+            x = numpy_floats(col) if pa.types.is_float64(t) else col.to_numpy()
+            if text and pa.types.is_float64(t):
+                x = round_significant(x)
+            cols.append(arrow_array(x, type=t))
+            continue
+        if not text:
+            cols.append(col)
+            continue
+        if pa.types.is_dictionary(t):
+            col = col.cast(t.value_type)
+            t = col.type
+        if pa.types.is_timestamp(t):
+            col = _date_column(col)
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            risky = _risky_text(col)
+            if risky.any():
+                whole = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+                quoted = pc.binary_join_element_wise(pa.scalar("'", whole.type), whole, pa.scalar("", whole.type))
+                col = pc.if_else(pa.array(risky), quoted, whole)
+        cols.append(col)
+    return pa.Table.from_arrays(cols, names=table.column_names)
 
 
 def _as_text(s) -> list:
     """Python values as text: ISO dates, numbers rounded to 15 significant digits, None for missing."""
     dt = _dt
     out: list[str | None] = []
-    for v in (s.tolist() if hasattr(s, "tolist") else s):
+    for v in s.tolist() if hasattr(s, "tolist") else s:
         if v is None or (isinstance(v, float) and math.isnan(v)):
             out.append(None)
         elif isinstance(v, dt.datetime):
-            out.append(v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0)
-                       else v.strftime("%Y-%m-%d %H:%M:%S"))
+            out.append(
+                v.strftime("%Y-%m-%d")
+                if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0)
+                else v.strftime("%Y-%m-%d %H:%M:%S")
+            )
         elif isinstance(v, dt.date):
             out.append(v.isoformat())
         elif isinstance(v, float):
@@ -346,14 +404,20 @@ class FrameWriter:
         self.fmt = fmt
         self.dialect = "standard" if fmt != "csv" else dialect
         self._own = not hasattr(sink, "write")
-        self._fh: Any = sink if not self._own else open(sink, "wb")  # type: ignore[arg-type]  # noqa: SIM115
+        self._fh: Any = sink if not self._own else open(sink, "wb")  # type: ignore[arg-type]
         self._parquet: Any = None
         self._schema: Any = None
         self._started = False
 
     def prepare(self, frame):
-        """The Arrow table of ``frame`` as it will be written (same schema as the first chunk)."""
-        table = frame_to_arrow(frame, text=self.fmt != "parquet")
+        """The Arrow table of a pandas ``frame`` as it will be written (same schema as the first chunk)."""
+        return self._conformed(frame_to_arrow(frame, text=self.fmt != "parquet"))
+
+    def prepare_table(self, table):
+        """The same for a pyarrow ``table`` (the streaming scorer's chunks: no pandas involved)."""
+        return self._conformed(prepare_table(table, text=self.fmt != "parquet"))
+
+    def _conformed(self, table):
         if self._schema is None:
             self._schema = table.schema
             return table
@@ -416,8 +480,9 @@ def _pyarrow_csv(table, delimiter: str, *, header: bool) -> memoryview:
     import pyarrow.csv as pcsv
 
     buf = pa.BufferOutputStream()
-    pcsv.write_csv(table, buf, write_options=pcsv.WriteOptions(delimiter=delimiter, quoting_style="needed",
-                                                                 include_header=header))
+    pcsv.write_csv(
+        table, buf, write_options=pcsv.WriteOptions(delimiter=delimiter, quoting_style="needed", include_header=header)
+    )
     return memoryview(buf.getvalue())
 
 
@@ -428,15 +493,17 @@ def _conform(table, schema):
     if table.schema.equals(schema):
         return table
     cols = []
-    for field, col in zip(schema, table.columns):
+    for field, col in zip(schema, table.columns, strict=True):
         if col.type.equals(field.type):
             cols.append(col)
         else:
             try:
                 cols.append(col.cast(field.type))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                raise UsageError(f"column '{field.name}' changes type between chunks ({field.type} then "
-                                 f"{col.type}); cannot stream it") from None
+                raise UsageError(
+                    f"column '{field.name}' changes type between chunks ({field.type} then "
+                    f"{col.type}); cannot stream it"
+                ) from None
     return pa.Table.from_arrays(cols, schema=schema)
 
 
@@ -489,7 +556,7 @@ def _encode_rows(table, delimiter: str, decimal: str) -> bytes:
     offsets = lines.buffers()[1]
     data = lines.buffers()[2]
     start = np.frombuffer(offsets, dtype=np.int64, count=len(lines) + 1, offset=lines.offset * 8)
-    return data.to_pybytes()[int(start[0]):int(start[-1])]
+    return data.to_pybytes()[int(start[0]) : int(start[-1])]
 
 
 # --------------------------------------------------------------------------- output paths
@@ -502,7 +569,7 @@ def check_output_path(out: str, inputs: Iterable[str | None], *, overwrite: bool
         raise UsageError(f"{out}: names a folder; give a file name")
     try:
         p = _check_output_path(out, inputs)
-    except OSError as e:   # e.g. a file name longer than the system allows
+    except OSError as e:  # e.g. a file name longer than the system allows
         raise UsageError(f"{out[:80]}{'...' if len(out) > 80 else ''}: cannot write here ({e.strerror})") from None
     if not overwrite and _exists(out):
         raise OutputExists(out)
@@ -547,8 +614,9 @@ def atomic_write(out: str | Path, write: Callable[[str], Any], *, overwrite: boo
     if not overwrite and _exists(p):
         raise OutputExists(out)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.stem[:100]}.", suffix=f".part{p.suffix[:20]}",
-                                   dir=str(p.parent if str(p.parent) else "."))
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{p.stem[:100]}.", suffix=f".part{p.suffix[:20]}", dir=str(p.parent if str(p.parent) else ".")
+        )
     except OSError as e:
         raise UsageError(f"{str(out)[:80]}: cannot write here ({e.strerror})") from None
     os.close(fd)
@@ -573,7 +641,7 @@ def _move_no_clobber(tmp: str, p: Path) -> None:
         os.link(tmp, p)
     except FileExistsError:
         raise OutputExists(p) from None
-    except OSError:   # no hard links here (some network or FAT file systems): check, then rename
+    except OSError:  # no hard links here (some network or FAT file systems): check, then rename
         if _exists(p):
             raise OutputExists(p) from None
         os.replace(tmp, p)
@@ -630,13 +698,15 @@ def _json_bytes(frame) -> bytes:
     for c in out.columns:
         s = out[c]
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            dates[c] = pd.Series(frame_to_arrow(out[[c]]).column(0).cast("string").to_pylist(), index=s.index,
-                                 dtype=object)
+            dates[c] = pd.Series(
+                frame_to_arrow(out[[c]]).column(0).cast("string").to_pylist(), index=s.index, dtype=object
+            )
         elif s.dtype == object:
             values = s.tolist()
             if any(isinstance(v, _dt.date) for v in values):
-                dates[c] = pd.Series([_as_text([v])[0] if isinstance(v, _dt.date) else v for v in values],
-                                     index=s.index, dtype=object)
+                dates[c] = pd.Series(
+                    [_as_text([v])[0] if isinstance(v, _dt.date) else v for v in values], index=s.index, dtype=object
+                )
     if dates:
         out = out.copy()
         for c, v in dates.items():

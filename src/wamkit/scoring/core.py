@@ -24,14 +24,17 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from wamkit.errors import DataError, DataProblem, UsageError, raise_problems
 from wamkit.instrument import Instrument, Scale
+from wamkit.io.arrow import numpy_floats, numpy_ints
 from wamkit.results import Result
+
+if TYPE_CHECKING:  # pragma: no cover - pandas is imported where it is used (streaming never needs it)
+    import pandas as pd
 
 MAX_PROBLEMS_KEPT = 1000
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "#n/a"}
@@ -98,6 +101,8 @@ class ScoreResult(Result):
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``scores``: every input row with its scores; ``summary``: one row per score (n, missing, mean, sd,
         min, max)."""
+        import pandas as pd
+
         return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.summary])}
 
     def summary_dict(self) -> dict[str, Any]:
@@ -143,8 +148,18 @@ def resolve_columns(instrument: Instrument, *, column_map: dict[str, str] | None
     return out
 
 
-def check_item_columns(frame: pd.DataFrame, columns: dict[str, str], source: str) -> None:
-    missing = [(i, c) for i, c in columns.items() if c not in frame.columns]
+def column_names(frame: Any) -> list[str]:
+    """Column names of a pandas DataFrame or a pyarrow Table (or a list of names)."""
+    if isinstance(frame, (list, tuple)):
+        return list(frame)
+    names = getattr(frame, "column_names", None)
+    return list(names) if names is not None else list(frame.columns)
+
+
+def check_item_columns(frame: Any, columns: dict[str, str], source: str) -> None:
+    """Refuse a frame (pandas DataFrame, pyarrow Table or list of column names) that lacks item columns."""
+    present = set(column_names(frame))
+    missing = [(i, c) for i, c in columns.items() if c not in present]
     if missing:
         listed = ", ".join(c if c == i else f"{c} (item {i})" for i, c in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
@@ -177,21 +192,24 @@ def _label_lookup(instrument: Instrument, scale: Scale | None, answer_codes: boo
     return lut
 
 
-def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
+def parse_items(frame: Any, instrument: Instrument, *, source: str = "<data>",
                 columns: dict[str, str] | None = None, decimal_comma: bool = False,
                 row_offset: int = 0, value_labels: dict | None = None, answer_codes: bool = False,
-                locate: Callable[[int], str | None] | None = None) -> ItemMatrix:
-    """Parse the item columns of ``frame`` into numbers; collect every invalid cell.
+                locate: Callable[[int], str | None] | None = None,
+                row_index: np.ndarray | None = None) -> ItemMatrix:
+    """Parse the item columns of ``frame`` (a pandas DataFrame or a pyarrow Table) into numbers;
+    collect every invalid cell.
 
-    Row numbers in problems are ``frame.index + 1 + row_offset``: keep the reader's
-    index (``data row - 1``, also on subsets) so they name data rows of the file.
+    Row numbers in problems are ``index + 1 + row_offset``, the index being ``row_index`` or else
+    ``frame.index`` (a Table's rows are numbered from 0): keep the reader's index (``data row - 1``,
+    also on subsets) so they name data rows of the file.
     ``answer_codes`` reads LimeSurvey answer codes ``A<k>`` as the k-th value of the item's
     scale (``Table.meta["answer_codes"]``); ``locate`` (e.g. :meth:`wamkit.io.Table.locate`)
     gives a problem's place in the file when row numbers alone are ambiguous.
     """
     columns = columns or resolve_columns(instrument)
     check_item_columns(frame, columns, source)
-    n = len(frame)
+    n = len(frame) if not hasattr(frame, "num_rows") else frame.num_rows
     k = len(instrument.items)
     # column-major: every step below works item by item on contiguous columns
     values = np.empty((n, k), dtype=float, order="F")
@@ -200,17 +218,17 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
     n_invalid = 0
     missing_labels = {m.strip().casefold() for m in instrument.missing_labels}
     missing_codes = [float(c) for c in instrument.missing_codes]
-    rownum = None
+    rownum = row_index
     for j, item in enumerate(instrument.items):
         col = columns[item.id]
         scale = instrument.item_scale(item)
-        series = frame[col]
-        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-            x, status = _check_values(series.to_numpy(dtype=float, na_value=np.nan), scale, missing_codes)
+        data = _ColumnData(frame, col)
+        if data.numbers is not None:
+            x, status = _check_values(data.numbers, scale, missing_codes)
             reasons = None
         else:
             # text: parse and check each distinct value once, then spread the results over the rows
-            codes, uniques = _factorise(series)
+            codes, uniques = data.codes, data.uniques
             u_val, u_reason = _parse_uniques(uniques, scale, missing_labels, decimal_comma,
                                              _label_lookup(instrument, scale, answer_codes), answer_codes)
             u_x, u_status = _check_values(u_val, scale, missing_codes)
@@ -223,10 +241,10 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
             n_invalid += idx.size
             room = max(MAX_PROBLEMS_KEPT - len(problems), 0)
             if room:
-                raw = series.iloc[idx[:room]].to_numpy(dtype=object)
+                raw = data.raw(idx[:room])
                 if rownum is None:
-                    rownum = frame.index.to_numpy()
-            for r, value in zip(idx[:room], raw if room else ()):
+                    rownum = frame.index.to_numpy() if hasattr(frame, "index") else np.arange(n)
+            for r, value in zip(idx[:room], raw if room else (), strict=True):
                 st = status[r]
                 if st == _OUT_OF_RANGE:
                     what = f"is outside the scale {_range_text(scale)}"
@@ -270,11 +288,53 @@ def _check_values(x: np.ndarray, scale: Scale | None, missing_codes: list[float]
     return x, status
 
 
-def _factorise(series: pd.Series) -> tuple[np.ndarray, Any]:
-    """(codes with -1 for missing, distinct values); a categorical column is already factorised."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy(), series.cat.categories
-    return pd.factorize(series, use_na_sentinel=True)
+class _ColumnData:
+    """One item column as numbers (numeric columns) or as codes into its distinct values (text),
+    from a pandas DataFrame or a pyarrow Table (dictionary-encoded columns are already factorised)."""
+
+    def __init__(self, frame: Any, col: str):
+        self.numbers: np.ndarray | None = None
+        self.codes: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.uniques: Any = ()
+        if hasattr(frame, "num_rows"):
+            self._arrow(frame.column(col))
+        else:
+            self._pandas(frame[col])
+
+    def _pandas(self, series) -> None:
+        import pandas as pd
+
+        self._series = series
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            self.numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        elif isinstance(series.dtype, pd.CategoricalDtype):
+            self.codes, self.uniques = series.cat.codes.to_numpy(), series.cat.categories
+        else:
+            self.codes, self.uniques = pd.factorize(series, use_na_sentinel=True)
+
+    def _arrow(self, col) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self._arrow_col = col
+        t = col.type
+        if pa.types.is_floating(t) or pa.types.is_integer(t):
+            self.numbers = numpy_floats(col)
+            return
+        if not pa.types.is_dictionary(t):
+            col = pc.dictionary_encode(col)
+        arr = col.unify_dictionaries().combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - combine_chunks gives an array
+            arr = arr.chunk(0)
+        self.codes = numpy_ints(arr.indices)
+        self.uniques = arr.dictionary.to_pylist()
+
+    def raw(self, idx: np.ndarray) -> list:
+        """The cells at positions ``idx`` as read (for messages)."""
+        if hasattr(self, "_arrow_col"):
+            col = self._arrow_col
+            return [col[int(i)].as_py() for i in idx]
+        return list(self._series.iloc[idx].to_numpy(dtype=object))
 
 
 def _display(v):
@@ -375,7 +435,7 @@ def _item_score(keyed: np.ndarray, idx: list[int], method: str, min_answered: fl
     total = np.zeros(n)
     for j in idx:
         col = keyed[:, j]
-        ok = col == col            # not NaN  # noqa: PLR0124
+        ok = col == col            # not NaN
         answered += ok
         total += np.where(ok, col, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -421,10 +481,69 @@ def straightlined_rows(values: np.ndarray, min_items: int = 3) -> np.ndarray:
     if k < min_items:
         return np.zeros(n, dtype=bool)
     first = values[:, 0]
-    same = first == first          # answered (NaN never equals itself)  # noqa: PLR0124
+    same = first == first          # answered (NaN never equals itself)
     for j in range(1, k):
         same &= values[:, j] == first
     return same
+
+
+@dataclass(frozen=True)
+class ScoredColumns:
+    """What scoring one frame produced, before it is put into a table: the pass-through column
+    names (every non-item column, in order) and one array per output column (score ids, then
+    ``<item>_keyed`` and ``<score>_n`` when asked), plus what the summary needs."""
+
+    passthrough: tuple[str, ...]
+    columns: dict[str, np.ndarray]
+    scores: dict[str, np.ndarray]
+    items: ItemMatrix
+    straightlined: int
+    rows_scored: int
+    min_answered: dict[str, float]
+
+
+def score_columns(frame: Any, instrument: Instrument, *, source: str = "<data>",
+                  column_map: dict[str, str] | None = None, column_template: str | None = None,
+                  min_answered: float | None = None, invalid: Literal["error", "missing"] = "error",
+                  keep_items: bool = False, keep_counts: bool = False, decimal_comma: bool = False,
+                  row_offset: int = 0, answer_codes: bool = False,
+                  locate: Callable[[int], str | None] | None = None,
+                  row_index: np.ndarray | None = None) -> ScoredColumns:
+    """The arrays :func:`score` puts into its frame, for a pandas DataFrame or a pyarrow Table
+    (the streaming scorer builds an Arrow table from them without pandas). Same checks, same errors."""
+    if invalid not in ("error", "missing"):
+        raise UsageError(f"invalid policy must be 'error' or 'missing', not '{invalid}'")
+    if min_answered is not None and not (0 < min_answered <= 1):
+        raise UsageError(f"min_answered must be a fraction in (0, 1], not {min_answered}")
+    columns = resolve_columns(instrument, column_map=column_map, column_template=column_template)
+    items = parse_items(frame, instrument, source=source, columns=columns,
+                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes,
+                        locate=locate, row_index=row_index)
+    if items.n_invalid and invalid == "error":
+        raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
+    straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
+    keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
+    scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
+
+    item_cols = set(columns.values())
+    passthrough = tuple(c for c in column_names(frame) if c not in item_cols)
+    clash = [sid for sid in instrument.score_ids if sid in passthrough]
+    if clash:
+        raise UsageError(f"{source}: the data already has a column named '{clash[0]}', which is also a score id "
+                         f"of {instrument.id}; rename that column")
+    out: dict[str, np.ndarray] = {sid: scores[sid] for sid in instrument.score_ids}
+    if keep_items:
+        for j, iid in enumerate(instrument.item_ids):
+            out[f"{iid}_keyed"] = keyed[:, j]
+    if keep_counts:
+        for sid in instrument.score_ids:
+            out[f"{sid}_n"] = counts[sid]
+    n = keyed.shape[0]
+    any_score = np.zeros(n, dtype=bool)
+    for sid in instrument.score_ids:
+        any_score |= ~np.isnan(scores[sid])
+    return ScoredColumns(passthrough=passthrough, columns=out, scores=scores, items=items, straightlined=straight,
+                         rows_scored=int(any_score.sum()), min_answered=used)
 
 
 def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
@@ -455,48 +574,24 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     -------
     ScoreResult
     """
-    if invalid not in ("error", "missing"):
-        raise UsageError(f"invalid policy must be 'error' or 'missing', not '{invalid}'")
-    if min_answered is not None and not (0 < min_answered <= 1):
-        raise UsageError(f"--min-answered must be a fraction in (0, 1], not {min_answered}")
-    columns = resolve_columns(instrument, column_map=column_map, column_template=column_template)
-    items = parse_items(frame, instrument, source=source, columns=columns,
-                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes,
-                        locate=locate)
-    if items.n_invalid and invalid == "error":
-        raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
-    straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
-    keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
-    scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
+    import pandas as pd
 
-    item_cols = set(columns.values())
-    passthrough = [c for c in frame.columns if c not in item_cols]
-    clash = [sid for sid in instrument.score_ids if sid in passthrough]
-    if clash:
-        raise UsageError(f"{source}: the data already has a column named '{clash[0]}', which is also a score id "
-                         f"of {instrument.id}; rename that column")
-    out = {c: frame[c] for c in passthrough}
-    for sid in instrument.score_ids:
-        out[sid] = scores[sid]
-    if keep_items:
-        for j, iid in enumerate(instrument.item_ids):
-            out[f"{iid}_keyed"] = keyed[:, j]
-    if keep_counts:
-        for sid in instrument.score_ids:
-            out[f"{sid}_n"] = counts[sid]
+    res = score_columns(frame, instrument, source=source, column_map=column_map, column_template=column_template,
+                        min_answered=min_answered, invalid=invalid, keep_items=keep_items, keep_counts=keep_counts,
+                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes, locate=locate)
+    out: dict[str, Any] = {c: frame[c] for c in res.passthrough}
+    out.update(res.columns)
     result_frame = pd.DataFrame(out, index=frame.index)
-    summary = tuple(summarise_scale(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
-                               scores[sid]) for sid in instrument.score_ids)
-    any_score = np.zeros(len(frame), dtype=bool)
-    for sid in instrument.score_ids:
-        any_score |= ~np.isnan(scores[sid])
+    subscales = {s.id for s in instrument.subscales}
+    summary = tuple(summarise_scale(sid, "subscale" if sid in subscales else "total", res.scores[sid])
+                    for sid in instrument.score_ids)
     return ScoreResult(
         scores=result_frame, instrument_id=instrument.id, instrument_version=instrument.version,
         score_ids=tuple(instrument.score_ids), rows_read=len(frame),
-        rows_scored=int(any_score.sum()),
-        n_invalid=items.n_invalid, invalid_policy=invalid,
-        straightlined=straight, summary=summary,
-        problems=items.problems, min_answered=used,
+        rows_scored=res.rows_scored,
+        n_invalid=res.items.n_invalid, invalid_policy=invalid,
+        straightlined=res.straightlined, summary=summary,
+        problems=res.items.problems, min_answered=res.min_answered,
     )
 
 
@@ -554,6 +649,8 @@ def check_examples(instrument: Instrument, *, tol: float = 1e-9) -> list[Example
     cols = resolve_columns(instrument)
     for n, ex in enumerate(instrument.examples, start=1):
         row = {cols[i]: ex.responses.get(i) for i in instrument.item_ids}
+        import pandas as pd
+
         frame = pd.DataFrame([row], dtype=object)
         try:
             res = score(frame, instrument, source=f"{instrument.id} example {n}")

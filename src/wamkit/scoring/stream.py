@@ -13,15 +13,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from wamkit.errors import DataError, UsageError
-from wamkit.io import TEXT_FORMATS, FrameWriter, Table, atomic_write, file_format, iter_text_chunks, text_dialect
+from wamkit.io import TEXT_FORMATS, FrameWriter, Table, atomic_write, file_format, iter_text_tables, text_dialect
+from wamkit.io.arrow import arrow_array
 from wamkit.io.readers import ItemsNotNumeric, NotUtf8, gc_paused, is_limesurvey_header
-from wamkit.scoring.core import ScoreMoments, resolve_columns, score
+from wamkit.scoring.core import ScoreMoments, resolve_columns, score_columns
 
 #: inputs larger than this are streamed when the output allows it (same output, a third of the memory)
 AUTO_STREAM_BYTES = 32 << 20
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """How :func:`stream_score` reads the file (the fields of ``wamkit.scoring.multi.ReadOptions``
+    that streaming uses; importing this module loads no pandas)."""
+
+    input_format: str | None = None
+    column_map: dict | None = None
+    column_template: str | None = None
+    invalid: str = "error"
+    min_answered: float | None = None
+    sheet: str | None = None
 
 
 def should_stream(path: str, opts, chunk_rows: int | None, *, eligible: bool = True) -> bool:
@@ -38,13 +53,24 @@ def should_stream(path: str, opts, chunk_rows: int | None, *, eligible: bool = T
         if chunk_rows < 1:
             raise UsageError("chunk_rows must be a positive number")
         return True
-    return (eligible and fmt in TEXT_FORMATS and os.path.exists(path)
-            and os.path.getsize(path) > AUTO_STREAM_BYTES)
+    return eligible and fmt in TEXT_FORMATS and os.path.exists(path) and os.path.getsize(path) > AUTO_STREAM_BYTES
 
 
-def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, chunk_rows: int | None,
-                 keep_items: bool = False, keep_counts: bool = False, progress: bool = True,
-                 overwrite: bool = False, dialect: str = "standard", header_row: int | None = None) -> dict:
+def stream_score(
+    path: str,
+    instrument,
+    opts,
+    *,
+    output: str | None,
+    fmt: str,
+    chunk_rows: int | None,
+    keep_items: bool = False,
+    keep_counts: bool = False,
+    progress: bool = True,
+    overwrite: bool = False,
+    dialect: str = "standard",
+    header_row: int | None = None,
+) -> dict:
     """Score ``path`` chunk by chunk into ``output``; returns the summary dict (as ScoreResult.summary_dict).
 
     ``overwrite`` allows replacing an existing ``output``; ``dialect`` is the CSV flavour
@@ -63,36 +89,63 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
     columns = resolve_columns(instrument, column_map=opts.column_map, column_template=opts.column_template)
     dialect_info = text_dialect(path, opts.input_format, header_row=header_row)
     answer_codes = is_limesurvey_header(dialect_info.header)
-    locator = Table(frame=None, source=source, path=path, format=file_format(path, opts.input_format),
-                    encoding=dialect_info.encoding, delimiter=dialect_info.delimiter,
-                    header_row=dialect_info.header_row, extra_header_rows=dialect_info.export.extra_rows)
+    locator = Table(
+        frame=None,
+        source=source,
+        path=path,
+        format=file_format(path, opts.input_format),
+        encoding=dialect_info.encoding,
+        delimiter=dialect_info.delimiter,
+        header_row=dialect_info.header_row,
+        extra_header_rows=dialect_info.export.extra_rows,
+    )
 
     bar: Any = None
     if progress:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        bar = Progress(SpinnerColumn(), TextColumn("scoring: {task.fields[rows]:,} rows done"), TimeElapsedColumn(),
-                       console=Console(stderr=True), transient=True)
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("scoring: {task.fields[rows]:,} rows done"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         task = bar.add_task("score", total=None, rows=0)
         bar.start()
 
     def score_chunk(chunk):
-        res = score(chunk, instrument, source=source, column_map=opts.column_map,
-                    column_template=opts.column_template, min_answered=opts.min_answered,
-                    invalid=opts.invalid, keep_items=keep_items, keep_counts=keep_counts,
-                    decimal_comma=dialect_info.decimal_comma, answer_codes=answer_codes,
-                    locate=locator.locate if locator.has_rows_above_data else None)
-        totals["rows_read"] += res.rows_read
+        import pyarrow as pa
+
+        table, index = chunk
+        res = score_columns(
+            table,
+            instrument,
+            source=source,
+            column_map=opts.column_map,
+            column_template=opts.column_template,
+            min_answered=opts.min_answered,
+            invalid=opts.invalid,
+            keep_items=keep_items,
+            keep_counts=keep_counts,
+            decimal_comma=dialect_info.decimal_comma,
+            answer_codes=answer_codes,
+            locate=locator.locate if locator.has_rows_above_data else None,
+            row_index=index,
+        )
+        totals["rows_read"] += table.num_rows
         totals["rows_scored"] += res.rows_scored
-        totals["invalid"] += res.n_invalid
+        totals["invalid"] += res.items.n_invalid
         totals["straight"] += res.straightlined
         used.update(res.min_answered)
         for sid in instrument.score_ids:
-            moments[sid].add(res.scores[sid].to_numpy(dtype=float))
+            moments[sid].add(res.scores[sid])
         if bar is not None:
             bar.update(task, rows=totals["rows_read"])
-        return writer.prepare(res.scores)
+        names = [*res.passthrough, *res.columns]
+        arrays = [table.column(c) for c in res.passthrough] + [arrow_array(x) for x in res.columns.values()]
+        return writer.prepare_table(pa.Table.from_arrays(arrays, names=names))
 
     writer: Any = None
 
@@ -102,16 +155,22 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
         moments.update({sid: ScoreMoments() for sid in instrument.score_ids})
         used.clear()
         with FrameWriter(tmp, fmt, dialect) as writer:
-            chunks = iter_text_chunks(path, chunk_rows=chunk_rows, format=opts.input_format, header_row=header_row,
-                                      item_columns=list(columns.values()), numeric_items=numeric,
-                                      encoding=encoding)
+            chunks = iter_text_tables(
+                path,
+                chunk_rows=chunk_rows,
+                format=opts.input_format,
+                header_row=header_row,
+                item_columns=list(columns.values()),
+                numeric_items=numeric,
+                encoding=encoding,
+            )
             # read the next chunk and write the last one while this one is scored
             pipeline(chunks, score_chunk, writer.write_table)
 
     def write(tmp: str) -> None:
         # first as if the items were numbers and the whole file UTF-8 (the common case, and the
         # fastest); again with text items, or with the encoding decided on the whole file, when not
-        numeric, encoding = True, "utf-8"   # type: bool, str | None
+        numeric, encoding = True, "utf-8"  # type: bool, str | None
         while True:
             try:
                 run(tmp, numeric, encoding)
@@ -120,12 +179,10 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
                 numeric = False
             except NotUtf8:
                 encoding = None
-        if totals["rows_read"] == 0:   # header only: the checks that run per chunk never ran
-            import pandas as pd
-
+        if totals["rows_read"] == 0:  # header only: the checks that run per chunk never ran
             from wamkit.scoring.core import check_item_columns
 
-            check_item_columns(pd.DataFrame(columns=dialect_info.header), columns, source)
+            check_item_columns(dialect_info.header, columns, source)
             raise DataError(f"{source}: has a header but no data rows")
 
     try:
@@ -135,12 +192,18 @@ def stream_score(path: str, instrument, opts, *, output: str | None, fmt: str, c
         if bar is not None:
             bar.stop()
     return {
-        "instrument": instrument.id, "instrument_version": instrument.version,
-        "rows_read": totals["rows_read"], "rows_scored": totals["rows_scored"],
-        "invalid_cells": totals["invalid"], "invalid_policy": opts.invalid,
-        "straightlined_rows": totals["straight"], "min_answered": used,
-        "scales": [moments[sid].summary(sid, "subscale" if sid in subscale_ids else "total").__dict__
-                   for sid in instrument.score_ids],
+        "instrument": instrument.id,
+        "instrument_version": instrument.version,
+        "rows_read": totals["rows_read"],
+        "rows_scored": totals["rows_scored"],
+        "invalid_cells": totals["invalid"],
+        "invalid_policy": opts.invalid,
+        "straightlined_rows": totals["straight"],
+        "min_answered": used,
+        "scales": [
+            moments[sid].summary(sid, "subscale" if sid in subscale_ids else "total").__dict__
+            for sid in instrument.score_ids
+        ],
     }
 
 
@@ -149,8 +212,7 @@ class _Failure:
         self.error = error
 
 
-def pipeline(source: Iterator[Any], work: Callable[[Any], Any], sink: Callable[[Any], None], *,
-             depth: int = 2) -> None:
+def pipeline(source: Iterator[Any], work: Callable[[Any], Any], sink: Callable[[Any], None], *, depth: int = 2) -> None:
     """``sink(work(item))`` for every item of ``source``, in order, with ``source`` read in one thread
     and ``sink`` run in another while ``work`` runs in this one (each stage at most ``depth`` items ahead).
 
@@ -188,7 +250,7 @@ def pipeline(source: Iterator[Any], work: Callable[[Any], Any], sink: Callable[[
             for item in source:
                 if not put(inbox, item):
                     return
-        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+        except BaseException as e:
             put(inbox, _Failure(e))
             return
         put(inbox, done)
@@ -200,7 +262,7 @@ def pipeline(source: Iterator[Any], work: Callable[[Any], Any], sink: Callable[[
                 if item is done:
                     return
                 sink(item)
-        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+        except BaseException as e:
             sink_errors.append(e)
             stop.set()
 

@@ -78,13 +78,14 @@ def _timestamps(rng: np.random.Generator, n: int) -> tuple[list[str], list[str],
     start = dt.datetime(2026, 3, 2, 9, 0, 0)
     starts = [start + dt.timedelta(minutes=int(m)) for m in np.cumsum(rng.integers(5, 240, n))]
     durations = rng.integers(180, 1500, n).tolist()
-    ends = [s + dt.timedelta(seconds=int(x)) for s, x in zip(starts, durations)]
+    ends = [s + dt.timedelta(seconds=int(x)) for s, x in zip(starts, durations, strict=True)]
     fmt = "%Y-%m-%d %H:%M:%S"
     return [s.strftime(fmt) for s in starts], [e.strftime(fmt) for e in ends], durations
 
 
-def _write_csv(path: Path, rows: list[list], *, delimiter: str = ",", bom: bool = False,
-               quoting: int = csv.QUOTE_MINIMAL) -> None:
+def _write_csv(
+    path: Path, rows: list[list], *, delimiter: str = ",", bom: bool = False, quoting: int = csv.QUOTE_MINIMAL
+) -> None:
     buf = io.StringIO(newline="")
     csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator="\r\n").writerows(rows)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
@@ -93,46 +94,129 @@ def _write_csv(path: Path, rows: list[list], *, delimiter: str = ",", bom: bool 
 # --------------------------------------------------------------------------- Qualtrics
 
 
-QUALTRICS_META = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
-                  "RecordedDate", "ResponseId", "DistributionChannel", "UserLanguage"]
-QUALTRICS_TEXT = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)",
-                  "Finished", "Recorded Date", "Response ID", "Distribution Channel", "User Language"]
-QUALTRICS_IMPORT = [{"ImportId": "startDate", "timeZone": "Europe/Amsterdam"},
-                    {"ImportId": "endDate", "timeZone": "Europe/Amsterdam"}, {"ImportId": "status"},
-                    {"ImportId": "ipAddress"}, {"ImportId": "progress"}, {"ImportId": "duration"},
-                    {"ImportId": "finished"}, {"ImportId": "recordedDate", "timeZone": "Europe/Amsterdam"},
-                    {"ImportId": "_recordId"}, {"ImportId": "distributionChannel"}, {"ImportId": "userLanguage"}]
+QUALTRICS_META = [
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "DistributionChannel",
+    "UserLanguage",
+]
+QUALTRICS_TEXT = [
+    "Start Date",
+    "End Date",
+    "Response Type",
+    "IP Address",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "Recorded Date",
+    "Response ID",
+    "Distribution Channel",
+    "User Language",
+]
+QUALTRICS_IMPORT = [
+    {"ImportId": "startDate", "timeZone": "Europe/Amsterdam"},
+    {"ImportId": "endDate", "timeZone": "Europe/Amsterdam"},
+    {"ImportId": "status"},
+    {"ImportId": "ipAddress"},
+    {"ImportId": "progress"},
+    {"ImportId": "duration"},
+    {"ImportId": "finished"},
+    {"ImportId": "recordedDate", "timeZone": "Europe/Amsterdam"},
+    {"ImportId": "_recordId"},
+    {"ImportId": "distributionChannel"},
+    {"ImportId": "userLanguage"},
+]
 
 
 def _qualtrics_table(d: pd.DataFrame, rng: np.random.Generator, numeric: bool) -> list[list]:
     items = [f"WAM_{j}" for j in range(1, 20)]
     header = QUALTRICS_META + DESIGN + items
     # neutral placeholders: wamkit ships no item wording
-    texts = QUALTRICS_TEXT + DESIGN + [
-        ("How do you experience the working relationship?\nRate each statement. - " if j == 1 else
-         "How do you experience the working relationship? - ") + f"Statement {j}" for j in range(1, 20)]
+    texts = (
+        QUALTRICS_TEXT
+        + DESIGN
+        + [
+            (
+                "How do you experience the working relationship?\nRate each statement. - "
+                if j == 1
+                else "How do you experience the working relationship? - "
+            )
+            + f"Statement {j}"
+            for j in range(1, 20)
+        ]
+    )
     imports = [json.dumps(x, separators=(",", ":")) for x in QUALTRICS_IMPORT]
     imports += [json.dumps({"ImportId": c}, separators=(",", ":")) for c in DESIGN]
     imports += [json.dumps({"ImportId": f"QID5_{j}"}, separators=(",", ":")) for j in range(1, 20)]
     n = len(d) + 3
     starts, ends, durations = _timestamps(rng, n)
     ip = [f"192.0.2.{int(x)}" for x in rng.integers(1, 255, n)]
-    ids = ["R_" + "".join(rng.choice(list("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"), 15))
-           for _ in range(n)]
+    ids = [
+        "R_" + "".join(rng.choice(list("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"), 15))
+        for _ in range(n)
+    ]
     answers = (lambda v: NUMERIC[v]) if numeric else (lambda v: LABELS_EN[v])
     body: list[list] = []
     for i, r in enumerate(d.itertuples(index=False)):
-        meta = [starts[i], ends[i], 0 if numeric else "IP Address", ip[i], 100, durations[i],
-                1 if numeric else "True", ends[i], ids[i], "anonymous", "NL"]
+        meta = [
+            starts[i],
+            ends[i],
+            0 if numeric else "IP Address",
+            ip[i],
+            100,
+            durations[i],
+            1 if numeric else "True",
+            ends[i],
+            ids[i],
+            "anonymous",
+            "NL",
+        ]
         body.append(meta + [getattr(r, c) for c in DESIGN] + [answers(getattr(r, c)) for c in ITEMS])
     # two preview responses, one unfinished response: inserted at fixed places
     j = len(d)
-    preview = [[starts[j + k], ends[j + k], 1 if numeric else "Survey Preview", "", 100, durations[j + k],
-                1 if numeric else "True", ends[j + k], ids[j + k], "preview", "EN"]
-               + ["PREVIEW", "PO000", "client", "T0"] + [answers("3")] * 19 for k in range(2)]
-    unfinished = ([starts[j + 2], ends[j + 2], 0 if numeric else "IP Address", ip[j + 2], 40, durations[j + 2],
-                   0 if numeric else "False", ends[j + 2], ids[j + 2], "anonymous", "NL"]
-                  + ["D9998", "PO001", "client", "T0"] + [answers("4")] * 5 + [answers("")] * 14)
+    preview = [
+        [
+            starts[j + k],
+            ends[j + k],
+            1 if numeric else "Survey Preview",
+            "",
+            100,
+            durations[j + k],
+            1 if numeric else "True",
+            ends[j + k],
+            ids[j + k],
+            "preview",
+            "EN",
+        ]
+        + ["PREVIEW", "PO000", "client", "T0"]
+        + [answers("3")] * 19
+        for k in range(2)
+    ]
+    unfinished = (
+        [
+            starts[j + 2],
+            ends[j + 2],
+            0 if numeric else "IP Address",
+            ip[j + 2],
+            40,
+            durations[j + 2],
+            0 if numeric else "False",
+            ends[j + 2],
+            ids[j + 2],
+            "anonymous",
+            "NL",
+        ]
+        + ["D9998", "PO001", "client", "T0"]
+        + [answers("4")] * 5
+        + [answers("")] * 14
+    )
     body.insert(3, preview[0])
     body.insert(10, unfinished)
     body.append(preview[1])
@@ -172,7 +256,7 @@ def _fix_zip_times(path: Path) -> None:
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":   # openpyxl stamps the save time as 'modified'
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time as 'modified'
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-03-01T12:00:00Z", data)
             info.date_time = (2026, 3, 1, 12, 0, 0)
             dst.writestr(info, data)
@@ -192,10 +276,34 @@ def limesurvey_csv(d: pd.DataFrame) -> None:
     code = {"1": "A1", "2": "A2", "3": "A3", "4": "A4", "5": "A5", "n.v.t.": "", "": ""}
     body = []
     for i, r in enumerate(d.itertuples(index=False)):
-        body.append([i + 1, ends[i], 3, "nl", seeds[i], starts[i], ends[i], *[getattr(r, c) for c in DESIGN],
-                     *[code[getattr(r, c)] for c in ITEMS]])
-    incomplete = [n, "", 1, "nl", seeds[-1], starts[-1], starts[-1], "D9997", "PO002", "client", "T0",
-                  *(["A2"] * 3), *([""] * 16)]
+        body.append(
+            [
+                i + 1,
+                ends[i],
+                3,
+                "nl",
+                seeds[i],
+                starts[i],
+                ends[i],
+                *[getattr(r, c) for c in DESIGN],
+                *[code[getattr(r, c)] for c in ITEMS],
+            ]
+        )
+    incomplete = [
+        n,
+        "",
+        1,
+        "nl",
+        seeds[-1],
+        starts[-1],
+        starts[-1],
+        "D9997",
+        "PO002",
+        "client",
+        "T0",
+        *(["A2"] * 3),
+        *([""] * 16),
+    ]
     body.insert(7, incomplete)
     _write_csv(HERE / "limesurvey.csv", [header, *body], quoting=csv.QUOTE_ALL)
 
@@ -204,10 +312,12 @@ def limesurvey_csv(d: pd.DataFrame) -> None:
 
 
 def dutch_semicolon(d: pd.DataFrame, o: pd.DataFrame) -> None:
-    risk = dict(zip(o["dyad"], o["risk_score"]))
+    risk = dict(zip(o["dyad"], o["risk_score"], strict=True))
     header = [*DESIGN, "risk_score", *ITEMS]
-    body = [[*[getattr(r, c) for c in DESIGN], risk[r.dyad].replace(".", ","),
-             *[LABELS_NL[getattr(r, c)] for c in ITEMS]] for r in d.itertuples(index=False)]
+    body = [
+        [*[getattr(r, c) for c in DESIGN], risk[r.dyad].replace(".", ","), *[LABELS_NL[getattr(r, c)] for c in ITEMS]]
+        for r in d.itertuples(index=False)
+    ]
     _write_csv(HERE / "dutch_semicolon.csv", [header, *body], delimiter=";", bom=True)
 
 
@@ -216,27 +326,35 @@ def dutch_semicolon(d: pd.DataFrame, o: pd.DataFrame) -> None:
 
 def _visit_dates(d: pd.DataFrame) -> list[dt.date]:
     base = {"T0": dt.date(2026, 1, 5), "T1": dt.date(2026, 7, 6)}
-    return [base[w] + dt.timedelta(days=int(k) % 28) for w, k in zip(d["wave"], range(len(d)))]
+    return [base[w] + dt.timedelta(days=int(k) % 28) for w, k in zip(d["wave"], range(len(d)), strict=True)]
 
 
 def spss_labelled(d: pd.DataFrame) -> None:
     import pyreadstat
 
-    frame = pd.DataFrame({
-        "dyad": d["dyad"], "officer": d["officer"],
-        "rater": d["rater"].map(RATER_CODE).astype(float),
-        "wave": d["wave"].map(WAVE_CODE).astype(float),
-        "visit_date": _visit_dates(d),
-        **{c: pd.Series([np.nan if NUMERIC[v] is None else float(NUMERIC[v]) for v in d[c]]) for c in ITEMS},
-    })
+    frame = pd.DataFrame(
+        {
+            "dyad": d["dyad"],
+            "officer": d["officer"],
+            "rater": d["rater"].map(RATER_CODE).astype(float),
+            "wave": d["wave"].map(WAVE_CODE).astype(float),
+            "visit_date": _visit_dates(d),
+            **{c: pd.Series([np.nan if NUMERIC[v] is None else float(NUMERIC[v]) for v in d[c]]) for c in ITEMS},
+        }
+    )
     scale = {1.0: "Never", 2.0: "Rarely", 3.0: "Sometimes", 4.0: "Often", 5.0: "Always", 9.0: "n/a"}
     pyreadstat.write_sav(
-        frame, str(HERE / "spss_labelled.sav"),
-        variable_value_labels={"rater": {1.0: "client", 2.0: "professional"}, "wave": {0.0: "T0", 6.0: "T1"},
-                               **{c: scale for c in ITEMS}},
+        frame,
+        str(HERE / "spss_labelled.sav"),
+        variable_value_labels={
+            "rater": {1.0: "client", 2.0: "professional"},
+            "wave": {0.0: "T0", 6.0: "T1"},
+            **{c: scale for c in ITEMS},
+        },
         missing_ranges={c: [9.0] for c in ITEMS},
         variable_format={"visit_date": "DATE11"},
-        column_labels={"rater": "Who filled in the form", "wave": "Months since the start"})
+        column_labels={"rater": "Who filled in the form", "wave": "Months since the start"},
+    )
     _fix_sav_time(HERE / "spss_labelled.sav")
 
 
@@ -262,7 +380,7 @@ def excel_title(d: pd.DataFrame) -> None:
     ws = wb.create_sheet("Export")
     ws.append(["Working Alliance Monitor - export of 2026-08-01"])
     ws.append([*DESIGN, "visit_date", *ITEMS])
-    for r, date in zip(d.itertuples(index=False), _visit_dates(d)):
+    for r, date in zip(d.itertuples(index=False), _visit_dates(d), strict=True):
         cells = [int(v) if v.isdigit() else (v or None) for v in (getattr(r, c) for c in ITEMS)]
         ws.append([*[getattr(r, c) for c in DESIGN], dt.datetime(date.year, date.month, date.day), *cells])
     for row in ws.iter_rows(min_row=3, min_col=5, max_col=5):

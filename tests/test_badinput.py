@@ -132,15 +132,16 @@ def _refuse_constant(token: str):
 
 
 def test_report_all_into_missing_folder_creates_only_that_folder(cli, tmp_path):
-    """``report --all -o FOLDER`` may create FOLDER (documented); it writes nothing else."""
-    w, argv = prepare(tmp_path, ("report", "{w}/demo_small.csv", *cases.BOTH, "--dyad-column", "dyad", "--wave",
+    """``report --all -o FOLDER`` may create FOLDER (documented); it writes nothing else (sheets, index, PDF)."""
+    w, argv = prepare(tmp_path, ("report", "{w}/demo_small.csv", *cases.BOTH, "--dyad", "dyad", "--wave",
                                  "wave", "--all", "-o", "{w}/sheets"))
     before = snapshot(w)
     r = cli(*argv)
     assert r.code == 0, r.stderr
     after = snapshot(w)
     assert {k for k in after if k not in before} == {"sheets", *(f"sheets/{n}" for n in os.listdir(w / "sheets"))}
-    assert all(n.endswith(".html") for n in os.listdir(w / "sheets"))
+    assert all(n.endswith(".html") or n == "reflection-sheets.pdf" for n in os.listdir(w / "sheets"))
+    assert "index.html" in os.listdir(w / "sheets")
     assert {k: v for k, v in after.items() if k in before} == before
 
 

@@ -15,8 +15,11 @@ import subprocess
 import pytest
 
 from conftest import EXAMPLES
-from wamkit.scoring.multi import load_instrument_specs, read_multi_table
-from wamkit.dyads.analysis import build_reflection_sheets
+from wamkit.design.read import read
+from wamkit.dyads.analysis import dyads
+from wamkit.dyads.sheet import sheet_filename, sheets_data
+from wamkit.instrument import load_instrument
+from wamkit.render.sheet import sheet_html
 
 CHROMIUM = next((p for p in (os.environ.get("WAMKIT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
                              shutil.which("chromium-browser")) if p and os.path.exists(p)), None)
@@ -36,23 +39,28 @@ def chromium(tmp_path, *args, timeout=90):
 
 
 @pytest.fixture(scope="module")
-def sheet():
-    ins = load_instrument_specs(["client=wam-demo-client", "professional=wam-demo-professional"], "rater")
-    table = read_multi_table(str(EXAMPLES / "wam_demo.csv"), ins)
-    # D0396 has the most alerts of the demo data (19): the longest sheet
-    res = build_reflection_sheets(table.frame, dyad_ids=["D0006", "D0396"], instruments=ins, dyad="dyad",
-                                  rater="rater", wave="wave")
-    return res.sheets, ins
+def analysis():
+    return dyads(read(study=str(EXAMPLES / "study.yaml")))
+
+
+@pytest.fixture(scope="module")
+def sheet(analysis):
+    # D0354 has many alerts and the longest texts in French: the longest sheet
+    data = sheets_data(analysis, ["D0006", "D0354"])
+    ins = {r: load_instrument(i["id"]) for r, i in analysis.instruments.items()}
+    longest = data["D0354"]
+    return [(sheet_filename(d), sheet_html(s, "en")) for d, s in data.items()] + [
+        (f"sheet-{lang}.html", sheet_html(longest, lang)) for lang in ("nl", "fr")], ins
 
 
 def write(tmp_path, sheet):
-    p = tmp_path / sheet.filename
-    p.write_text(sheet.html, encoding="utf-8")
+    p = tmp_path / sheet[0]
+    p.write_text(sheet[1], encoding="utf-8")
     return p
 
 
 def test_rendered_dom_has_subscales_svg_and_sections(tmp_path, sheet):
-    (s, _), ins = sheet
+    s, ins = sheet[0][0], sheet[1]
     r = chromium(tmp_path, "--dump-dom", write(tmp_path, s).as_uri())
     dom = r.stdout.decode("utf-8", "replace")
     assert r.returncode == 0 and "<body" in dom, r.stderr.decode()[-2000:]
@@ -75,7 +83,7 @@ def test_screenshot_is_an_a4_sized_png(tmp_path, sheet):
     assert len(data) > 30_000  # a drawn page, not a blank one
 
 
-@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("which", range(4))  # D0006, D0354 in en; D0354 in nl and fr (the longest texts)
 def test_prints_on_one_a4_page(tmp_path, sheet, which):
     s = sheet[0][which]
     pdf = tmp_path / "sheet.pdf"
@@ -89,13 +97,34 @@ def test_prints_on_one_a4_page(tmp_path, sheet, which):
     assert box and abs(float(box.group(1)) - 595.3) < 1.5 and abs(float(box.group(2)) - 841.9) < 1.5
 
 
+def test_dyads_report_fits_1280px_without_horizontal_overflow(tmp_path, cli):
+    out = tmp_path / "dyads.html"
+    r = cli("dyads", "--study", EXAMPLES / "study.yaml", "--where", "officer=PO035,PO008,PO002", "--apim",
+            "-o", out, "-q")
+    assert r.code == 0, r.stderr
+    # a copy with a probe writing the page's scroll width into the DOM (the report itself has no script)
+    probe = tmp_path / "probe.html"
+    probe.write_text(out.read_text().replace("</body>", "<script>document.body.setAttribute('data-width', "
+                                             "document.documentElement.scrollWidth + 'x' + "
+                                             "document.documentElement.clientWidth)</script></body>"))
+    rendered = chromium(tmp_path, "--window-size=1280,900", "--dump-dom", probe.as_uri())
+    dom = rendered.stdout.decode("utf-8", "replace")
+    width = re.search(r'data-width="(\d+)x(\d+)"', dom)
+    assert rendered.returncode == 0 and width, rendered.stderr.decode()[-2000:]
+    assert int(width.group(1)) <= int(width.group(2)) <= 1280        # nothing wider than the window
+    assert dom.count("<svg") == 10 and "Bland–Altman plots" in dom
+    shot = tmp_path / "dyads.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars", out.as_uri())
+    assert shot.exists() and shot.stat().st_size > 30_000
+
+
 @pytest.mark.parametrize("command,needle", [
     (["validate", str(EXAMPLES / "wam_demo.csv"), "-i", "wam-demo-client", "--where", "rater=client",
       "--group", "wave", "--skip", "parallel"], ["Reliability", "Measurement invariance by wave", "<svg"]),
     (["outcomes", str(EXAMPLES / "wam_demo.csv"), "--outcomes", str(EXAMPLES / "wam_demo_outcomes.csv"), "--on",
       "dyad", "-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater",
-      "--by", "rater", "--outcome", "stagnations:count", "--event", "rearrest:days_to_rearrest"],
-     ["client-rated trust", "<svg"]),
+      "--wave", "wave", "--outcome", "stagnations:count", "--event", "rearrest:days_to_rearrest", "--surface"],
+     ["Alliance and stagnations", "Models of rearrest", "<svg"]),
 ])
 def test_validate_and_outcomes_reports_render_offline(tmp_path, cli, command, needle):
     out = tmp_path / "report.html"

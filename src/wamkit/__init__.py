@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "score": "wamkit.api:score",
     "inspect": "wamkit.api:inspect",
     "validate": "wamkit.api:validate",
-    "outcomes": "wamkit.outcomes:outcomes",
+    "outcomes": "wamkit.outcomes:outcomes",  # the package is callable too (wamkit.packages)
     "dyads": "wamkit.dyads:dyads",
     "reflection_sheet": "wamkit.dyads:reflection_sheet",
     # one function per statistic

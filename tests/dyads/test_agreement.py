@@ -1,4 +1,4 @@
-"""Dyad pairing, agreement (vs psych via tests/reference/icc.json) and reliable change."""
+"""Dyad pairing, agreement per wave (vs psych via tests/reference/icc.json) and reliable change."""
 
 from __future__ import annotations
 
@@ -9,17 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wamkit.dyads.agreement import (
+from wamkit.dyads.agreement import agreement, difference_reliability
+from wamkit.dyads.change import (
     CLASS_DETERIORATED,
     CLASS_IMPROVED,
     CLASS_NO_CHANGE,
     CLASS_NOT_COMPUTABLE,
-    DyadPairing,
-    agreement,
-    difference_reliability,
-    pair_dyads,
     reliable_change,
 )
+from wamkit.dyads.pairing import DyadPairing, pair_dyads
 from wamkit.errors import DataError, UsageError
 
 HERE = Path(__file__).resolve().parents[1]
@@ -32,21 +30,28 @@ NAN = np.nan
 
 def monitor_frame() -> pd.DataFrame:
     """Two complete dyads at T0, one dyad with the client only; d1 also at T1."""
-    return pd.DataFrame({
-        "dyad": ["d1", "d1", "d2", "d2", "d3", "d1", "d1"],
-        "rater": ["client", "professional", "client", "professional", "client", "client", "professional"],
-        "wave": ["T0", "T0", "T0", "T0", "T0", "T1", "T1"],
-        "trust": [4.0, 3.5, 2.0, 3.0, 5.0, 3.0, NAN],
-        "goals": [3.0, 3.0, 4.0, 2.0, 4.0, 2.0, 3.0],
-        "bond": [5.0, 4.0, 3.0, 3.5, 4.5, 4.0, 4.5],
-        "reactance": [2.0, NAN, 3.0, NAN, 1.0, 4.0, NAN],
-        "loss_of_energy": [NAN, 2.0, NAN, 1.0, NAN, NAN, 3.0],
-    })
+    return pd.DataFrame(
+        {
+            "dyad": ["d1", "d1", "d2", "d2", "d3", "d1", "d1"],
+            "rater": ["client", "professional", "client", "professional", "client", "client", "professional"],
+            "wave": ["T0", "T0", "T0", "T0", "T0", "T1", "T1"],
+            "trust": [4.0, 3.5, 2.0, 3.0, 5.0, 3.0, NAN],
+            "goals": [3.0, 3.0, 4.0, 2.0, 4.0, 2.0, 3.0],
+            "bond": [5.0, 4.0, 3.0, 3.5, 4.5, 4.0, 4.5],
+            "reactance": [2.0, NAN, 3.0, NAN, 1.0, 4.0, NAN],
+            "loss_of_energy": [NAN, 2.0, NAN, 1.0, NAN, NAN, 3.0],
+        }
+    )
 
 
 def pair(df, **kw):
-    args = dict(dyad="dyad", rater="rater", wave="wave", subscales_client=CLIENT,
-                subscales_professional=PROFESSIONAL)
+    args = {
+        "dyad": "dyad",
+        "rater": "rater",
+        "wave": "wave",
+        "subscales_client": CLIENT,
+        "subscales_professional": PROFESSIONAL,
+    }
     args.update(kw)
     return pair_dyads(df, **args)
 
@@ -62,9 +67,17 @@ def test_pairing_shared_subscales_and_unpaired_rows():
     assert isinstance(res, DyadPairing)
     assert res.subscales == ("trust", "goals", "bond")
     assert res.client_only == ("reactance",) and res.professional_only == ("loss_of_energy",)
+    assert res.score_pairs == (("trust", "trust"), ("goals", "goals"), ("bond", "bond"))
     assert res.n_pairs == 3
-    assert list(res.pairs.columns) == ["dyad", "wave", "subscale", "client", "professional",
-                                       "difference", "abs_difference"]
+    assert list(res.pairs.columns) == [
+        "dyad",
+        "wave",
+        "subscale",
+        "client",
+        "professional",
+        "difference",
+        "abs_difference",
+    ]
     assert len(res.pairs) == 9 and set(res.pairs["subscale"]) == {"trust", "goals", "bond"}
     row = res.pairs.query("dyad == 'd2' and wave == 'T0' and subscale == 'goals'").iloc[0]
     # client 4, professional 2 -> difference = client - professional = 2
@@ -139,14 +152,26 @@ def test_agreement_matches_r_two_rater_case():
     ref = REF["cases"]["two_raters"]
     data = np.array(ref["data"], dtype=float)
     n = len(data)
-    pairs = pd.DataFrame({"dyad": [f"d{i}" for i in range(n)], "wave": "T0", "subscale": "trust",
-                          "client": data[:, 0], "professional": data[:, 1]})
+    pairs = pd.DataFrame(
+        {
+            "dyad": [f"d{i}" for i in range(n)],
+            "wave": "T0",
+            "subscale": "trust",
+            "client": data[:, 0],
+            "professional": data[:, 1],
+        }
+    )
     res = agreement(pairs, reliability={"trust": (ref["rel_client"], ref["rel_professional"])})
     row = res.by_subscale.iloc[0]
     assert row["n_pairs"] == n
-    for ours, theirs in [("mean_difference", "mean_difference"), ("sd_difference", "sd_difference"),
-                         ("loa_low", "loa_low"), ("loa_high", "loa_high"), ("r", "r"),
-                         ("difference_reliability", "difference_reliability")]:
+    for ours, theirs in [
+        ("mean_difference", "mean_difference"),
+        ("sd_difference", "sd_difference"),
+        ("loa_low", "loa_low"),
+        ("loa_high", "loa_high"),
+        ("r", "r"),
+        ("difference_reliability", "difference_reliability"),
+    ]:
         assert row[ours] == pytest.approx(ref[theirs], abs=1e-9), ours
     forms = ref["forms"]
     for ours, psych_name in [("icc_a1", "ICC2"), ("icc_c1", "ICC3")]:
@@ -156,18 +181,32 @@ def test_agreement_matches_r_two_rater_case():
     json.dumps(res.to_dict())
 
 
-def test_agreement_hand_computed_and_profiles():
-    res = agreement(pair(monitor_frame()))
-    goals = res.by_subscale.set_index("subscale").loc["goals"]
-    # goals pairs (client, professional): d1 T0 (3, 3), d1 T1 (2, 3), d2 T0 (4, 2)
-    # differences 0, -1, 2: mean 1/3, SD sqrt(((1/3)^2 + (4/3)^2 + (5/3)^2) / 2) = sqrt(7/3)
-    assert goals["n_pairs"] == 3
-    assert goals["mean_difference"] == pytest.approx(1 / 3)
-    assert goals["sd_difference"] == pytest.approx(np.sqrt(7 / 3))
-    assert goals["loa_low"] == pytest.approx(1 / 3 - 1.96 * np.sqrt(7 / 3))
-    assert goals["loa_high"] == pytest.approx(1 / 3 + 1.96 * np.sqrt(7 / 3))
-    # trust at d1 T1 lacks the professional score: 2 pairs only
-    assert res.by_subscale.set_index("subscale").loc["trust", "n_pairs"] == 2
+def test_agreement_per_wave_hand_computed_and_profiles():
+    res = agreement(pair(monitor_frame()), wave_order=["T0", "T1"])
+    by = res.by_subscale.set_index(["subscale", "wave"])
+    # one row per subscale and wave, never pooled over dyad-waves
+    assert list(res.by_subscale[["subscale", "wave"]].itertuples(index=False, name=None)) == [
+        ("trust", "T0"),
+        ("trust", "T1"),
+        ("goals", "T0"),
+        ("goals", "T1"),
+        ("bond", "T0"),
+        ("bond", "T1"),
+    ]
+    goals = by.loc[("goals", "T0")]
+    # goals at T0 (client, professional): d1 (3, 3), d2 (4, 2): differences 0, 2: mean 1, SD sqrt(2)
+    assert goals["n_pairs"] == 2
+    assert goals["mean_difference"] == pytest.approx(1.0)
+    assert goals["sd_difference"] == pytest.approx(np.sqrt(2))
+    assert goals["loa_low"] == pytest.approx(1 - 1.96 * np.sqrt(2))
+    assert goals["loa_high"] == pytest.approx(1 + 1.96 * np.sqrt(2))
+    # T1 has one pair only: means, but no SD, limits, r or ICC
+    t1 = by.loc[("goals", "T1")]
+    assert t1["n_pairs"] == 1 and t1["mean_difference"] == pytest.approx(-1.0)
+    assert np.isnan(t1["sd_difference"]) and np.isnan(t1["icc_a1"])
+    assert any("goals (wave T1): fewer than 2 complete" in w for w in res.warnings)
+    # trust at d1 T1 lacks the professional score: no pair at T1
+    assert by.loc[("trust", "T1"), "n_pairs"] == 0
     assert np.isnan(goals["difference_reliability"])
 
     prof = res.profiles.set_index(["dyad", "wave"])
@@ -182,15 +221,48 @@ def test_agreement_hand_computed_and_profiles():
     assert prof.loc[("d1", "T1"), "n_subscales"] == 2
     assert np.isnan(prof.loc[("d1", "T1"), "profile_correlation"])
     assert any("at least 3 shared subscales" in w for w in res.warnings)
+    summ = res.profile_summary.set_index("wave")
+    assert summ.loc["T0", "n_dyads"] == 2 and summ.loc["T0", "n"] == 2
+    assert summ.loc["T0", "mean"] == pytest.approx((1 - 1 / np.sqrt(7 / 3)) / 2)
+    assert summ.loc["T1", "n"] == 0 and np.isnan(summ.loc["T1", "median"])
+
+
+def test_agreement_reliability_per_wave_wins_over_per_subscale():
+    res = agreement(pair(monitor_frame()), reliability={"goals": (0.8, 0.9), ("goals", "T1"): (0.5, 0.5)})
+    by = res.by_subscale.set_index(["subscale", "wave"])
+    assert by.loc[("goals", "T0"), "reliability_client"] == 0.8
+    assert by.loc[("goals", "T1"), "reliability_client"] == 0.5
+    with pytest.raises(UsageError, match=r"reliability\['goals'\] must be a pair"):
+        agreement(pair(monitor_frame()), reliability={"goals": 0.8})
+
+
+def test_declared_pairs_compare_two_different_scores():
+    df = monitor_frame()
+    res = pair(df, pairs={"trust": "trust", "reactance": "loss_of_energy"})
+    assert res.subscales == ("trust", "reactance/loss_of_energy")
+    assert res.score_pairs == (("trust", "trust"), ("reactance", "loss_of_energy"))
+    row = res.pairs.query("dyad == 'd2' and wave == 'T0' and subscale == 'reactance/loss_of_energy'").iloc[0]
+    assert (row.client, row.professional, row.difference) == (3.0, 1.0, 2.0)
+    assert res.client_only == ("goals", "bond") and res.professional_only == ("goals", "bond")
+    with pytest.raises(UsageError, match="pairs name score"):
+        pair(df, pairs={"trust": "nope"})
 
 
 def test_agreement_flat_profile_and_too_few_pairs():
-    pairs = pd.DataFrame({"dyad": ["a"] * 3, "wave": ["T0"] * 3, "subscale": ["x", "y", "z"],
-                          "client": [3.0, 3.0, 3.0], "professional": [2.0, 4.0, 5.0]})
+    pairs = pd.DataFrame(
+        {
+            "dyad": ["a"] * 3,
+            "wave": ["T0"] * 3,
+            "subscale": ["x", "y", "z"],
+            "client": [3.0, 3.0, 3.0],
+            "professional": [2.0, 4.0, 5.0],
+        }
+    )
     res = agreement(pairs)
     assert np.isnan(res.profiles["profile_correlation"].iloc[0])
     assert any("flat" in w for w in res.warnings)
     assert res.by_subscale["n_pairs"].tolist() == [1, 1, 1]
+    assert res.by_subscale["wave"].tolist() == ["T0"] * 3
     assert res.by_subscale["icc_a1"].isna().all()
     assert any("fewer than 2 complete" in w for w in res.warnings)
 
@@ -231,10 +303,15 @@ def change_frame() -> pd.DataFrame:
 
 
 def run_rc(df, **kw):
-    args = dict(dyad="dyad", rater="rater", wave="wave", wave_order=["T0", "T1", "T2"],
-                subscales=["trust", "reactance"], reliability={"trust": {"client": 0.5, "professional": 0.8},
-                                                                "reactance": 0.5},
-                higher_is_better={"reactance": False})
+    args = {
+        "dyad": "dyad",
+        "rater": "rater",
+        "wave": "wave",
+        "wave_order": ["T0", "T1", "T2"],
+        "subscales": ["trust", "reactance"],
+        "reliability": {"trust": {"client": 0.5, "professional": 0.8}, "reactance": 0.5},
+        "higher_is_better": {"reactance": False},
+    }
     args.update(kw)
     return reliable_change(df, **args)
 

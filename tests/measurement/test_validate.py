@@ -273,3 +273,78 @@ def test_total_over_subscales_gets_psych_omega_hierarchical(tmp_path):
     assert "nfactors = 3" in tot["omega_kind"]
     # each subscale keeps psych's one-factor omega
     assert "nfactors = 1" in rep.to_dict()["reliability"]["A"]["omega_kind"]
+
+
+LONG = json.loads((REFERENCE / "invariance_long.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_designs():
+    """validate on the demo study with the design: longitudinal (clients T0/T1) and across roles (T0)."""
+    import wamkit
+
+    skip = {"parallel", "efa", "cfa", "nesting"}
+    waves = wamkit.validate(wamkit.read(study="examples/study.yaml", where=["rater=client"]), longitudinal=True,
+                            skip=skip).to_dict()
+    roles = wamkit.validate(wamkit.read(study="examples/study.yaml", where=["wave=T0"]), across="roles",
+                            skip=skip).to_dict()
+    return waves, roles
+
+
+@pytest.mark.parametrize("which,key,ref", [("waves", "longitudinal_invariance", LONG["wam_waves"]["listwise"]),
+                                           ("roles", "dyadic_invariance", LONG["wam_roles"])])
+def test_design_invariance_equals_semtools_measeq(demo_designs, which, key, ref):
+    """validate --longitudinal / --across roles = measEq.syntax(longFacNames=...) fitted by lavaan."""
+    got = demo_designs[0 if which == "waves" else 1][key]
+    for level in ("configural", "metric", "scalar", "strict"):
+        theirs = ref["fits"][level]["fit"]
+        for ours, name in (("chisq", "chisq"), ("df", "df"), ("cfi", "cfi"), ("rmsea", "rmsea"), ("srmr", "srmr")):
+            assert got["models"][level][ours] == pytest.approx(theirs[name], rel=1e-4), (which, level, ours)
+    for comp in got["comparisons"]:
+        lrt = ref["lrt"][comp["level"]]
+        assert comp["chisq_diff"] == pytest.approx(lrt["chisq_diff"], rel=1e-4)
+        assert comp["df_diff"] == lrt["df_diff"]
+
+
+def test_reliability_of_a_longitudinal_run_uses_the_first_wave(demo_designs):
+    waves, _ = demo_designs
+    assert waves["n"] == 400                                   # T0 clients, not 710 client-wave rows
+    assert any("use the first wave (T0)" in w for w in waves["warnings"])
+
+
+def test_ordinal_group_invariance_uses_thresholds_wlsmv(cli, tmp_path):
+    """validate --ordinal --group: WLSMV with thresholds (measEq.syntax ID.cat = Wu.Estabrook.2016), not ML."""
+    ref = json.loads((REFERENCE / "ordinal_invariance.json").read_text())["multigroup"]["bfi_gender"]
+    bfi = np.genfromtxt(DATA / "bfi.csv", delimiter=",", names=True)
+    rows = ["A1,A2,A3,A4,A5,gender"] + [",".join("" if np.isnan(v) else str(int(v)) for v in
+                                                 (7 - r["A1"], r["A2"], r["A3"], r["A4"], r["A5"], r["gender"]))
+                                        for r in bfi]
+    (tmp_path / "a.csv").write_text("\n".join(rows) + "\n")
+    r = cli("validate", tmp_path / "a.csv", "--model", "agree =~ A1 + A2 + A3 + A4 + A5", "--ordinal", "--group",
+            "gender", "--skip", "parallel", "--skip", "efa", "--format", "json")
+    assert r.code == 0, r.stderr
+    inv = json.loads(r.stdout)["invariance"]
+    assert inv["estimator"] == "WLSMV" and list(inv["models"]) == ["configural", "thresholds", "loadings",
+                                                                   "intercepts"]
+    for level in ("thresholds", "loadings", "intercepts"):
+        theirs = ref["steps"][level]["fit"]
+        assert inv["models"][level]["chisq"] == pytest.approx(theirs["chisq.scaled"], rel=1e-4)
+        assert inv["models"][level]["df"] == theirs["df"]
+        assert inv["models"][level]["cfi"] == pytest.approx(theirs["cfi.scaled"], rel=1e-4)
+    comp = {c["level"]: c for c in inv["comparisons"]}
+    assert comp["thresholds"]["chisq_diff"] == pytest.approx(ref["lrt"]["thresholds"]["chisq_diff"], rel=1e-4)
+
+
+def test_instrument_and_model_together_equal_lavaan(cli):
+    """-i supplies keys and reversals, --model adds a statement (tests/reference/validate_model.R)."""
+    ref = json.loads((REFERENCE / "validate_model.json").read_text())
+    r = cli("validate", "--study", "examples/study.yaml", "--role", "client", "--where", "wave=T0", "--model",
+            "wam02 ~~ wam16", "--skip", "parallel", "--skip", "efa", "--skip", "nesting", "--format", "json")
+    assert r.code == 0, r.stderr
+    cfa = json.loads(r.stdout)["cfa"]
+    for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
+        assert cfa["fit"][k] == pytest.approx(ref["fit"][k], rel=1e-4), k
+    assert cfa["converged"] and cfa["iterations"] <= 2 * ref["iterations"]
+    rc = next(p for p in cfa["parameters"] if (p["lhs"], p["op"], p["rhs"]) == ("wam02", "~~", "wam16"))
+    for k in ("est", "se", "z", "std_all"):
+        assert rc[k] == pytest.approx(ref["residual_covariance"][k], rel=1e-4), k

@@ -4,7 +4,7 @@
 # cluster-robust SEs, the mean-centred interaction, and the wave comparison.
 #
 # Run from the repository root:   Rscript tests/reference/outcomes_orchestration.R
-# Writes tests/reference/outcomes_orchestration.json (read by tests/test_outcomes.py).
+# Writes tests/reference/outcomes_orchestration.json (read by tests/outcomes/test_outcomes.py).
 #
 # Data: tests/data/rossi.csv with a key id = "R001".."R432" (row order),
 #   officer = (row - 1) %% 37 (cluster), rater = "p0"/"p1" from paro (the split).
@@ -20,6 +20,7 @@ suppressPackageStartupMessages({
   library(survival)
   library(MASS)
   library(sandwich)
+  library(lavaan)
 })
 
 rossi <- read.csv("tests/data/rossi.csv")
@@ -132,15 +133,56 @@ wt <- r.test(n = n, r12 = rr["arrest", "age"], r13 = rr["arrest", "prio"], r23 =
 wave <- list(n = n, r_t0 = rr["arrest", "age"], r_t1 = rr["arrest", "prio"], r_waves = rr["age", "prio"],
              t = unname(wt$t), p = unname(wt$p))
 
+# cluster-robust correlations (clients nested in officers), as wamkit with --officer:
+# influence-function SE of r summed within officers, se = sqrt(G/(G-1) sum_g U_g^2) / n with
+# IF_i = zx_i zy_i - r (zx_i^2 + zy_i^2) / 2 (z by the ML SD), which is lavaan
+# sem("x ~~ y", cluster = "g", estimator = "MLR")'s standardised-covariance SE (recorded for Pearson);
+# Fisher-z CI tanh(atanh(r) -+ q se / (1 - r^2)); z = atanh(r) (1 - r^2) / se; Spearman on ranks.
+# p adjusted with Holm / BH within each method's family.
+ccors <- list()
+for (r in raters) {
+  d <- rossi[rossi$rater == r, ]
+  for (o in outs) for (p in preds) for (m in c("pearson", "spearman")) {
+    ok <- complete.cases(d[[p]], d[[o]], d$officer)
+    x <- d[[p]][ok]; y <- d[[o]][ok]; g <- d$officer[ok]
+    if (m == "spearman") { x <- rank(x); y <- rank(y) }
+    nn <- length(x); G <- length(unique(g)); rr <- cor(x, y)
+    zx <- (x - mean(x)) / sqrt(mean((x - mean(x))^2))
+    zy <- (y - mean(y)) / sqrt(mean((y - mean(y))^2))
+    U <- rowsum(zx * zy - rr / 2 * (zx^2 + zy^2), g)
+    se <- sqrt(G / (G - 1) * sum(U^2)) / nn
+    sez <- se / (1 - rr^2)
+    zst <- atanh(rr) / sez
+    row <- list(rater = r, predictor = p, outcome = o, method = m, r = rr, se = se,
+                ci_low = tanh(atanh(rr) - qnorm(0.975) * sez), ci_high = tanh(atanh(rr) + qnorm(0.975) * sez),
+                z = zst, p = 2 * pnorm(-abs(zst)), n = nn, n_clusters = G)
+    if (m == "pearson") {
+      fit <- sem("x ~~ y", data = data.frame(x = x, y = y, g = g), cluster = "g", estimator = "MLR")
+      ss <- standardizedSolution(fit)
+      row$lavaan_se <- ss$se[ss$op == "~~" & ss$lhs == "x" & ss$rhs == "y"]
+    }
+    ccors[[length(ccors) + 1]] <- row
+  }
+}
+for (m in c("pearson", "spearman")) {
+  idx <- which(vapply(ccors, function(x) x$method == m, logical(1)))
+  ps <- vapply(ccors[idx], function(x) x$p, numeric(1))
+  for (meth in c("holm", "BH")) {
+    adj <- p.adjust(ps, method = meth)
+    for (k in seq_along(idx)) ccors[[idx[k]]][[paste0("p_", meth)]] <- adj[k]
+  }
+}
+
 out <- list(
   meta = list(r_version = R.version.string,
+              lavaan = as.character(packageVersion("lavaan")),
               psych = as.character(packageVersion("psych")),
               survival = as.character(packageVersion("survival")),
               MASS = as.character(packageVersion("MASS")),
               sandwich = as.character(packageVersion("sandwich")),
               jsonlite = as.character(packageVersion("jsonlite")),
               generated = format(Sys.time(), tz = "UTC", usetz = TRUE)),
-  correlations = cors, partial_correlations = partials, models = models,
+  correlations = cors, correlations_cluster = ccors, partial_correlations = partials, models = models,
   ols_plain = ols_plain, wave_comparison = wave
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE),

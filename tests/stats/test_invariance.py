@@ -91,7 +91,7 @@ def test_hs_sequence_verdicts(hs_sequence):
     assert v == {"configural": None, "metric": "supported", "scalar": "not supported", "strict": "supported"}
     assert hs_sequence.highest_level == "metric"
     assert hs_sequence.criteria == "Chen (2007)"
-    assert "scalar not supported" in hs_sequence.summary and "ΔCFI" in hs_sequence.summary
+    assert "scalar not supported" in hs_sequence.verdict and "ΔCFI" in hs_sequence.verdict
     assert hs_sequence.steps[1].cutoffs == CHEN_2007["metric"]
     assert hs_sequence.steps[2].cutoffs["delta_srmr_max"] == 0.010
     assert hs_sequence.steps[1].cutoffs["delta_srmr_max"] == 0.030

@@ -29,12 +29,23 @@ def _command(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def _report_dyad_ids(argv: list[str], warn) -> list[str]:
+    """In ``report`` with the old ``--dyad-column``, ``--dyad ID`` picked a dyad: it is now ``--dyad-id ID``."""
+    if _command(argv) != "report" or not any(a.partition("=")[0] == "--dyad-column" for a in argv):
+        return argv
+    out = [("--dyad-id" + a[len("--dyad"):]) if a.partition("=")[0] == "--dyad" else a for a in argv]
+    if out != argv:
+        warn(f"wamkit: note: report --dyad ID is now --dyad-id ID (the old form works until wamkit {UNTIL})")
+    return out
+
+
 def rewrite(argv: list[str], warn=None) -> list[str]:
     """``argv`` with deprecated spellings replaced; one note per replaced spelling."""
     warn = warn or (lambda text: sys.stderr.write(text + "\n"))
     command = _command(argv)
     if command is None:
         return argv
+    argv = _report_dyad_ids(argv, warn)
     out: list[str] = []
     told: set[str] = set()
     for i, a in enumerate(argv):

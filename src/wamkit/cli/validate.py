@@ -31,10 +31,13 @@ def _settings(**kw):
     seed = kw["seed"]
     if seed is None and (kw["bootstrap"] or "parallel" not in kw["skip"]):
         seed = DEFAULT_SEED  # recorded in the output, so every run is reproducible
+    if kw["across"] not in (None, "roles"):
+        raise UsageError(f"--across takes roles, not '{kw['across']}'")
     return ValidateSettings(n_factors=kw["n_factors"], extraction=kw["extraction"], rotation=kw["rotation"],
                             ordinal=kw["ordinal"], bootstrap=kw["bootstrap"], seed=seed,
                             parallel_iter=kw["parallel_iter"], missing=kw["missing"], group=kw["group"],
-                            cluster=kw["officer"], skip=frozenset(kw["skip"]))
+                            cluster=kw["officer"], skip=frozenset(kw["skip"]), longitudinal=kw["longitudinal"],
+                            across=kw["across"], partial=kw["partial"], std_lv=kw["std_lv"])
 
 
 @expand
@@ -43,10 +46,20 @@ def validate_command(
     out: OutputArgs,
     role: Optional[str] = typer.Option(None, "--role", help="Which role's items to validate (client or "
                                                             "professional) when the data hold both."),
-    model: Optional[str] = typer.Option(None, "--model", help="lavaan-style structure instead of an instrument, "
-                                                              "e.g. 'f1 =~ a + b + c; f2 =~ d + e'."),
+    model: Optional[str] = typer.Option(None, "--model", help="lavaan model syntax (=~, ~~, ~, ~1, fixed values, "
+                                                              "labels): instead of an instrument, or with -i to add "
+                                                              "or replace statements, e.g. 'wam02 ~~ wam16'."),
     group: Optional[str] = typer.Option(None, "--group", help="Column of independent groups for measurement "
                                                               "invariance (configural, metric, scalar, strict)."),
+    longitudinal: bool = typer.Option(False, "--longitudinal", help="Invariance over the waves of the same clients "
+                                                                    "(one model, residuals of an item correlated "
+                                                                    "across waves)."),
+    across: Optional[str] = typer.Option(None, "--across", help="'roles': invariance across client and professional "
+                                                                "within dyads (one model over dyads)."),
+    partial: bool = typer.Option(False, "--partial", help="When a level fails, free the constraints with the largest "
+                                                          "score tests until it holds (partial invariance)."),
+    std_lv: bool = typer.Option(False, "--std-lv", help="Identify factors by unit variance (lavaan std.lv) instead "
+                                                        "of marker items."),
     ordinal: bool = typer.Option(False, "--ordinal", help="Also polychoric (ordinal) alpha/omega and a WLSMV CFA."),
     bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap resamples for the alpha CI (0 = Feldt CI only)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the bootstrap and parallel analysis "
@@ -73,10 +86,9 @@ def validate_command(
     fmt = choose_format(format, out.output, FORMATS)
     settings = _settings(n_factors=n_factors, extraction=extraction, rotation=rotation, ordinal=ordinal,
                          bootstrap=bootstrap, seed=seed, parallel_iter=parallel_iter, missing=missing, group=group,
-                         officer=read.officer, skip=skip or [])
+                         officer=read.officer, skip=skip or [], longitudinal=longitudinal, across=across,
+                         partial=partial, std_lv=std_lv)
     check_output(out.output, read.inputs(), force=out.force)
-    if model is not None and not read.instrument:
-        read.instrument = ["model"]
     data = _read(read, model)
     with console().status("validate: reading data") as status:
         report = validate(data, role=role, model=model, settings=settings, invalid=read.invalid,
@@ -93,8 +105,8 @@ def validate_command(
 
 
 def _read(read: ReadArgs, model: str | None):
-    """Read the data; with --model the items are the model's, read as they are."""
-    if model is None:
+    """Read the data; with --model and no instrument the items are the model's, read as they are."""
+    if model is None or read.instrument or read.study:
         return read.read()
     from wamkit.design.read import read as read_data
     from wamkit.measurement.settings import instrument_from_model

@@ -30,7 +30,8 @@ from wamkit.instrument import Instrument, load_instrument
 from wamkit.io import Table, read_table
 from wamkit.results import Result, to_jsonable
 
-__all__ = ["StudyData", "join_check", "read", "read_outcomes", "role_columns", "score_data", "text_values"]
+__all__ = ["StudyData", "join_check", "number_values", "read", "read_outcomes", "read_scores", "role_columns",
+           "row_numbers", "score_data", "text_values"]
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,35 @@ def text_values(col: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
+def number_values(col: pd.Series, decimal_comma: bool = False) -> pd.Series | None:
+    """A column as floats (NaN for blanks) when every non-blank cell is a number, else None.
+
+    Text cells are trimmed; with ``decimal_comma`` a comma is the decimal mark (``2,5``).
+    """
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype("Float64").astype(float)
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return pd.Series(col.astype("Float64").to_numpy(dtype=float, na_value=np.nan), index=col.index)
+    s = col.astype("string").str.strip()
+    s = s.mask(s == "")
+    if s.isna().all():
+        return pd.Series(np.full(len(col), np.nan), index=col.index)
+    if decimal_comma:
+        s = s.str.replace(",", ".", regex=False)
+    num = pd.to_numeric(s, errors="coerce")
+    if bool((num.isna() & s.notna()).any()):
+        return None
+    return pd.Series(np.asarray(num, dtype=float), index=col.index)
+
+
+def row_numbers(index: pd.Index) -> np.ndarray:
+    """1-based data rows of a frame's rows: ``index + 1`` for an integer index (frames read by
+    :func:`wamkit.io.read_table` keep their file positions through filters), else position + 1."""
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return np.asarray(index, dtype=np.int64) + 1
+    return np.arange(1, len(index) + 1, dtype=np.int64)
+
+
 def _missing_column(study: Study, column: str, key: tuple[str, ...], table: Table, frame: pd.DataFrame) -> Exception:
     cols = ", ".join(map(str, list(frame.columns)[:12])) + (" ..." if frame.shape[1] > 12 else "")
     msg = f"column '{column}' is not in {table.source} (columns: {cols})"
@@ -242,7 +272,7 @@ def _normalise(frame: pd.DataFrame, column: str, allowed: Sequence[str], study: 
 
 
 def _source_rows(table: Table, positions: np.ndarray | None = None) -> np.ndarray:
-    idx = np.asarray(table.frame.index, dtype=np.int64) + 1
+    idx = row_numbers(table.frame.index)
     return idx if positions is None else idx[positions]
 
 
@@ -313,6 +343,49 @@ def read(
     return StudyData(frame=frame, design=design, instruments=instruments, study=study_obj.replace(design=design),
                      rows=rows, tables=(table,), notes=tuple(notes), filters=tuple(filters),
                      rows_read=len(table.frame), wide=wide)
+
+
+def read_scores(source: Any = None, *, where: Sequence[str] = (), text_columns: Sequence[str] = (),
+                **settings: Any) -> StudyData:
+    """Read a file that already holds scores (``wamkit score`` output) on the shared read path.
+
+    Like :func:`read` without an instrument: the design columns (``rater``, ``wave``, ``dyad``,
+    ``officer``, ``person``) are checked and kept as text (waves matched to ``wave_order``),
+    ``where`` filters apply, and every other column whose cells are all numbers becomes float
+    (``text_columns``, e.g. join keys, stay text so that ``007`` keeps its zeros).
+    ``instruments`` of the result is empty.
+    """
+    from wamkit.io.filters import filter_mask, parse_filters
+
+    study = _resolve_study(source, None, settings)
+    spec = study.data
+    kwargs: dict[str, Any] = {"all_text": True, "sheet": spec.sheet, "format": spec.format}
+    if spec.header_row is not None:
+        kwargs["header_row"] = spec.header_row
+    table = read_table(spec.path, **kwargs)
+    raw: pd.DataFrame = table.frame
+    frame, rows = raw.reset_index(drop=True), _source_rows(table)
+    _check_columns(study, frame, table)
+    design = dataclasses.replace(study.design, roles=())
+    keep = {c for c in (design.dyad, design.officer, design.person, design.role, design.wave) if c} | set(text_columns)
+    for c in keep & set(frame.columns):
+        frame[c] = text_values(frame[c])
+    if design.wave is not None:
+        frame[design.wave] = _normalise(frame, design.wave, list(design.waves), study, ("waves", "order"), "wave",
+                                        table, rows)
+        design = dataclasses.replace(design, waves=tuple(design.ordered_waves(frame[design.wave].dropna())))
+    notes: list[str] = list(table.meta.get("notes", ()))
+    if where:
+        mask, removed = filter_mask(frame, parse_filters(where), table.source)
+        notes += removed
+        frame, rows = frame.loc[mask].reset_index(drop=True), rows[mask]
+    for c in frame.columns:
+        if c not in keep:
+            v = number_values(frame[c], table.decimal_comma)
+            if v is not None and v.notna().any():
+                frame[c] = v.to_numpy(dtype=float)
+    return StudyData(frame=frame, design=design, instruments={}, study=study.replace(design=design), rows=rows,
+                     tables=(table,), notes=tuple(notes), filters=tuple(where), rows_read=len(raw))
 
 
 def _read_table(study: Study, infer: set[str]) -> Table:
@@ -428,7 +501,7 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
         instrument_id=",".join(f"{k}={v.id}" if k is not None else v.id for k, v in ins_list),
         instrument_version=",".join(v.version for _, v in ins_list), score_ids=tuple(score_ids),
         rows_read=len(frame), rows_scored=int((~np.isnan(mat)).any(axis=1).sum()), n_invalid=n_invalid,
-        invalid_policy=policy, straightlined=straight, summary=summary, problems=tuple(problems),
+        invalid_policy=policy, straightlined=straight, scales=summary, problems=tuple(problems),
         min_answered=used,
     )
 

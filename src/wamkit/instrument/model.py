@@ -53,6 +53,7 @@ class Item:
     text: str | None = None
     label: str | None = None
     scale: Scale | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Subscale:
     min_answered: float | None = None
     higher_is_better: bool = True
     description: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Total:
     method: str = "mean"
     min_answered: float | None = None
     description: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Instrument:
     examples: tuple[Example, ...] = ()
     path: str | None = None
     sha256: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # -- lookups -------------------------------------------------------------
     @property
@@ -166,19 +170,37 @@ class Instrument:
             "missing_labels": list(self.missing_labels),
             "min_answered": self.min_answered,
             "items": [{"id": i.id, "column": i.column, "reverse": i.reverse,
-                       "label": i.label, "text": i.text, "scale": scale_dict(i.scale)}
+                       "label": i.label, "text": i.text, "scale": scale_dict(i.scale),
+                       "translations": i.translations}
                       for i in self.items],
             "subscales": [{"id": s.id, "name": s.name, "items": list(s.items),
                            "method": s.method, "min_answered": s.min_answered,
-                           "higher_is_better": s.higher_is_better}
+                           "higher_is_better": s.higher_is_better, "description": s.description,
+                           "translations": s.translations}
                           for s in self.subscales],
             "totals": [{"id": t.id, "name": t.name,
                         "items": list(t.items) if t.items is not None else None,
                         "subscales": list(t.subscales) if t.subscales is not None else None,
-                        "method": t.method, "min_answered": t.min_answered}
+                        "method": t.method, "min_answered": t.min_answered, "description": t.description,
+                        "translations": t.translations}
                        for t in self.totals],
+            "translations": self.translations,
             "path": self.path, "sha256": self.sha256,
         }
+
+
+def translated(element: Any, field_name: str, lang: str | None) -> str:
+    """A display text of an instrument, subscale, total or item in ``lang``.
+
+    ``translations[lang][field_name]`` when the instrument file gives it (e.g. the Dutch
+    ``name`` of a subscale), else the element's own ``field_name`` (``name``, ``description``,
+    ``label`` or ``text``; an empty string when that is missing).
+    """
+    texts = getattr(element, "translations", None) or {}
+    if lang and lang in texts and texts[lang].get(field_name):
+        return str(texts[lang][field_name])
+    value = getattr(element, field_name, None)
+    return "" if value is None else str(value)
 
 
 def _num_key(k: float) -> str:
@@ -294,8 +316,8 @@ def find_instrument_file(instrument_id: str, extra_dirs: list | None = None) -> 
 
 def list_instruments(extra_dirs: list | None = None) -> list[dict[str, Any]]:
     """Light listing of every instrument file in the search folders (first id wins)."""
-    seen: set[str] = set()
-    out = []
+    seen: set[Any] = set()
+    out: list[dict[str, Any]] = []
     for d in search_dirs(extra_dirs):
         for p in _yaml_files(d):
             try:
@@ -490,7 +512,7 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         if reverse and iscale is None and scale is None:
             bad(("items", i, "reverse"), f"item '{iid}' is reversed but no response range is declared (scale: {{min, max}})")
         items.append(Item(id=iid, column=col, reverse=reverse, text=raw.get("text"),
-                          label=raw.get("label"), scale=iscale))
+                          label=raw.get("label"), scale=iscale, translations=_translations(raw)))
 
     subscales: list[Subscale] = []
     score_ids: dict[str, str] = {}
@@ -512,8 +534,8 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         subscales.append(Subscale(id=sid, items=tuple(members), name=raw.get("name", sid),
                                   method=raw.get("method", "mean"), min_answered=raw.get("min_answered"),
                                   higher_is_better=raw.get("higher_is_better", True),
-                                  description=raw.get("description", "")))
-    for i, it in enumerate(items):
+                                  description=raw.get("description", ""), translations=_translations(raw)))
+    for it in items:
         if it.id not in in_subscale:
             bad(("items", seen_items[it.id]), f"item '{it.id}' is in no subscale")
 
@@ -533,7 +555,8 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         totals.append(Total(id=tid, items=tuple(raw["items"]) if "items" in raw else None,
                             subscales=tuple(raw["subscales"]) if "subscales" in raw else None,
                             name=raw.get("name", tid), method=raw.get("method", "mean"),
-                            min_answered=raw.get("min_answered"), description=raw.get("description", "")))
+                            min_answered=raw.get("min_answered"), description=raw.get("description", ""),
+                            translations=_translations(raw)))
 
     examples = []
     for j, raw in enumerate(data.get("examples") or []):
@@ -565,8 +588,14 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         license=data.get("license", ""), rater=data.get("rater"),
         demonstration=bool(data.get("demonstration", False)),
         extends=chain[0].data.get("extends"), examples=tuple(examples),
-        path=str(head.path), sha256=sha,
+        path=str(head.path), sha256=sha, translations=_translations(data),
     )
+
+
+def _translations(raw: dict) -> dict[str, dict[str, str]]:
+    """``translations`` of one element: language -> field -> text (validated by the schema)."""
+    return {str(lang): {str(k): str(v) for k, v in texts.items()}
+            for lang, texts in (raw.get("translations") or {}).items()}
 
 
 def _scale(raw: dict | None, path: tuple, bad) -> Scale | None:

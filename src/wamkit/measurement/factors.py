@@ -81,7 +81,9 @@ def confirmatory(data: pd.DataFrame, structure: Structure, settings: ValidateSet
 
         step("CFA (WLSMV)")
         return None, None, fit_or_warn("ordinal CFA", warnings, lambda: fit_wlsmv(data, None, model_text))
-    from wamkit.stats.cfa import fit_cfa, modification_indices
+    from wamkit.stats.cfa import cfa_result, modification_indices
+    from wamkit.stats.model_syntax import MeasurementModel
+    from wamkit.stats.sem import fit_sem
 
     step("CFA (ML)")
     complete = int(data.notna().all(axis=1).sum())
@@ -89,8 +91,11 @@ def confirmatory(data: pd.DataFrame, structure: Structure, settings: ValidateSet
         warnings.append(f"CFA: listwise deletion keeps {complete} of {len(data)} rows "
                         f"({len(data) - complete} dropped, {1 - complete / len(data):.0%}); "
                         "full-information ML (missing='fiml') uses every row")
-    cfa = fit_or_warn("CFA", warnings, lambda: fit_cfa(data, model_text, missing=settings.missing))
+    measurement = MeasurementModel(factors=tuple((f, tuple(its)) for f, its in structure.factors.items()
+                                                 if len(its) >= 2 or structure.cfa_syntax))
+    cfa = fit_or_warn("CFA", warnings, lambda: cfa_result(
+        fit_sem(data, model_text, missing=settings.missing, std_lv=settings.std_lv), measurement))
     mods = None
     if cfa is not None and settings.missing == "listwise":
-        mods = modification_indices(cfa, top=settings.top_mi)
+        mods = fit_or_warn("modification indices", warnings, lambda: modification_indices(cfa, top=settings.top_mi))
     return cfa, mods, None

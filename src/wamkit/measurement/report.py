@@ -31,6 +31,8 @@ class ValidationReport(Result):
     nesting: dict[str, Any] | None
     mod_indices: Any
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    longitudinal_invariance: Any = None
+    dyadic_invariance: Any = None
     document_builder = "wamkit.render.reports.validate:validation_document"
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
@@ -67,7 +69,12 @@ class ValidationReport(Result):
             "efa": efa_dict(self.efa, self.settings) if self.efa is not None else None,
             "cfa": (cfa_dict(self.cfa, self.mod_indices) if self.cfa is not None
                     else ordinal_cfa_dict(self.cfa_ordinal) if self.cfa_ordinal is not None else None),
-            "invariance": invariance_dict(self.invariance, self.settings) if self.invariance is not None else None,
+            "invariance": ({**invariance_dict(self.invariance), "group": self.settings.group}
+                           if self.invariance is not None else None),
+            "longitudinal_invariance": (invariance_dict(self.longitudinal_invariance)
+                                        if self.longitudinal_invariance is not None else None),
+            "dyadic_invariance": (invariance_dict(self.dyadic_invariance)
+                                  if self.dyadic_invariance is not None else None),
             "nesting": self.nesting, "warnings": list(self.warnings),
         }
         return to_jsonable(out)
@@ -112,6 +119,10 @@ def cfa_dict(cfa, mods) -> dict:
            "std_loadings": {f: {it: float(std.loc[it, f]) for it in its} for f, its in cfa.model.factors},
            "factor_correlations": cfa.factor_correlations, "omega": cfa.omega,
            "warnings": list(cfa.warnings)}
+    params = cfa.params
+    keep = [c for c in ("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_low", "ci_high",
+                        "std_lv", "std_all") if c in params.columns]
+    out["parameters"] = params[keep]
     if mods is not None:
         out["modification_indices"] = mods
     return out
@@ -137,11 +148,40 @@ def ordinal_cfa_dict(res) -> dict:
             "thresholds": {it: list(t) for it, t in zip(res.items, res.thresholds)}, "warnings": list(res.warnings)}
 
 
-def invariance_dict(inv, settings: ValidateSettings) -> dict:
-    models = {step.level: fit_dict(step.fit.fit) for step in inv.steps}
-    comparisons = [{"level": s.level, "chisq_diff": s.chisq_diff, "df_diff": s.df_diff, "pvalue_diff": s.pvalue_diff,
-                    "delta_cfi": s.delta_cfi, "delta_rmsea": s.delta_rmsea, "delta_srmr": s.delta_srmr,
-                    "verdict": s.verdict} for s in inv.steps[1:]]
-    return {"group": settings.group, "groups": list(inv.groups), "models": models, "comparisons": comparisons,
-            "highest_level": inv.highest_level, "verdict": inv.summary, "criteria": inv.criteria,
-            "cutoffs": CHEN_CUTOFFS, "warnings": list(inv.warnings)}
+def invariance_dict(inv: Any, settings: ValidateSettings | None = None) -> dict:
+    """One JSON shape for every invariance sequence (groups, occasions, roles; ML or WLSMV):
+    ``models`` (level -> headline fit: scaled for WLSMV), ``comparisons``, ``highest_level``, ``verdict``,
+    ``partial`` (released constraints, in order)."""
+    if hasattr(inv, "steps"):
+        return _ml_invariance(inv)
+    return _ordinal_invariance(inv)
+
+
+def _ml_invariance(inv: Any) -> dict:
+    models = {step.name: {**fit_dict(step.fit.fit), "iterations": step.fit.iterations} for step in inv.steps}
+    comparisons = [{"level": s.name, "against": s.compared_with, "chisq_diff": s.chisq_diff, "df_diff": s.df_diff,
+                    "pvalue_diff": s.pvalue_diff, "delta_cfi": s.delta_cfi, "delta_rmsea": s.delta_rmsea,
+                    "delta_srmr": s.delta_srmr, "verdict": s.verdict, "reasons": list(s.reasons)}
+                   for s in inv.steps[1:]]
+    return {"design": inv.design, "group": inv.group, "groups": list(inv.groups), "estimator": "ML",
+            "models": models, "comparisons": comparisons, "highest_level": inv.highest_level,
+            "verdict": inv.verdict, "criterion": inv.criterion, "criteria": inv.criteria, "cutoffs": CHEN_CUTOFFS,
+            "partial": [r.to_dict() for r in inv.partial], "warnings": list(inv.warnings)}
+
+
+#: WLSMV headline fit: lavaan's scaled statistics (as the WLSMV CFA reports them)
+_SCALED = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_scaled", "tli": "tli_scaled",
+           "rmsea": "rmsea_scaled", "rmsea_ci_lower": "rmsea_ci_lower_scaled",
+           "rmsea_ci_upper": "rmsea_ci_upper_scaled"}
+
+
+def _ordinal_invariance(inv: Any) -> dict:
+    d = inv.to_dict()
+    models = {}
+    for level, f in d["models"].items():
+        head = {k: f.get(v) for k, v in _SCALED.items()}
+        head.update({"df": f.get("df"), "srmr": f.get("srmr"), "npar": f.get("npar"), "ntotal": f.get("ntotal")})
+        models[level] = {**head, "unscaled": {k: f.get(k) for k in _SCALED},
+                         "robust": {k: f.get(f"{k}_robust") for k in ("cfi", "tli", "rmsea")}}
+    return {**d, "models": models, "cutoffs": CHEN_CUTOFFS,
+            "fit_note": "WLSMV: scaled chi-square (satorra.2000 difference tests), scaled CFI/TLI/RMSEA"}

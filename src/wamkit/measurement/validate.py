@@ -40,6 +40,7 @@ from wamkit.measurement.settings import (
     ValidateSettings,
     instrument_from_model,
     structure_from_instrument,
+    structure_with_model,
 )
 
 __all__ = ["ValidateSettings", "Structure", "ValidationReport", "validate", "validate_items",
@@ -108,7 +109,12 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
     if settings.group and model_text:
         if groups is None:
             raise UsageError("group needs the group column")
-        inv = group_invariance(items[cols], groups, model_text, settings, warnings, step)
+        if settings.ordinal:
+            from wamkit.measurement.designs import ordinal_groups
+
+            inv = ordinal_groups(items, groups, structure.factors, settings, warnings, step)
+        else:
+            inv = group_invariance(items[cols], groups, model_text, settings, warnings, step)
     nest = None
     if settings.cluster:
         if clusters is None:
@@ -138,7 +144,7 @@ def _with_seed(settings: ValidateSettings) -> ValidateSettings:
 
 def _role_of(data: Any, role: str | None, model: str | None) -> tuple[str | None, np.ndarray]:
     """The role whose rows are validated (one instrument at a time)."""
-    if model is not None or None in data.instruments:
+    if None in data.instruments:
         return None, np.arange(len(data.frame))
     present = [v for v in data.instruments if data.role_rows(v).size]
     if role is None:
@@ -191,37 +197,99 @@ def validate(data: Any, *, role: str | None = None, model: str | None = None,
         From :func:`wamkit.read`.
     role
         Which role's rows and instrument (``"client"``/``"professional"``); needed when the data hold
-        both. With ``model`` (lavaan ``=~`` syntax) the model's items are read as continuous, unreversed.
+        both (with ``across="roles"`` the client's by default). With ``model`` (lavaan ``=~`` syntax) the
+        model's items are read as continuous, unreversed.
     settings
         What to compute (defaults as the CLI's; the seed defaults to the recorded :data:`DEFAULT_SEED`).
+        With ``longitudinal`` the cross-sectional parts use the first wave and the invariance uses all;
+        with ``across="roles"`` the data must hold one wave.
     """
+    if settings.across not in (None, "roles"):
+        raise UsageError(f"across must be 'roles', not {settings.across!r}")
+    if settings.across and role is None and model is None and None not in data.instruments:
+        role = "client"
     value, rows = _role_of(data, role, model)
-    _one_wave(data, rows)
     d = data.design
+    if not settings.longitudinal:
+        _one_wave(data, rows)
+    notes = _design_notes(data, settings)
+    settings = _with_officer(data, settings)
+    from_model = model is not None and (None in data.instruments and data.instruments[None].id == "model")
+    ins = instrument_from_model(model) if from_model else data.instrument_for(value)
+    policy = invalid or data.study.invalid or "error"
+    keyed, scores = _keyed_items(data, value, rows, ins, policy, min_answered)
+    structure = structure_with_model(structure_from_instrument(ins), model,
+                                     source="model" if from_model else "instrument")
+    sub = data.frame.iloc[rows].reset_index(drop=True)
+    first = _first_wave_rows(sub, d, settings, notes)
+
+    def col(name: str | None) -> pd.Series | None:
+        return sub[name][first].reset_index(drop=True) if name is not None and name in sub.columns else None
+
+    report = validate_items(keyed[first].reset_index(drop=True), structure, settings=settings,
+                            groups=col(settings.group), clusters=col(settings.cluster),
+                            scores=scores[first].reset_index(drop=True),
+                            instrument_id=None if from_model else ins.id, persons=col(d.person_column),
+                            waves=col(d.wave), progress=progress, notes=tuple(notes))
+    return _with_designs(report, data, sub, keyed, structure, settings, policy, min_answered, progress)
+
+
+def _design_notes(data: Any, settings: ValidateSettings) -> list[str]:
     notes: list[str] = []
     if settings.group:
         if settings.group not in data.frame.columns:
             raise UsageError(f"group: {data.source} has no column {settings.group!r}")
-        note = check_group_column(settings.group, d, data.frame)
+        note = check_group_column(settings.group, data.design, data.frame)
         if note:
             notes.append(note)
-    officer = settings.cluster or (d.officer if "nesting" not in settings.skip else None)
+    return notes
+
+
+def _with_officer(data: Any, settings: ValidateSettings) -> ValidateSettings:
+    """The nesting unit: the one asked for, else the design's officer column (unless skipped)."""
+    import dataclasses
+
+    officer = settings.cluster or (data.design.officer if "nesting" not in settings.skip else None)
     if officer is not None and officer not in data.frame.columns:
         raise UsageError(f"cluster: {data.source} has no column {officer!r}")
-    if officer != settings.cluster:
-        import dataclasses
+    return dataclasses.replace(settings, cluster=officer) if officer != settings.cluster else settings
 
-        settings = dataclasses.replace(settings, cluster=officer)
-    ins = instrument_from_model(model) if model is not None else data.instrument_for(value)
-    keyed, scores = _keyed_items(data, value, rows, ins, invalid or data.study.invalid or "error", min_answered)
-    structure = structure_from_instrument(ins)
-    if model is not None:
-        structure = Structure(factors=structure.factors, totals={}, scales=structure.scales, source="model")
-    sub = data.frame.iloc[rows].reset_index(drop=True)
 
-    def col(name: str | None) -> pd.Series | None:
-        return sub[name] if name is not None and name in sub.columns else None
+def _first_wave_rows(sub: pd.DataFrame, d: Any, settings: ValidateSettings, notes: list[str]) -> np.ndarray:
+    """Rows of the cross-sectional analyses: all, or the first wave when the invariance is longitudinal."""
+    if not settings.longitudinal or d.wave is None or d.wave not in sub.columns:
+        return np.ones(len(sub), dtype=bool)
+    order = d.ordered_waves(sub[d.wave].dropna())
+    notes.append(f"reliability, factor analyses and nesting use the first wave ({order[0]}); the longitudinal "
+                 f"invariance uses every wave ({', '.join(order)})")
+    return (sub[d.wave] == order[0]).to_numpy(dtype=bool)
 
-    return validate_items(keyed, structure, settings=settings, groups=col(settings.group), clusters=col(officer),
-                          scores=scores, instrument_id=None if model is not None else ins.id,
-                          persons=col(d.person_column), waves=col(d.wave), progress=progress, notes=tuple(notes))
+
+def _with_designs(report: ValidationReport, data: Any, sub: pd.DataFrame, keyed: pd.DataFrame, structure: Structure,
+                  settings: ValidateSettings, policy: str, min_answered: float | None,
+                  progress: Callable[[str], None] | None) -> ValidationReport:
+    """Add longitudinal / across-roles invariance to a report."""
+    import dataclasses
+
+    from wamkit.measurement import designs
+
+    step = progress or (lambda name: None)
+    warnings = list(report.warnings)
+    d = data.design
+    changes: dict[str, Any] = {}
+    if settings.longitudinal:
+        if d.wave is None or d.person_column is None:
+            raise UsageError("longitudinal invariance needs the wave and person (or dyad) columns "
+                             "(wave=..., dyad=... or person=..., or a study file)")
+        order = d.ordered_waves(sub[d.wave].dropna())
+        changes["longitudinal_invariance"] = designs.longitudinal(
+            keyed, sub[d.person_column], sub[d.wave], structure.factors, order, settings, warnings, step)
+    if settings.across == "roles":
+        keyed_by_role = {}
+        for v, ins in data.instruments.items():
+            rows = data.role_rows(v)
+            keyed_by_role[v] = _keyed_items(data, v, rows, ins, policy, min_answered)[0]
+        changes["dyadic_invariance"] = designs.across_roles(data, keyed_by_role, settings, warnings, step)
+    if not changes:
+        return report
+    return dataclasses.replace(report, warnings=tuple(warnings), **changes)

@@ -15,6 +15,7 @@ kind       rule                                                 example
 ``p``      APA p value: 3 decimals, ``< .001``                  ``.012``
 ``pct``    percentage, 1 decimal                                ``12.5%``
 ``signed`` explicit sign, fixed decimals                        ``+0.40``
+``fixed``  fixed decimals, whole numbers too (scores on a sheet)    ``4.00``
 ``text``   ``str(value)``                                       ``client``
 =========  ===================================================  ===============
 """
@@ -25,7 +26,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MISSING", "KINDS", "as_float", "ci", "fmt", "integer", "num", "p_value", "percent", "r_apa", "signed"]
+__all__ = ["MISSING", "KINDS", "as_float", "ci", "fixed", "fmt", "integer", "num", "p_value", "percent", "r_apa",
+           "signed"]
 
 #: how a missing value is shown
 MISSING = "–"
@@ -108,6 +110,14 @@ def signed(x: Any, digits: int = 2) -> str:
     return s if s.startswith("-") or float(s) == 0 else "+" + s
 
 
+def fixed(x: Any, digits: int = 2) -> str:
+    """Fixed decimals, whole numbers included: ``4.00``, ``3.75`` (scores shown side by side)."""
+    f = as_float(x)
+    if f is None:
+        return MISSING
+    return _zero(f"{f:.{digits}f}") if math.isfinite(f) else num(f)
+
+
 def ci(low: Any, high: Any, digits: int = 2, kind: str = "num") -> str:
     """A confidence interval ``[a, b]`` in the given kind."""
     f = KINDS.get(kind, num)
@@ -133,6 +143,7 @@ KINDS: dict[str, Callable[..., str]] = {
     "p": lambda x, digits=3: p_value(x),
     "pct": percent,
     "signed": signed,
+    "fixed": fixed,
     "text": _text,
 }
 

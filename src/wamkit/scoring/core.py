@@ -87,7 +87,7 @@ class ScoreResult(Result):
     n_invalid: int
     invalid_policy: str
     straightlined: int
-    summary: tuple[ScaleSummary, ...]
+    scales: tuple[ScaleSummary, ...]
     problems: tuple[DataProblem, ...] = ()
     min_answered: dict[str, float] = field(default_factory=dict)
     document_builder = "wamkit.render.reports.scoring:score_document"
@@ -103,7 +103,7 @@ class ScoreResult(Result):
         min, max)."""
         import pandas as pd
 
-        return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.summary])}
+        return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.scales])}
 
     def summary_dict(self) -> dict[str, Any]:
         from wamkit.results import to_jsonable
@@ -113,7 +113,7 @@ class ScoreResult(Result):
             "rows_read": self.rows_read, "rows_scored": self.rows_scored,
             "invalid_cells": self.n_invalid, "invalid_policy": self.invalid_policy,
             "straightlined_rows": self.straightlined, "min_answered": self.min_answered,
-            "scales": [s.__dict__ for s in self.summary],
+            "scales": [s.__dict__ for s in self.scales],
         })
 
 
@@ -590,7 +590,7 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
         score_ids=tuple(instrument.score_ids), rows_read=len(frame),
         rows_scored=res.rows_scored,
         n_invalid=res.items.n_invalid, invalid_policy=invalid,
-        straightlined=res.straightlined, summary=summary,
+        straightlined=res.straightlined, scales=summary,
         problems=res.items.problems, min_answered=res.min_answered,
     )
 

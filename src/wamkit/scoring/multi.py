@@ -173,6 +173,6 @@ def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_c
         instrument_version=",".join(v.version for v in instruments.values()), score_ids=tuple(score_ids),
         rows_read=len(frame), rows_scored=int((~np.isnan(mat)).any(axis=1).sum()), n_invalid=n_invalid,
         invalid_policy=opts.invalid, straightlined=sum(r.straightlined for r in results.values()),
-        summary=summary, problems=tuple(problems),
+        scales=summary, problems=tuple(problems),
         min_answered={k: v for r in results.values() for k, v in r.min_answered.items()} or first.min_answered,
     )

@@ -49,6 +49,7 @@ __all__ = [
     "compare_nonoverlapping_correlations",
     "correlate",
     "correlate_clustered",
+    "fisher_ci",
     "partial_correlation",
 ]
 
@@ -218,8 +219,12 @@ def _columns(df: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _fisher_ci(r: float, n: int, ci_level: float) -> tuple[float, float]:
-    """Fisher-z interval exactly as ``cor.test``: tanh(atanh(r) +- z_(1+level)/2 / sqrt(n-3))."""
+def fisher_ci(r: float, n: float, ci_level: float = 0.95) -> tuple[float, float]:
+    """Fisher-z interval of a correlation, exactly as ``cor.test``: ``tanh(atanh(r) +- z_(1+level)/2 / sqrt(n - 3))``.
+
+    For a partial correlation controlling for k variables pass ``n - k`` (``psych::corr.p(r, n - k)``'s
+    interval). NaN limits when ``n <= 3`` or r is not finite.
+    """
     if n <= 3 or not np.isfinite(r):
         return math.nan, math.nan
     z = math.atanh(r) if abs(r) < 1 else math.copysign(math.inf, r)
@@ -367,7 +372,7 @@ def correlate(x, y, *, method: str = "pearson", ci_level: float = 0.95) -> Corre
         statistic, how = t, "t"
     else:
         statistic, p, how = _spearman_p(r, n, ties)
-    lo, hi = _fisher_ci(r, n, ci_level)
+    lo, hi = fisher_ci(r, n, ci_level)
     return CorrelationResult(r=r, ci_low=lo, ci_high=hi, p=p, n=n, method=method,
                              ci_level=float(ci_level), statistic=float(statistic), p_method=how)
 

@@ -165,6 +165,6 @@ def invariance_sequence(data: pd.DataFrame, model: MeasurementModel | str, group
     design = Design(fit=fit, describe=describe, wrap=wrap, kind="groups", group=group)
     out = run_sequence(design, levels, partial=partial, criterion=criterion, alpha=alpha)
     return InvarianceResult(group=out.group, groups=out.steps[0].fit.groups, steps=out.steps,
-                            highest_level=out.highest_level, summary=out.summary, criteria=out.criteria,
+                            highest_level=out.highest_level, verdict=out.verdict, criteria=out.criteria,
                             warnings=out.warnings, criterion=out.criterion, design=out.design, partial=out.partial,
                             alpha=out.alpha)  # fmt: skip

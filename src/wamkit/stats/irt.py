@@ -37,6 +37,7 @@ from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
 from wamkit.stats.efa import FAResult, fa
 from wamkit.stats.polychoric import PolychoricResult, polychoric
+from wamkit.results import StatResult
 
 __all__ = [
     "PSYCH_THETA",
@@ -160,7 +161,7 @@ def psych_information_summary(discrimination: Any, thresholds: Any, *, cut: floa
 
 # ----------------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class IRTResult:
+class IRTResult(StatResult):
     """Factor-analytic IRT parameters of ordinal items (``psych::irt.fa``).
 
     Attributes

@@ -25,6 +25,7 @@ from wamkit.stats.efa import FM_METHODS, fa, smc
 from wamkit.stats.reliability import OmegaResult, check_cor_matrix, omega_total
 from wamkit.stats.resample import bootstrap_pairwise_cov, resolve_rng
 from wamkit.stats.rotation import rotate as rotate_loadings
+from wamkit.results import StatResult
 
 __all__ = [
     "OMEGA_OPTIONS",
@@ -162,7 +163,7 @@ def schmid_leiman(
 
 
 @dataclass(frozen=True)
-class OmegaHierarchicalResult:
+class OmegaHierarchicalResult(StatResult):
     """Omega hierarchical and total from a Schmid-Leiman solution, as ``psych::omega(R, nfactors)``.
 
     Attributes
@@ -358,7 +359,7 @@ def omega_hierarchical(
 
 # ----------------------------------------------------------------------------- omega bootstrap
 @dataclass(frozen=True)
-class OmegaBootstrapResult:
+class OmegaBootstrapResult(StatResult):
     """Percentile bootstrap intervals of omega total and omega hierarchical.
 
     Attributes

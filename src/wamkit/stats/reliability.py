@@ -20,6 +20,7 @@ from scipy import stats as _st
 from wamkit.errors import DataError, UsageError
 from wamkit.results import to_jsonable
 from wamkit.stats.resample import bootstrap_pairwise_cov, resolve_rng
+from wamkit.results import StatResult
 
 __all__ = [
     "AlphaResult",
@@ -165,7 +166,7 @@ def _boot_alpha(X: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndar
 
 # ----------------------------------------------------------------------------- alpha
 @dataclass(frozen=True)
-class AlphaResult:
+class AlphaResult(StatResult):
     """Cronbach's alpha and item analysis, as ``psych::alpha(x)``.
 
     Attributes
@@ -220,9 +221,18 @@ class AlphaResult:
     covariance: np.ndarray = field(repr=False)
     warnings: tuple[str, ...] = ()
 
+    @property
+    def alpha(self) -> float:
+        """Cronbach's alpha (psych's ``raw_alpha``, from the covariances)."""
+        return self.raw_alpha
+
+    def extra_frames(self) -> dict[str, pd.DataFrame]:
+        """``item_stats``: one row per item (r.drop, alpha if dropped, mean, sd, missing ...)."""
+        return {"item_stats": self.item_stats.reset_index(names="item")}
+
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in (
-            "items", "n_obs", "raw_alpha", "std_alpha", "g6", "average_r", "median_r", "var_r",
+            "items", "n_obs", "raw_alpha", "alpha", "std_alpha", "g6", "average_r", "median_r", "var_r",
             "signal_noise", "ase", "mean", "sd", "unidim", "fit_off", "ci_level", "feldt_lower",
             "feldt_upper", "n_boot", "boot_lower", "boot_median", "boot_upper", "warnings")}
         d["item_stats"] = self.item_stats.reset_index(names="item")
@@ -429,7 +439,7 @@ def check_cor_matrix(R: Any, names: list[str] | None) -> tuple[np.ndarray, list[
 
 
 @dataclass(frozen=True)
-class CorAlphaResult:
+class CorAlphaResult(StatResult):
     """Alpha computed from a correlation matrix (e.g. polychoric: "ordinal alpha").
 
     Same meaning as in :class:`AlphaResult`; ``alpha`` equals ``std_alpha`` here.
@@ -497,7 +507,7 @@ def alpha_from_cor(R: Any, *, items: list[str] | None = None) -> CorAlphaResult:
 
 # ----------------------------------------------------------------------------- omega
 @dataclass(frozen=True)
-class OmegaResult:
+class OmegaResult(StatResult):
     """McDonald's omega from a one-factor minres model (``psych::omega(x, nfactors=1)``).
 
     Attributes

@@ -186,7 +186,13 @@ def _invariance(doc: Document, inv: dict[str, Any] | None, title: str) -> None:
     comps = {x["level"]: x for x in inv["comparisons"]}
     rows = [{"model": level, **f, **comps.get(level, {})} for level, f in inv["models"].items()]
     doc.table(rows, FIT_COLUMNS)
-    doc.paragraph(f"verdict: {inv['verdict']} ({inv.get('cutoffs', '')})")
+    doc.paragraph(f"verdict: {inv['verdict']} ({inv.get('cutoffs', '')})"
+                  + (f"; {inv['fit_note']}" if inv.get("fit_note") else ""))
+    partial = inv.get("partial") or []
+    if partial:
+        doc.table(partial, [Column("level", kind="text"), Column("parameter", kind="text"),
+                            Column("chisq", "score chi2", digits=2), Column("df", kind="int"),
+                            Column("pvalue", "p", "p")], title="released constraints (partial invariance), in order")
     for w in inv.get("warnings", []):
         doc.note(w, "warning")
 
@@ -218,6 +224,9 @@ def validation_document(report: Any) -> Document:
     _factors(doc, d)
     _cfa(doc, d)
     _invariance(doc, d.get("invariance"), f"Measurement invariance by {(d.get('invariance') or {}).get('group')}")
+    li = d.get("longitudinal_invariance")
+    _invariance(doc, li, f"Longitudinal invariance over {', '.join((li or {}).get('groups') or [])}")
+    _invariance(doc, d.get("dyadic_invariance"), "Invariance across roles within dyads")
     _nesting(doc, d.get("nesting"))
     if d.get("warnings"):
         doc.heading("Warnings")

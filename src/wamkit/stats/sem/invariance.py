@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.sem.estimate import SEMResult, fit_partable
 from wamkit.stats.sem.partable import ParTable, build_partable
 from wamkit.stats.sem.samplestats import SampleStats
@@ -175,7 +175,7 @@ class InvarianceStep:
 
 
 @dataclass(frozen=True)
-class InvarianceResult:
+class InvarianceResult(StatResult):
     """A configural → metric → scalar → strict sequence.
 
     Attributes
@@ -192,7 +192,7 @@ class InvarianceResult:
         holds only after releases); the first level when the first comparison already fails.
         Without ``partial``, later levels are still fitted and compared with their
         predecessor, so a later step can read "supported" although an earlier one was not.
-    summary : str
+    verdict : str
         One line, e.g. ``"metric invariance supported; scalar not supported (ΔCFI -0.039 < -0.010)"``.
     criteria : str
         Name of the cut-off rule (``"Chen (2007)"``).
@@ -210,7 +210,7 @@ class InvarianceResult:
     groups: tuple[str, ...]
     steps: tuple[InvarianceStep, ...]
     highest_level: str
-    summary: str
+    verdict: str
     criteria: str = "Chen (2007)"
     warnings: tuple[str, ...] = ()
     criterion: str = "chen"
@@ -249,30 +249,12 @@ class InvarianceResult:
         """``models`` (:meth:`table`, the main table), ``summary`` (one row: design, highest level, verdict)
         and ``partial`` (the released constraints: ``level, parameter, reference, released, chisq, df, pvalue``)."""
         head = {"design": self.design, "group": self.group, "highest_level": self.highest_level,
-                "summary": self.summary, "criterion": self.criterion, "alpha": self.alpha}  # fmt: skip
+                "verdict": self.verdict, "criterion": self.criterion, "alpha": self.alpha}  # fmt: skip
         rel = pd.DataFrame([{"level": r.level, "parameter": r.parameter, "reference": r.units[0],
                              "released": r.units[1], "chisq": r.chisq, "df": r.df, "pvalue": r.pvalue}
                             for r in self.partial],
                            columns=["level", "parameter", "reference", "released", "chisq", "df", "pvalue"])  # fmt: skip
         return {"models": self.table(), "summary": pd.DataFrame([head]), "partial": rel}
-
-    def to_frame(self, name: str | None = None) -> pd.DataFrame:
-        """One of :meth:`to_frames` (default ``models``).
-
-        (Not a :class:`wamkit.results.StatResult`: the ``summary`` field, a string kept for
-        existing callers, would shadow the protocol's ``summary()`` method.)
-        """
-        frames = self.to_frames()
-        if name is None:
-            return frames["models"]
-        if name not in frames:
-            raise UsageError(f"name must be one of {', '.join(frames)}, not {name!r}")
-        return frames[name]
-
-    @property
-    def verdict(self) -> str:
-        """The one-line verdict (same as :attr:`summary`)."""
-        return self.summary
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -284,7 +266,7 @@ class InvarianceResult:
             "alpha": self.alpha,
             "steps": [s.to_dict() for s in self.steps],
             "highest_level": self.highest_level,
-            "summary": self.summary,
+            "verdict": self.verdict,
             "partial": [r.to_dict() for r in self.partial],
             "final_fit": self.final.fit.fit.to_dict(),
             "warnings": list(self.warnings),
@@ -475,7 +457,7 @@ def run_sequence(design: Design, levels: Sequence[str], *, partial: bool = False
     summary = _summary(steps, levels, highest, failed_note, all_released)
     warns = tuple(f"{s.name}: {w}" for s in steps for w in s.fit.warnings)
     return InvarianceResult(group=design.group, groups=design.units, steps=tuple(steps), highest_level=highest,
-                            summary=summary, warnings=warns, criterion=criterion, design=design.kind,
+                            verdict=summary, warnings=warns, criterion=criterion, design=design.kind,
                             partial=tuple(all_released), alpha=alpha)  # fmt: skip
 
 

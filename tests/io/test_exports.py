@@ -135,6 +135,7 @@ def test_dutch_semicolon_bom_decimal_comma(instrument, long, expected):
 def test_spss_value_labels_and_user_missing(instrument, long, expected):
     t = read_table(str(EXPORTS / "spss_labelled.sav"), infer_columns=ITEMS)
     assert t.meta["labelled_columns"] == ["rater", "wave"]
+    assert t.meta["label_order"] == {"rater": ["client", "professional"], "wave": ["T0", "T1"]}
     assert set(t.frame["rater"]) == {"client", "professional"} and set(t.frame["wave"]) == {"T0", "T1"}
     n_na = int((long[ITEMS] == "n.v.t.").to_numpy().sum())
     assert sum(t.meta["user_missing"].values()) == n_na > 0

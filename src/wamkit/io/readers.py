@@ -35,9 +35,11 @@ Survey exports recognised automatically (``export="auto"``)
 -------------------
 ``header_row`` (always), ``export`` (``"qualtrics"``/``"limesurvey"``), ``question_text``,
 ``import_ids``, ``extra_header_rows``, ``previews_left_out``, ``preview_rows``,
-``unfinished_responses``, ``answer_codes``, ``sheet`` (XLSX), ``value_labels``,
-``labelled_columns``, ``user_missing`` (SPSS), ``notes`` (one sentence per thing the reader did
-besides reading, for people).
+``unfinished_responses``, ``answer_codes``, ``answer_code_columns``, ``incomplete_responses``,
+``sheet`` (XLSX), ``value_labels`` (column -> code -> label), ``labelled_columns`` (the columns
+that now hold labels), ``label_order`` (column -> its labels in code order, e.g. for waves),
+``user_missing`` (column -> cells made missing) (SPSS), ``notes`` (one sentence per thing the
+reader did besides reading, for people).
 """
 
 from __future__ import annotations
@@ -1345,7 +1347,11 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
             s = frame[col]
             if pd.api.types.is_numeric_dtype(s.dtype):
                 frame[col] = pd.array(_number_text(s.to_numpy(dtype=float, na_value=np.nan).tolist()), dtype="string")
-    out_meta: dict[str, Any] = {"value_labels": labels, "labelled_columns": labelled, "user_missing": user_missing}
+    # the labels of each labelled column in the order of their codes (a wave 0/6 labelled baseline/6 months
+    # sorts by its codes, not alphabetically)
+    label_order = {c: [labels[c][code] for code in sorted(labels[c])] for c in labelled}
+    out_meta: dict[str, Any] = {"value_labels": labels, "labelled_columns": labelled, "label_order": label_order,
+                                "user_missing": user_missing}
     if notes:
         out_meta["notes"] = notes
     return Table(frame=frame, source=source, path=path, format="sav", sha256=sha256_file(path), meta=out_meta)

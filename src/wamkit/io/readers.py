@@ -1350,8 +1350,12 @@ def _read_sav(path: str, source: str, infer_columns, all_text: bool) -> Table:
     # the labels of each labelled column in the order of their codes (a wave 0/6 labelled baseline/6 months
     # sorts by its codes, not alphabetically)
     label_order = {c: [labels[c][code] for code in sorted(labels[c])] for c in labelled}
-    out_meta: dict[str, Any] = {"value_labels": labels, "labelled_columns": labelled, "label_order": label_order,
-                                "user_missing": user_missing}
+    out_meta: dict[str, Any] = {
+        "value_labels": labels,
+        "labelled_columns": labelled,
+        "label_order": label_order,
+        "user_missing": user_missing,
+    }
     if notes:
         out_meta["notes"] = notes
     return Table(frame=frame, source=source, path=path, format="sav", sha256=sha256_file(path), meta=out_meta)

@@ -257,9 +257,6 @@ def test_streamed_summary_equals_in_memory_summary():
         assert a["mean"] == pytest.approx(b["mean"], rel=1e-12) and a["sd"] == pytest.approx(b["sd"], rel=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason="the io writers refuse to replace a file unless overwrite=True; the CLI "
-                                      "does not pass overwrite=force to check_output_path/atomic_write/write_frame "
-                                      "yet, so --force cannot replace (remove this mark when it does)")
 def test_simulate_refuses_to_overwrite_without_force(cli, tmp_path):
     first = cli("simulate", "-o", tmp_path, "--seed", "1", "--dyads", "20", "--officers", "4")
     assert first.code == 0, first.stderr

@@ -503,10 +503,6 @@ def test_scores_given_must_keep_items(small, small_result):
     assert given.to_dict()["agreement"] == small_result.to_dict()["agreement"]
 
 
-@pytest.mark.xfail(strict=True, reason="the io reader now applies SPSS value labels to non-item columns (the wave "
-                                      "arrives as 'baseline'/'6 months'); the read path should order such waves by "
-                                      "Table.meta['label_order'] instead of alphabetically, and this test expect "
-                                      "labels as wave values")
 def test_labelled_spss_wave_shows_labels_and_numeric_wave_no_decimals(tmp_path):
     pyreadstat = pytest.importorskip("pyreadstat")
     raw = pd.read_csv(DEMO, dtype=str, keep_default_na=False)
@@ -517,7 +513,8 @@ def test_labelled_spss_wave_shows_labels_and_numeric_wave_no_decimals(tmp_path):
     sav = tmp_path / "demo.sav"
     pyreadstat.write_sav(raw, str(sav), variable_value_labels={"wave": {0.0: "baseline", 6.0: "6 months"}})
     res = dyads(read(str(sav), instrument=FORMS, rater="rater", dyad="dyad", wave="wave"))
-    assert res.wave_order == ("0", "6") and res.wave_labels == {"0": "baseline", "6": "6 months"}
+    # labelled codes arrive as their labels, in code order (not alphabetically)
+    assert res.wave_order == ("baseline", "6 months")
     from wamkit.render.sheet import reflection_sheet
 
     h = reflection_sheet(res, res.dyads[0])

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# As the `wamkit` command does: one BLAS thread (the matrices are small; the suite runs one worker per core).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import hashlib
 import sys
 from dataclasses import dataclass

@@ -15,13 +15,21 @@ from __future__ import annotations
 from typing import Any
 
 
+_LOADER: Any = None
+
+
 def _loader_class() -> Any:
-    """PyYAML's safe loader with YAML 1.2 booleans (``true``/``false`` only)."""
+    """PyYAML's safe loader (libyaml's C parser when PyYAML has it) with YAML 1.2 booleans."""
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
     import re
 
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc,valid-type]  # base is PyYAML's C or Python safe loader
         pass
 
     Loader.yaml_implicit_resolvers = {
@@ -30,6 +38,7 @@ def _loader_class() -> Any:
     }
     Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                                  list("tTfF"))
+    _LOADER = Loader
     return Loader
 
 
@@ -40,7 +49,7 @@ def parse_yaml(text: str, name: str, error_cls: type[Exception]) -> tuple[Any, d
         return f"{name}:{mark.line + 1}" if mark is not None else name
 
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_loader_class()):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise error_cls(f"{at(event.start_mark)}: YAML anchors and aliases are not allowed")
         loader = _loader_class()(text)
@@ -58,7 +67,10 @@ def parse_yaml(text: str, name: str, error_cls: type[Exception]) -> tuple[Any, d
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        if "\\t" in problem or "\t" in problem:
+        lines = text.splitlines()
+        where = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+        indent = where[: len(where) - len(where.lstrip(" \t"))]
+        if "\\t" in problem or "\t" in problem or "\t" in indent:
             problem = "tab character used for indentation (use spaces)"
         raise error_cls(f"{at(mark)}: YAML syntax error: {problem}") from None
     return data, lines

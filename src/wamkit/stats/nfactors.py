@@ -119,7 +119,7 @@ def _batched_reduced_values(S: np.ndarray, nf: int, fm: str, smc_start: bool,
 
     ``minres``: the uniquenesses minimise psych's minres criterion (stationary point of
     psych's gradient ``h2 + psi - 1``), found for all matrices at once by
-    :func:`_batched_minres` from psych's start ``psi = 1 - SMC`` within [0.005, 1].
+    :func:`batched_minres` from psych's start ``psi = 1 - SMC`` within [0.005, 1].
     ``pa``: psych's principal axis iterations (start SMC or 1 as psych's ``SMC``
     argument, stop when the communality sum changes by < 0.001, at most 50).
     Returns ``eigen(S with diag(L L'))`` values in decreasing order, shape (B, p).
@@ -157,13 +157,13 @@ def _batched_reduced_values(S: np.ndarray, nf: int, fm: str, smc_start: bool,
         return vals_out
     Sinv = np.linalg.inv(S)
     smc = np.clip(1.0 - 1.0 / np.diagonal(Sinv, axis1=1, axis2=2), 0.0, 1.0)
-    _psi, h2 = _batched_minres(S, nf, 1.0 - smc, tol=tol, max_iter=max_iter)
+    _psi, h2 = batched_minres(S, nf, 1.0 - smc, tol=tol, max_iter=max_iter)
     Sd = S.copy()
     Sd[:, idx, idx] = h2
     return np.linalg.eigvalsh(Sd)[:, ::-1]
 
 
-def _uls_state(S: np.ndarray, psi: np.ndarray, nf: int):
+def uls_state(S: np.ndarray, psi: np.ndarray, nf: int):
     """Eigen decomposition of ``S - diag(psi)`` (decreasing), communalities and the
     ULS discrepancy ``F = 1/2 sum_{m > nf} e_m^2`` (whose gradient is psych's minres
     gradient ``h2 + psi - 1``)."""
@@ -180,7 +180,7 @@ def _uls_state(S: np.ndarray, psi: np.ndarray, nf: int):
     return w, V, lt, h2, F
 
 
-def _batched_minres(S: np.ndarray, nf: int, psi0: np.ndarray, *, lo: float = 0.005, hi: float = 1.0,
+def batched_minres(S: np.ndarray, nf: int, psi0: np.ndarray, *, lo: float = 0.005, hi: float = 1.0,
                     tol: float = 1e-8, max_iter: int = 60) -> tuple[np.ndarray, np.ndarray]:
     """Minres uniquenesses for a stack of correlation matrices at once.
 
@@ -203,7 +203,7 @@ def _batched_minres(S: np.ndarray, nf: int, psi0: np.ndarray, *, lo: float = 0.0
             break
         Sa = S[a]
         pa = psi[a]
-        w, V, lt, h2, F = _uls_state(Sa, pa, nf)
+        w, V, lt, h2, F = uls_state(Sa, pa, nf)
         g = h2 + pa - 1.0
         act = ((pa <= lo) & (g > 0)) | ((pa >= hi) & (g < 0))
         gf = np.where(act, 0.0, g)
@@ -241,14 +241,14 @@ def _batched_minres(S: np.ndarray, nf: int, psi0: np.ndarray, *, lo: float = 0.0
                 break
             k = np.flatnonzero(pending)
             cand = np.clip(pa[k] + t[k, None] * step[k], lo, hi)
-            Fc = _uls_state(Sa[k], cand, nf)[4]
+            Fc = uls_state(Sa[k], cand, nf)[4]
             ok = Fc <= F[k] + 1e-4 * (gf[k] * (cand - pa[k])).sum(axis=1)
             newpsi[k[ok]] = cand[ok]
             pending[k[ok]] = False
             t[k[~ok]] *= 0.5
         psi[a] = newpsi
         live[a[conv]] = False
-    h2 = _uls_state(S, psi, nf)[3]
+    h2 = uls_state(S, psi, nf)[3]
     return psi, h2
 
 

@@ -37,7 +37,7 @@ class DataError(WamkitError):
     """An input data file is unreadable or holds values wamkit cannot use."""
 
     def __init__(self, message: str, details: list[str] | None = None,
-                 problems: list["DataProblem"] | None = None):
+                 problems: list[DataProblem] | None = None):
         super().__init__(message, details)
         self.problems = list(problems or [])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -19,7 +19,7 @@ def provenance(*, command: str, instrument=None, tables=(), settings: dict | Non
     out: dict[str, Any] = {
         "wamkit_version": __version__,
         "command": command,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "libraries": _library_versions(),
         "instrument": ins(instrument) if instrument is not None else None,

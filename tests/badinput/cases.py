@@ -22,9 +22,9 @@ so it starts failing (XPASS) the moment the defect is fixed and the mark must be
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 FILES = Path(__file__).resolve().parent / "files"
 

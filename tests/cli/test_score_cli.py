@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, EXAMPLES, sha256
-from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
 from wamkit.results import to_jsonable
+from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
 
 DEMO = EXAMPLES / "wam_demo.csv"
 BOTH = ["-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater"]
@@ -252,7 +252,7 @@ def test_streamed_summary_equals_in_memory_summary():
     with tempfile.TemporaryDirectory() as d:
         streamed = stream_score(str(DATA / "bfi.csv"), ins, ReadOptions(), output=f"{d}/s.csv", fmt="csv",
                                 chunk_rows=333, progress=False)
-    for a, b in zip(mem["scales"], streamed["scales"]):
+    for a, b in zip(mem["scales"], streamed["scales"], strict=False):
         assert (a["n"], a["missing"]) == (b["n"], b["missing"])
         assert a["mean"] == pytest.approx(b["mean"], rel=1e-12) and a["sd"] == pytest.approx(b["sd"], rel=1e-10)
 

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from conftest import DATA, REFERENCE
+from wamkit.cli.validate import _read  # noqa: F401  (the CLI's --model read path is exercised below)
 from wamkit.errors import DataError, UsageError
 from wamkit.instrument import load_instrument
-from wamkit.results import to_jsonable
 from wamkit.measurement.validate import ValidateSettings, validate
-from wamkit.cli.validate import _read  # noqa: F401  (the CLI's --model read path is exercised below)
+from wamkit.results import to_jsonable
 
 
-def validate_file(path, *, instrument=None, model=None, where=(), settings=ValidateSettings(), role=None):
+def validate_file(path, *, instrument=None, model=None, where=(), settings=None, role=None):
     """Read through the shared read path, then validate (what the CLI does)."""
     from wamkit.design.read import read
     from wamkit.measurement.settings import instrument_from_model
@@ -30,7 +30,7 @@ def validate_file(path, *, instrument=None, model=None, where=(), settings=Valid
     ins = instrument if model is None else instrument_from_model(model)
     data = read(path, instrument=ins, where=[f"{c}={v}" for c, v in where], rater="rater" if role else None,
                 wave="wave" if "wam_demo" in str(path) else None)
-    return validate(data, model=model, settings=settings, role=role), data
+    return validate(data, model=model, settings=settings or ValidateSettings(), role=role), data
 
 REL = json.loads((REFERENCE / "reliability.json").read_text())
 EFA = json.loads((REFERENCE / "efa.json").read_text())
@@ -241,7 +241,7 @@ def test_two_indicator_factor_and_blank_groups(tmp_path):
     g = np.where(np.arange(n) % 3 == 0, "a", np.where(np.arange(n) % 3 == 1, "b", ""))
     p = tmp_path / "two.csv"
     p.write_text("g,a1,a2,a3,b1,b2\n" + "\n".join(f"{gg}," + ",".join(f"{v:.3f}" for v in r)
-                                                  for gg, r in zip(g, x)) + "\n")
+                                                  for gg, r in zip(g, x, strict=False)) + "\n")
     rep, _ = validate_file(str(p), model="A =~ a1 + a2 + a3; B =~ b1 + b2",
                            settings=ValidateSettings(group="g", skip=frozenset({"parallel", "efa"})))
     d = rep.to_dict()

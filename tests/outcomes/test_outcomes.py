@@ -774,28 +774,18 @@ def test_html_fits_1280_px_without_horizontal_overflow(tmp_path, doc):
 
 
 # --------------------------------------------------------------------------- shared report helper (render.html)
-def test_forest_svg_is_self_contained_and_escaped():
-    from wamkit.render.html import Report, forest_svg
+def test_report_html_and_md_are_self_contained_and_escaped():
+    """The renderers behind the outcomes report (the forest plot of 0.1 became APA tables and surface plots)."""
+    from wamkit.render.document import Document
+    from wamkit.render.html import render_html
+    from wamkit.render.markdown import render_markdown
 
-    svg = forest_svg(
-        ["a <b> & c", "not estimable one"],
-        [0.5, float("nan")],
-        [0.3, float("nan")],
-        [0.9, float("nan")],
-        notes=["n = 10, events = 3", ""],
-        xlabel="OR",
-    )
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert "a &lt;b&gt; &amp; c" in svg and "not estimable" in svg and "http" not in svg
-    lin = forest_svg(["x"], [-0.2], [-0.5], [0.1], log=False, null=0.0)
-    assert "(log scale)" not in lin
-    rep = Report(title="t <1>", fmt="html")
-    rep.paragraph("p & q")
-    rep.forest(["x"], [1.2], [1.0], [1.5])
-    rep.table(pd.DataFrame({"a": ["x|y"], "b": [0.123456]}))
-    html_text = rep.render()
+    doc = Document(title="t <1>")
+    doc.paragraph("p & q")
+    doc.figure('<svg width="10" height="10"><text>a &lt;b&gt;</text></svg>', "a <b> & c")
+    doc.table(pd.DataFrame({"a": ["x|y"], "b": [0.123456]}))
+    html_text = render_html(doc)
     assert "<title>t &lt;1&gt;</title>" in html_text and "p &amp; q" in html_text and "<svg" in html_text
-    assert "http" not in html_text and "<script" not in html_text
-    rep.fmt = "md"
-    md = rep.render()
+    assert "http" not in html_text.replace("http://www.w3.org/2000/svg", "") and "<script" not in html_text
+    md = render_markdown(doc)
     assert md.startswith("# t <1>") and "x\\|y" in md and "](data:image/svg+xml;base64," in md

@@ -15,8 +15,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 
+from conftest import DATA, REFERENCE
 from wamkit.errors import DataError, UsageError
 from wamkit.stats.apim import apim, apim_cross_lagged, pairwise_lagged
 

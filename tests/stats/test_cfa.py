@@ -135,11 +135,11 @@ class TestHolzingerSwineford:
         ref = pd.DataFrame(REF["hs"]["params"])
         load = ref[ref.op == "=~"]
         std = hs_fit.std_loadings
-        for lhs, rhs, v in zip(load.lhs, load.rhs, load.std_all):
+        for lhs, rhs, v in zip(load.lhs, load.rhs, load.std_all, strict=False):
             assert std.loc[rhs, lhs] == pytest.approx(v, rel=REL)
         cov = ref[(ref.op == "~~") & ref.lhs.isin(["visual", "textual", "speed"]) & (ref.lhs != ref.rhs)]
         cor = hs_fit.factor_correlations
-        for lhs, rhs, v in zip(cov.lhs, cov.rhs, cov.std_all):
+        for lhs, rhs, v in zip(cov.lhs, cov.rhs, cov.std_all, strict=False):
             assert cor.loc[lhs, rhs] == pytest.approx(v, rel=REL)
         assert hs_fit.loadings.loc["x1", "visual"] == 1.0
         assert hs_fit.loadings.loc["x1", "speed"] == 0.0
@@ -158,7 +158,7 @@ class TestHolzingerSwineford:
         ref = pd.DataFrame(REF["hs"]["modindices"])
         mine = modification_indices(hs_fit, top=10)
         assert len(mine) == 10
-        assert list(zip(mine.lhs, mine.op, mine.rhs)) == list(zip(ref.lhs, ref.op, ref.rhs))[:10]
+        assert list(zip(mine.lhs, mine.op, mine.rhs, strict=False)) == list(zip(ref.lhs, ref.op, ref.rhs, strict=False))[:10]
         np.testing.assert_allclose(mine.mi, ref.mi[:10], rtol=REL)
         np.testing.assert_allclose(mine.epc, ref.epc[:10], rtol=REL)
         np.testing.assert_allclose(mine.sepc_all, ref.sepc_all[:10], rtol=REL)
@@ -221,7 +221,7 @@ class TestAgreeableness:
         res = fit_cfa(agree, REF["bfi_agree"]["model"], std_lv=True)
         ref = pd.DataFrame(REF["bfi_agree"]["modindices"])
         mine = modification_indices(res, top=5)
-        assert list(zip(mine.lhs, mine.rhs)) == list(zip(ref.lhs, ref.rhs))[:5]
+        assert list(zip(mine.lhs, mine.rhs, strict=False)) == list(zip(ref.lhs, ref.rhs, strict=False))[:5]
         np.testing.assert_allclose(mine.mi, ref.mi[:5], rtol=REL)
         np.testing.assert_allclose(mine.epc, ref.epc[:5], rtol=REL)
 

@@ -73,12 +73,12 @@ def test_hs_sequence_lrt_and_deltas(hs_sequence):
     steps = hs_sequence.steps
     assert [s.level for s in steps] == ["configural", "metric", "scalar", "strict"]
     assert steps[0].chisq_diff is None and steps[0].verdict is None
-    for step, ref in zip(steps[1:], INV["lrt"]):
+    for step, ref in zip(steps[1:], INV["lrt"], strict=False):
         assert ref["model"] == step.level
         assert step.chisq_diff == pytest.approx(ref["chisq_diff"], rel=REL)
         assert step.df_diff == ref["df_diff"]
         assert step.pvalue_diff == pytest.approx(ref["pvalue"], rel=REL)
-    for prev, cur in zip(steps, steps[1:]):
+    for prev, cur in zip(steps, steps[1:], strict=False):
         for key in ("cfi", "rmsea", "srmr"):
             ref_delta = INV["fits"][cur.level]["fit"][key] - INV["fits"][prev.level]["fit"][key]
             assert getattr(cur, f"delta_{key}") == pytest.approx(ref_delta, rel=1e-3, abs=1e-6)
@@ -117,12 +117,12 @@ def test_bfi_three_factor_by_gender(bfi):
     assert seq.groups == tuple(ref["group_labels"])
     for step in seq.steps:
         check_fit(step.fit.fit, ref["fits"][step.level]["fit"])
-    for step, r in zip(seq.steps[1:], ref["lrt"]):
+    for step, r in zip(seq.steps[1:], ref["lrt"], strict=False):
         assert step.chisq_diff == pytest.approx(r["chisq_diff"], rel=REL)
         assert step.df_diff == r["df_diff"]
         assert step.pvalue_diff == pytest.approx(r["pvalue"], rel=1e-3)
     # verdicts follow from lavaan's fit measures and the Chen (2007) cut-offs
-    for prev, cur in zip(seq.steps, seq.steps[1:]):
+    for prev, cur in zip(seq.steps, seq.steps[1:], strict=False):
         f0, f1 = ref["fits"][prev.level]["fit"], ref["fits"][cur.level]["fit"]
         cut = CHEN_2007[cur.level]
         ok = (f1["cfi"] - f0["cfi"] >= cut["delta_cfi_min"] and f1["rmsea"] - f0["rmsea"] <= cut["delta_rmsea_max"]

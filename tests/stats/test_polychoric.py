@@ -44,7 +44,9 @@ def bfi() -> pd.DataFrame:
 
 # ------------------------------------------------------------------ bivariate normal
 def _bvn_quad(h, k, r):
-    f = lambda t: np.exp(-(h * h - 2 * t * h * k + k * k) / (2 * (1 - t * t))) / (2 * np.pi * np.sqrt(1 - t * t))
+    def f(t):
+        return np.exp(-(h * h - 2 * t * h * k + k * k) / (2 * (1 - t * t))) / (2 * np.pi * np.sqrt(1 - t * t))
+
     return stats.norm.cdf(h) * stats.norm.cdf(k) + integrate.quad(f, 0, r, epsabs=1e-15, epsrel=1e-13)[0]
 
 

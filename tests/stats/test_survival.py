@@ -14,8 +14,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REFERENCE
 
+from conftest import DATA, REFERENCE
 from wamkit.errors import DataError, UsageError
 from wamkit.stats.models import cox
 from wamkit.stats.survival import DAYS_PER_MONTH, counting_process, landmark

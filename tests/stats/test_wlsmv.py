@@ -137,7 +137,7 @@ def test_fit_measures(fits, case):
 @pytest.mark.parametrize("case", list(CASES))
 def test_estimates_and_robust_se(fits, case):
     res, ref = fits[case], REF[case]
-    EST_REL, EST_ABS = est_tol(case)  # noqa: N806
+    EST_REL, EST_ABS = est_tol(case)
     pe = res.parameters()
     lo = pe[pe.op == "=~"]
     assert list(lo.lhs) == list(np.atleast_1d(ref["loadings"]["lhs"]))
@@ -156,13 +156,13 @@ def test_estimates_and_robust_se(fits, case):
     names = res.factor_names
     fc = ref["factor_cov"]
     for lhs, rhs, est, se, std in zip(np.atleast_1d(fc["lhs"]), np.atleast_1d(fc["rhs"]), vec(fc["est"]),
-                                      vec(fc["se"]), vec(fc["std_all"])):
+                                      vec(fc["se"]), vec(fc["std_all"]), strict=False):
         a, b = names.index(lhs), names.index(rhs)
         assert res.factor_cov[a, b] == pytest.approx(est, rel=EST_REL)
         assert res.factor_cov_se[a, b] == pytest.approx(se, rel=EST_REL)
         assert res.factor_cor[a, b] == pytest.approx(std, rel=EST_REL)
     fv = ref["factor_var"]
-    for lhs, est, se in zip(np.atleast_1d(fv["lhs"]), vec(fv["est"]), vec(fv["se"])):
+    for lhs, est, se in zip(np.atleast_1d(fv["lhs"]), vec(fv["est"]), vec(fv["se"]), strict=False):
         a = names.index(lhs)
         assert res.factor_cov[a, a] == pytest.approx(est, rel=EST_REL)
         if se == 0:
@@ -175,7 +175,7 @@ def test_estimates_and_robust_se(fits, case):
 @pytest.mark.parametrize("case", list(CASES))
 def test_categorical_omega(fits, case):
     res, ref = fits[case], REF[case]
-    EST_REL, _ = est_tol(case)  # noqa: N806
+    EST_REL, _ = est_tol(case)
     assert set(res.omega) == set(ref["omega"])
     for f, v in ref["omega"].items():
         assert res.omega[f] == pytest.approx(v, rel=EST_REL)

@@ -60,9 +60,8 @@ def cli_message(text: str) -> str:
 
 def run(app) -> None:
     """Run the Typer app once, catching wamkit errors in one place."""
-    from wamkit.errors import WamkitError
-
     from wamkit.cli.deprecations import rewrite
+    from wamkit.errors import WamkitError
 
     args = rewrite(sys.argv[1:])
     try:

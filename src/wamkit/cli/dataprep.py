@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from wamkit.cli.options import OutputArgs, ReadArgs, expand
@@ -15,18 +13,18 @@ SCORE_FORMATS = ("csv", "tsv", "json", "parquet", "xlsx")
 def score_command(
     read: ReadArgs,
     out: OutputArgs,
-    format: Optional[str] = typer.Option(None, "--format", help="Output format: csv (default), tsv, json, "
+    format: str | None = typer.Option(None, "--format", help="Output format: csv (default), tsv, json, "
                                                                 "parquet, xlsx; default from the -o extension."),
     keep_items: bool = typer.Option(False, "--keep-items", help="Also output the keyed (reversed) item values "
                                                                 "as <item>_keyed."),
     keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per "
                                                                   "score as <score>_n."),
-    pseudonymise: Optional[list[str]] = typer.Option(
+    pseudonymise: list[str] | None = typer.Option(
         None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms "
                                                        "(repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
-    key_file: Optional[str] = typer.Option(None, "--key-file", help="File holding the pseudonymisation key "
+    key_file: str | None = typer.Option(None, "--key-file", help="File holding the pseudonymisation key "
                                                                     "(at least 16 bytes)."),
-    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this "
+    chunk_rows: int | None = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this "
                                                                         "many rows (bounded memory; automatic for "
                                                                         "inputs over 32 MiB scored into a file)."),
 ) -> None:
@@ -131,9 +129,9 @@ def _stream(read: ReadArgs, out: OutputArgs, fmt: str, chunk_rows: int | None, p
 def inspect_command(
     read: ReadArgs,
     out: OutputArgs,
-    id_: Optional[list[str]] = typer.Option(None, "--id", help="Key column(s) that should identify a row "
+    id_: list[str] | None = typer.Option(None, "--id", help="Key column(s) that should identify a row "
                                                                "(repeatable); default: dyad, rater, wave."),
-    format: Optional[str] = typer.Option(None, "--format", help="table (default), json, md or html; default from "
+    format: str | None = typer.Option(None, "--format", help="table (default), json, md or html; default from "
                                                                 "the -o extension."),
 ) -> None:
     """Data-quality report without scoring: invalid cells, missingness, floor/ceiling, straight-lining, duplicate keys.
@@ -153,32 +151,3 @@ def inspect_command(
 
         payload = {**result.to_dict(), "provenance": data_provenance("inspect", data, {"id": id_ or []})}
     write_result(result, out, fmt, read.inputs(), payload=payload)
-
-
-# --------------------------------------------------------------------------- options of commands not yet on ReadArgs
-import typer
-
-from wamkit.cli.common import choose_format, console, emit, fmt_num, json_bytes, parse_pairs
-
-DataArg = typer.Argument(..., help="Data file: CSV/TSV, XLSX, SPSS .sav or Parquet; '-' reads CSV from stdin.",
-                         show_default=False)
-InstrumentOpt = typer.Option(..., "-i", "--instrument", help="Bundled instrument id or path to a YAML file.",
-                             show_default=False)  # single-instrument commands
-SheetOpt = typer.Option(None, "--sheet", help="XLSX sheet name or 1-based number (default: the first).")
-MapOpt = typer.Option(None, "--map", help="Item column override ITEM=COLUMN (repeatable), e.g. --map wai01=Q1_1.")
-ColumnsOpt = typer.Option(None, "--columns", help="Column-name template for all items, e.g. 'Q1_{n}' or 'T0_{id}'.")
-InputFormatOpt = typer.Option(None, "--input-format", help="Input format when the extension does not tell: csv, tsv, xlsx, sav, parquet.")
-
-
-def read_options(sheet, map_, columns, input_format, invalid="error", min_answered=None):
-    from wamkit.scoring.multi import ReadOptions
-
-    return ReadOptions(sheet=sheet, input_format=input_format, column_map=parse_pairs(map_, "--map"),
-                       column_template=columns, invalid=invalid, min_answered=min_answered)
-
-
-InstrumentsOpt = typer.Option(..., "-i", "--instrument", show_default=False,
-                              help="Instrument id or YAML path; or VALUE=INSTRUMENT per rater value (repeatable, with --rater).")
-RaterOpt = typer.Option(None, "--rater", help="Column whose value picks the instrument when -i is given as VALUE=INSTRUMENT.")
-WhereOpt = typer.Option(None, "--where", help="Keep only rows where COLUMN=VALUE (repeatable; all must match).")
-

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from wamkit.cli.common import emit, json_bytes, render_document
@@ -88,7 +86,7 @@ def new_command(
     items: str = typer.Option("*", "--items", help="Glob pattern for item columns, e.g. 'wam*' or 'Q1_*'."),
     scale_min: float = typer.Option(1, "--min", help="Lowest response code."),
     scale_max: float = typer.Option(5, "--max", help="Highest response code."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the draft here (default: stdout)."),
+    output: str | None = typer.Option(None, "-o", "--output", help="Write the draft here (default: stdout)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Draft an instrument YAML from a data file's header (edit subscales and reverse keys afterwards)."""

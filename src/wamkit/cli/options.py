@@ -15,7 +15,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -36,34 +36,34 @@ def arg(default: Any, help: str, **kw: Any) -> Any:
 class ReadArgs:
     """Where the data are and what their design is (every command that reads item data)."""
 
-    data: Optional[str] = arg(None, "Data file: CSV/TSV, XLSX, SPSS .sav or Parquet ('-' reads CSV from stdin). "
+    data: str | None = arg(None, "Data file: CSV/TSV, XLSX, SPSS .sav or Parquet ('-' reads CSV from stdin). "
                                     "Optional with --study.", show_default=False)
-    study: Optional[str] = opt(None, "--study", help="Study file (study.yaml) declaring data, roles, instruments, "
+    study: str | None = opt(None, "--study", help="Study file (study.yaml) declaring data, roles, instruments, "
                                                      "ids, waves and outcomes; options given here override it.")
-    instrument: Optional[list[str]] = opt(None, "-i", "--instrument",
+    instrument: list[str] | None = opt(None, "-i", "--instrument",
                                           help="Instrument id or YAML path; or VALUE=INSTRUMENT per rater value "
                                                "(repeatable, with --rater). Default: from --study.")
-    rater: Optional[str] = opt(None, "--rater", help="Column holding the rater role (client / professional).")
-    dyad: Optional[str] = opt(None, "--dyad", help="Column identifying the client-professional dyad.")
-    wave: Optional[str] = opt(None, "--wave", help="Column holding the wave (T0, T1, ...).")
-    wave_order: Optional[str] = opt(None, "--wave-order", help="Waves in time order, comma-separated, e.g. T0,T1,T2 "
+    rater: str | None = opt(None, "--rater", help="Column holding the rater role (client / professional).")
+    dyad: str | None = opt(None, "--dyad", help="Column identifying the client-professional dyad.")
+    wave: str | None = opt(None, "--wave", help="Column holding the wave (T0, T1, ...).")
+    wave_order: str | None = opt(None, "--wave-order", help="Waves in time order, comma-separated, e.g. T0,T1,T2 "
                                                               "(default: from --study, else natural order).")
-    officer: Optional[str] = opt(None, "--officer", help="Column of the nesting unit (officer, team). "
+    officer: str | None = opt(None, "--officer", help="Column of the nesting unit (officer, team). "
                                                          "Old names --cluster/--caseload still work.")
-    person: Optional[str] = opt(None, "--person", help="Column identifying the client when a client can have "
+    person: str | None = opt(None, "--person", help="Column identifying the client when a client can have "
                                                        "several dyads (default: the dyad).")
-    where: Optional[list[str]] = opt(None, "--where", help="Keep rows where COLUMN=VALUE (also !=, lists "
+    where: list[str] | None = opt(None, "--where", help="Keep rows where COLUMN=VALUE (also !=, lists "
                                                            "wave=T0,T1, and >=, <=, >, < for numbers); repeatable.")
-    invalid: Optional[str] = opt(None, "--invalid", help="'error' (default): stop on invalid item cells; "
+    invalid: str | None = opt(None, "--invalid", help="'error' (default): stop on invalid item cells; "
                                                          "'missing': treat them as missing and count them.")
-    min_answered: Optional[float] = opt(None, "--min-answered", help="Fraction of a subscale's items that must be "
+    min_answered: float | None = opt(None, "--min-answered", help="Fraction of a subscale's items that must be "
                                                                      "answered (overrides the instrument).")
-    sheet: Optional[str] = opt(None, "--sheet", help="XLSX sheet name or 1-based number (default: the first).")
-    header_row: Optional[int] = opt(None, "--header-row", help="1-based row holding the column names "
+    sheet: str | None = opt(None, "--sheet", help="XLSX sheet name or 1-based number (default: the first).")
+    header_row: int | None = opt(None, "--header-row", help="1-based row holding the column names "
                                                                "(for exports with title rows).")
-    map_: Optional[list[str]] = opt(None, "--map", help="Item column override ITEM=COLUMN (repeatable).")
-    columns: Optional[str] = opt(None, "--columns", help="Column-name template for all items, e.g. 'Q1_{n}'.")
-    input_format: Optional[str] = opt(None, "--input-format", help="Input format when the extension does not tell: "
+    map_: list[str] | None = opt(None, "--map", help="Item column override ITEM=COLUMN (repeatable).")
+    columns: str | None = opt(None, "--columns", help="Column-name template for all items, e.g. 'Q1_{n}'.")
+    input_format: str | None = opt(None, "--input-format", help="Input format when the extension does not tell: "
                                                                    "csv, tsv, xlsx, sav, parquet.")
 
     def settings(self) -> dict[str, Any]:
@@ -121,12 +121,12 @@ class ReadArgs:
 class OutputArgs:
     """Where results go and in which form."""
 
-    format: Optional[str] = opt(None, "--format", help="Output format (see the command's help); default from the "
+    format: str | None = opt(None, "--format", help="Output format (see the command's help); default from the "
                                                        "-o extension, else a table on stdout.")
-    output: Optional[str] = opt(None, "-o", "--output", help="Write the result to this file (default: stdout).")
+    output: str | None = opt(None, "-o", "--output", help="Write the result to this file (default: stdout).")
     force: bool = opt(False, "--force", help="Replace an existing output file.")
     quiet: bool = opt(False, "-q", "--quiet", help="No summary or notes on stderr.")
-    csv_dialect: Optional[str] = opt(None, "--csv-dialect", help="CSV flavour: 'standard' (comma, point; default) or "
+    csv_dialect: str | None = opt(None, "--csv-dialect", help="CSV flavour: 'standard' (comma, point; default) or "
                                                                  "'excel-nl' (semicolon, decimal comma, BOM).")
 
     @property

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from wamkit.cli.options import OutputArgs, ReadArgs, expand
@@ -15,9 +13,9 @@ app = typer.Typer(help="Study files: draft one from a data file, check one again
 @app.command("new")
 def new_command(
     data: str = typer.Argument(..., help="Data file to describe.", show_default=False),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the draft here (default: stdout)."),
-    sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet name or 1-based number."),
-    header_row: Optional[int] = typer.Option(None, "--header-row", help="1-based row holding the column names."),
+    output: str | None = typer.Option(None, "-o", "--output", help="Write the draft here (default: stdout)."),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet name or 1-based number."),
+    header_row: int | None = typer.Option(None, "--header-row", help="1-based row holding the column names."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Draft a study file: guesses role, wave and id columns, a wide pattern and the instruments; unknowns are TODO.
@@ -34,8 +32,8 @@ def new_command(
 @app.command("check")
 def check_command(
     study: str = typer.Argument(..., help="Study file (study.yaml).", show_default=False),
-    format: Optional[str] = typer.Option(None, "--format", help="table (default), json, md or html."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to this file."),
+    format: str | None = typer.Option(None, "--format", help="table (default), json, md or html."),
+    output: str | None = typer.Option(None, "-o", "--output", help="Write the report to this file."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Check a study file against its data and print the design (persons per wave and role, officers, joins).
@@ -66,9 +64,9 @@ def reshape_command(
     read: ReadArgs,
     out: OutputArgs,
     to: str = typer.Option(..., "--to", help="Layout to write: long or wide.", show_default=False),
-    pattern: Optional[str] = typer.Option(None, "--pattern", help="Column-name pattern for --to wide "
+    pattern: str | None = typer.Option(None, "--pattern", help="Column-name pattern for --to wide "
                                                                   "(default: the study's, else '{role}_{wave}_{item}')."),
-    format: Optional[str] = typer.Option(None, "--format", help="csv (default), tsv, json, parquet or xlsx."),
+    format: str | None = typer.Option(None, "--format", help="csv (default), tsv, json, parquet or xlsx."),
 ) -> None:
     """Write the data in the other layout: long (one row per person x role x wave) or wide (one row per dyad).
 

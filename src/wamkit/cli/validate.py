@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from wamkit.cli.options import OutputArgs, ReadArgs, expand
@@ -44,17 +42,17 @@ def _settings(**kw):
 def validate_command(
     read: ReadArgs,
     out: OutputArgs,
-    role: Optional[str] = typer.Option(None, "--role", help="Which role's items to validate (client or "
+    role: str | None = typer.Option(None, "--role", help="Which role's items to validate (client or "
                                                             "professional) when the data hold both."),
-    model: Optional[str] = typer.Option(None, "--model", help="lavaan model syntax (=~, ~~, ~, ~1, fixed values, "
+    model: str | None = typer.Option(None, "--model", help="lavaan model syntax (=~, ~~, ~, ~1, fixed values, "
                                                               "labels): instead of an instrument, or with -i to add "
                                                               "or replace statements, e.g. 'wam02 ~~ wam16'."),
-    group: Optional[str] = typer.Option(None, "--group", help="Column of independent groups for measurement "
+    group: str | None = typer.Option(None, "--group", help="Column of independent groups for measurement "
                                                               "invariance (configural, metric, scalar, strict)."),
     longitudinal: bool = typer.Option(False, "--longitudinal", help="Invariance over the waves of the same clients "
                                                                     "(one model, residuals of an item correlated "
                                                                     "across waves)."),
-    across: Optional[str] = typer.Option(None, "--across", help="'roles': invariance across client and professional "
+    across: str | None = typer.Option(None, "--across", help="'roles': invariance across client and professional "
                                                                 "within dyads (one model over dyads)."),
     partial: bool = typer.Option(False, "--partial", help="When a level fails, free the constraints with the largest "
                                                           "score tests until it holds (partial invariance)."),
@@ -62,18 +60,18 @@ def validate_command(
                                                         "of marker items."),
     ordinal: bool = typer.Option(False, "--ordinal", help="Also polychoric (ordinal) alpha/omega and a WLSMV CFA."),
     bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap resamples for the alpha CI (0 = Feldt CI only)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the bootstrap and parallel analysis "
+    seed: int | None = typer.Option(None, "--seed", help="Seed for the bootstrap and parallel analysis "
                                                             "(default 20261122; recorded in the output)."),
-    n_factors: Optional[int] = typer.Option(None, "--n-factors", help="EFA factors (default: number of subscales, "
+    n_factors: int | None = typer.Option(None, "--n-factors", help="EFA factors (default: number of subscales, "
                                                                       "or the parallel-analysis suggestion)."),
     extraction: str = typer.Option("minres", "--extraction", help="EFA extraction: minres, ml or pa."),
     rotation: str = typer.Option("oblimin", "--rotation", help="EFA rotation: oblimin, geomin, quartimin, promax, "
                                                                "varimax or none."),
     parallel_iter: int = typer.Option(20, "--parallel-iter", help="Parallel-analysis iterations (psych: 20)."),
     missing: str = typer.Option("listwise", "--missing", help="CFA missing data: listwise (lavaan default) or fiml."),
-    skip: Optional[list[str]] = typer.Option(None, "--skip", help="Leave out a part: parallel, efa, cfa, nesting "
+    skip: list[str] | None = typer.Option(None, "--skip", help="Leave out a part: parallel, efa, cfa, nesting "
                                                                   "(repeatable)."),
-    format: Optional[str] = typer.Option(None, "--format", help="table (default, on stdout), json, md or html; "
+    format: str | None = typer.Option(None, "--format", help="table (default, on stdout), json, md or html; "
                                                                 "default from the -o extension."),
 ) -> None:
     """Reliability (alpha, omega, item analysis), KMO/Bartlett, parallel analysis/MAP, EFA, CFA, invariance, nesting.

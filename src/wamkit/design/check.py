@@ -112,7 +112,7 @@ def _outcomes(data: StudyData) -> dict[str, Any] | None:
         return None
     frame, table, keys = read_outcomes(data)
     spec = study.outcomes
-    for name, kind in spec.variables.items():
+    for name in spec.variables:
         if name not in frame.columns:
             raise study.error(f"column '{name}' is not in {table.source}", "outcomes", "variables", name)
     for name, ev in spec.events.items():

@@ -100,7 +100,7 @@ def _instrument_for(items: set[str], role: str | None = None) -> str | None:
             continue
         try:
             cols = set(resolve_columns(load_instrument(entry["id"])).values())
-        except Exception:  # noqa: BLE001 - a broken file in a user's folder must not stop drafting
+        except Exception:
             continue
         score = len(cols) + (0.5 if role is not None and entry.get("rater") == role else 0)
         if cols and cols <= items and score > best_n:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wamkit.design.study import Design, Study, StudyError, load_study, study_from_options
+from wamkit.design.study import Design, Study, load_study, study_from_options
 from wamkit.errors import DataError, DataProblem, UsageError, raise_problems
 from wamkit.instrument import Instrument, load_instrument
 from wamkit.io import Table, read_table

@@ -344,7 +344,7 @@ def _build(raw: dict[str, Any], path: str | None, lines: Mapping[tuple, int]) ->
             months = tuple(float(m) for m in waves_raw["months"])
             if len(months) != len(waves):
                 raise proto.error(f"has {len(months)} values for {len(waves)} waves", "waves", "months")
-            if any(b < a for a, b in zip(months, months[1:])):
+            if any(b < a for a, b in zip(months, months[1:], strict=False)):
                 raise proto.error("must not decrease (waves are in time order)", "waves", "months")
         wave_column = waves_raw.get("column")
         if layout == "long" and wave_column is None and len(waves) > 1:

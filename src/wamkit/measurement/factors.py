@@ -31,7 +31,7 @@ def sampling(R: np.ndarray, n: int, items: list[str]) -> dict[str, Any]:
 
     k = kmo(R, items=items)
     b = bartlett(R, n)
-    return {"kmo": k.overall, "kmo_items": dict(zip(items, np.asarray(k.per_item).tolist())),
+    return {"kmo": k.overall, "kmo_items": dict(zip(items, np.asarray(k.per_item).tolist(), strict=False)),
             "bartlett": {"chisq": b.chisq, "df": b.df, "p": b.p_value}, "n": n}
 
 

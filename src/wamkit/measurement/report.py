@@ -48,7 +48,7 @@ class ValidationReport(Result):
                                   for f, ls in d["cfa"]["std_loadings"].items() for i, v in ls.items()])
         elif d["efa"]:
             e = d["efa"]
-            loads = pd.DataFrame([{"item": i, **dict(zip(e["factor_names"], v))} for i, v in e["loadings"].items()])
+            loads = pd.DataFrame([{"item": i, **dict(zip(e["factor_names"], v, strict=False))} for i, v in e["loadings"].items()])
         else:
             loads = pd.DataFrame()
         inv = d["invariance"]
@@ -87,7 +87,7 @@ def efa_dict(efa, settings: ValidateSettings) -> dict:
         "n_factors": efa.n_factors, "extraction": efa.fm, "rotation": efa.rotation,
         "factor_names": list(efa.factor_names),
         "loadings": {it: efa.loadings[i].tolist() for i, it in enumerate(efa.items)},
-        "communalities": dict(zip(efa.items, efa.h2.tolist())),
+        "communalities": dict(zip(efa.items, efa.h2.tolist(), strict=False)),
         "phi": efa.phi.tolist(),
         "variance": {"ss_loadings": efa.ss_loadings, "proportion": efa.proportion_var,
                      "cumulative": efa.cumulative_var},
@@ -145,7 +145,7 @@ def ordinal_cfa_dict(res) -> dict:
                     "unscaled": {"chisq": f.chisq, "pvalue": f.pvalue, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea}},
             "std_loadings": loadings, "factor_correlations": res.factor_cor,
             "omega": dict(res.omega), "omega_kind": "categorical (Green & Yang 2009), semTools::compRelSEM",
-            "thresholds": {it: list(t) for it, t in zip(res.items, res.thresholds)}, "warnings": list(res.warnings)}
+            "thresholds": {it: list(t) for it, t in zip(res.items, res.thresholds, strict=False)}, "warnings": list(res.warnings)}
 
 
 def invariance_dict(inv: Any, settings: ValidateSettings | None = None) -> dict:

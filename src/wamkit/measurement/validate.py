@@ -70,7 +70,7 @@ def _check_items(items: pd.DataFrame, cols: list[str]) -> np.ndarray:
     return X
 
 
-def validate_items(items: pd.DataFrame, structure: Structure, *, settings: ValidateSettings = ValidateSettings(),
+def validate_items(items: pd.DataFrame, structure: Structure, *, settings: ValidateSettings | None = None,
                    groups: pd.Series | None = None, clusters: pd.Series | None = None,
                    scores: pd.DataFrame | None = None, instrument_id: str | None = None,
                    persons: pd.Series | None = None, waves: pd.Series | None = None,
@@ -92,6 +92,7 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
     from wamkit.stats.correlation import pairwise_cor
 
     step = progress or (lambda name: None)
+    settings = settings or ValidateSettings()
     cols = structure.items
     X = _check_items(items, cols)
     settings = settings if settings.seed is not None else _with_seed(settings)
@@ -187,7 +188,7 @@ def _keyed_items(data: Any, value: str | None, rows: np.ndarray, ins: Instrument
 
 
 def validate(data: Any, *, role: str | None = None, model: str | None = None,
-             settings: ValidateSettings = ValidateSettings(), invalid: str | None = None,
+             settings: ValidateSettings | None = None, invalid: str | None = None,
              min_answered: float | None = None, progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Validate one role's instrument on read data (:class:`~wamkit.design.read.StudyData`).
 
@@ -204,6 +205,7 @@ def validate(data: Any, *, role: str | None = None, model: str | None = None,
         With ``longitudinal`` the cross-sectional parts use the first wave and the invariance uses all;
         with ``across="roles"`` the data must hold one wave.
     """
+    settings = settings or ValidateSettings()
     if settings.across not in (None, "roles"):
         raise UsageError(f"across must be 'roles', not {settings.across!r}")
     if settings.across and role is None and model is None and None not in data.instruments:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import DataProblem, UsageError
-from wamkit.results import Result, to_jsonable
 from wamkit.instrument import Instrument
+from wamkit.results import Result, to_jsonable
 from wamkit.scoring.core import parse_items, resolve_columns, straightlined_rows
 
 
@@ -44,7 +44,6 @@ class QualityReport(Result):
                 "invalid_cells": cells}
 
     def to_dict(self) -> dict:
-        from wamkit.results import to_jsonable
 
         return to_jsonable({
             "source": self.source, "instrument": self.instrument_id, "rows": self.rows,

@@ -48,10 +48,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.columns import numeric_column
 from wamkit.stats.inference import Estimate, WaldTest, combination
-from wamkit.results import StatResult
 
 __all__ = [
     "APIMResult",

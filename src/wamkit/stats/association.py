@@ -35,8 +35,7 @@ import pandas as pd
 from scipy import special
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
-from wamkit.results import StatResult
+from wamkit.results import StatResult, to_jsonable
 
 __all__ = [
     "ClusteredCorrelationResult",
@@ -478,7 +477,7 @@ def partial_correlation(df: pd.DataFrame, x: str, y: str,
         raise DataError(f"partial correlation needs more than {k + 2} complete rows, got {n}")
     sd = data.std(axis=0, ddof=1)
     if np.any(sd == 0):
-        bad = [c for c, s in zip(cols, sd) if s == 0]
+        bad = [c for c, s in zip(cols, sd, strict=False) if s == 0]
         raise DataError(f"partial correlation undefined: constant column(s) {', '.join(bad)}")
     corr = np.corrcoef(data, rowvar=False)
     res = corr[:2, :2]
@@ -563,7 +562,7 @@ def compare_correlations_with_outcome(df: pd.DataFrame, outcome: str, x_a: str,
         raise DataError(f"comparing correlations needs at least 5 complete rows, got {n}")
     sd = data.std(axis=0, ddof=1)
     if np.any(sd == 0):
-        bad = [c for c, s in zip(cols, sd) if s == 0]
+        bad = [c for c, s in zip(cols, sd, strict=False) if s == 0]
         raise DataError(f"correlation undefined: constant column(s) {', '.join(bad)}")
     r = np.corrcoef(data, rowvar=False)
     return compare_dependent_correlations(r[0, 1], r[0, 2], r[1, 2], n)

@@ -9,16 +9,17 @@ statistic follow psych's source line by line, so that numbers agree with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
-from wamkit.stats.rotation import ROTATIONS, rotate as _rotate
-from wamkit.results import StatResult
+from wamkit.results import StatResult, to_jsonable
+from wamkit.stats.rotation import ROTATIONS
+from wamkit.stats.rotation import rotate as _rotate
 
 __all__ = [
     "KMOResult",
@@ -128,7 +129,7 @@ class KMOResult(StatResult):
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({"overall": self.overall,
-                            "per_item": dict(zip(self.items, self.per_item.tolist()))})
+                            "per_item": dict(zip(self.items, self.per_item.tolist(), strict=False))})
 
 
 def kmo(R: Any, *, items: Sequence[str] | None = None) -> KMOResult:

@@ -20,8 +20,7 @@ import numpy as np
 from scipy import stats as _sps
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
-from wamkit.results import StatResult
+from wamkit.results import StatResult, to_jsonable
 
 __all__ = ["ICCForm", "ICCResult", "ClusterICCResult", "icc", "cluster_icc"]
 

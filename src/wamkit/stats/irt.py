@@ -34,10 +34,9 @@ import pandas as pd
 from scipy.special import ndtr
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.efa import FAResult, fa
 from wamkit.stats.polychoric import PolychoricResult, polychoric
-from wamkit.results import StatResult
 
 __all__ = [
     "PSYCH_THETA",

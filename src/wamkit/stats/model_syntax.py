@@ -151,7 +151,7 @@ def parse_model(text: str) -> MeasurementModel:
     return model
 
 
-def as_model(model: "MeasurementModel | str") -> MeasurementModel:
+def as_model(model: MeasurementModel | str) -> MeasurementModel:
     """Accept a :class:`MeasurementModel` or syntax text."""
     if isinstance(model, MeasurementModel):
         return model

@@ -57,10 +57,9 @@ import pandas as pd
 from scipy import special
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.columns import numeric_column
 from wamkit.stats.inference import Estimate, combination
-from wamkit.results import StatResult
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -239,7 +238,7 @@ def _prepare(df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str
     X = np.column_stack([cols[c][ok] for c in preds])
     ys = tuple(cols[o][ok] for o in outcomes)
     sd = X.std(axis=0, ddof=1)
-    const = [c for c, s in zip(preds, sd) if not s > 0]
+    const = [c for c, s in zip(preds, sd, strict=False) if not s > 0]
     if const:
         raise DataError(f"predictor(s) constant over the {n} complete rows: {', '.join(const)}")
     if per_sd:
@@ -346,7 +345,7 @@ def _irls(Xd, y, family: str, theta: float = math.inf, eta0=None, *,
     beta = None
     XtWX = None
     it = 0
-    for it in range(1, maxit + 1):
+    for it in range(1, maxit + 1):  # noqa: B007  (the count is read after the loop)
         mu_eta, var = _family_parts(eta, mu, family, theta)
         z = eta + (y - mu) / mu_eta
         w = mu_eta ** 2 / var
@@ -472,7 +471,7 @@ def _fit_glm(df, outcome, predictors, family, *, cluster, per_sd, ci_level) -> M
             if direction is not None:
                 separation = True
                 involved = np.abs(direction) > 1e-6
-                bad = [nm for nm, b in zip(names, involved) if b]
+                bad = [nm for nm, b in zip(names, involved, strict=False) if b]
                 warns.append("perfect or quasi-complete separation: the maximum-likelihood estimate "
                              "does not exist for " + ", ".join(bad)
                              + " (reported as NaN); consider fewer predictors or a penalised model")
@@ -1054,7 +1053,7 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     converged = False
     warns: list[str] = []
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007  (the count is read after the loop)
         try:
             step = np.linalg.solve(info, grad)
         except np.linalg.LinAlgError:
@@ -1078,7 +1077,7 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     involved = np.abs(beta * X.std(axis=0, ddof=1)) > 10
     separation = bool(involved.any())
     if separation:
-        bad_terms = [nm for nm, b in zip(d.names, involved) if b]
+        bad_terms = [nm for nm, b in zip(d.names, involved, strict=False) if b]
         warns.append("monotone likelihood: the estimate diverges for " + ", ".join(bad_terms)
                      + " (events occur only on one side of it; reported as NaN)")
     try:

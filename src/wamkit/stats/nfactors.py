@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.correlation import _pairwise_core, as_float_matrix, pairwise_cor
-from wamkit.stats.efa import _check_corr, _extract_optim, _extract_pa, _eigh_desc
-from wamkit.results import StatResult
+from wamkit.stats.efa import _check_corr, _eigh_desc, _extract_optim, _extract_pa
 
 __all__ = ["ParallelResult", "MAPResult", "parallel_analysis", "map_test"]
 

@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.correlation import as_float_matrix
 from wamkit.stats.efa import FM_METHODS, fa, smc
 from wamkit.stats.reliability import OmegaResult, check_cor_matrix, omega_total
 from wamkit.stats.resample import bootstrap_pairwise_cov, resolve_rng
 from wamkit.stats.rotation import rotate as rotate_loadings
-from wamkit.results import StatResult
 
 __all__ = [
     "OMEGA_OPTIONS",

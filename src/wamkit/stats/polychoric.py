@@ -23,8 +23,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
-from wamkit.results import StatResult
+from wamkit.results import StatResult, to_jsonable
 
 __all__ = ["PolychoricResult", "polychoric", "polychoric_lavaan", "bvn_cdf", "cor_smooth", "R_OPTIMIZE_TOL"]
 

@@ -18,9 +18,8 @@ import pandas as pd
 from scipy import stats as _st
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats.resample import bootstrap_pairwise_cov, resolve_rng
-from wamkit.results import StatResult
 
 __all__ = [
     "AlphaResult",
@@ -564,7 +563,7 @@ def omega_total(R: Any, *, items: list[str] | None = None) -> OmegaResult:
     om_t = (Vt - u2.sum()) / Vt
     om_h = g.sum() ** 2 / Vt
     a = ((Vt - np.trace(Rk)) / Vt) * (k / (k - 1.0))
-    flipped = tuple(n for n, s in zip(names, key) if s < 0)
+    flipped = tuple(n for n, s in zip(names, key, strict=False) if s < 0)
     if flipped:
         warn.append(f"item(s) with negative loadings were reversed: {', '.join(flipped)}")
     return OmegaResult(items=tuple(names), omega_total=float(om_t), omega_h=float(om_h), alpha=float(a),

@@ -15,8 +15,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -113,7 +113,7 @@ def gpf_oblique(A: np.ndarray, criterion: Criterion, *, T: np.ndarray | None = N
     G = -(L.T @ Gq @ Ti).T
     s = np.inf
     it = 0
-    for it in range(maxit + 1):
+    for it in range(maxit + 1):  # noqa: B007  (the count is read after the loop)
         Gp = G - Tm * np.sum(Tm * G, axis=0)[None, :]
         s = float(np.sqrt(np.sum(Gp * Gp)))
         if s < eps:
@@ -159,7 +159,7 @@ def gpf_orthogonal(A: np.ndarray, criterion: Criterion, *, T: np.ndarray | None 
     G = A.T @ Gq
     s = np.inf
     it = 0
-    for it in range(maxit + 1):
+    for it in range(maxit + 1):  # noqa: B007  (the count is read after the loop)
         M = Tm.T @ G
         S = (M + M.T) / 2.0
         Gp = G - Tm @ S
@@ -206,7 +206,7 @@ def varimax(L: np.ndarray, *, normalize: bool = True, eps: float = 1e-5) -> Rota
     d = 0.0
     converged = False
     it = 0
-    for it in range(1, 1001):
+    for it in range(1, 1001):  # noqa: B007  (the count is read after the loop)
         z = x @ TT
         B = x.T @ (z ** 3 - z * ((z * z).sum(axis=0) / p)[None, :])
         u, sv, vt = np.linalg.svd(B)

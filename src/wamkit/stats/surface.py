@@ -56,12 +56,11 @@ import pandas as pd
 from scipy import special
 
 from wamkit.errors import DataError, UsageError
-from wamkit.results import to_jsonable
+from wamkit.results import StatResult, to_jsonable
 from wamkit.stats import models as mdl
 from wamkit.stats.columns import numeric_column
 from wamkit.stats.inference import Estimate, WaldTest, combination, wald_test
 from wamkit.stats.models import ModelResult
-from wamkit.results import StatResult
 
 __all__ = [
     "MODELS",
@@ -206,7 +205,7 @@ class SurfaceResult(StatResult):
         ``parameter`` (b0..b5, a1..a5, X0..p21), ``term`` (model term for b's), ``estimate``,
         ``se``, ``ci_low``, ``ci_high``, ``statistic``, ``pvalue``, ``df``."""
         rows = []
-        terms = dict(zip(("b1", "b2", "b3", "b4", "b5"), self.terms))
+        terms = dict(zip(("b1", "b2", "b3", "b4", "b5"), self.terms, strict=False))
         for group, d in (("coefficients", self.coefficients), ("surface", self.surface), ("extras", self.extras)):
             for k, v in d.items():
                 rows.append(

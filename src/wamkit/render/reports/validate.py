@@ -81,7 +81,7 @@ def heatmap_svg(items: Sequence[str], factors: Sequence[str], loadings: Sequence
            f'font-family="sans-serif" font-size="11">']
     for j, f in enumerate(factors):
         out.append(f'<text x="{label_w + cell * j + cell / 2:.1f}" y="16" text-anchor="middle">{html.escape(f)}</text>')
-    for i, (item, row) in enumerate(zip(items, loadings)):
+    for i, (item, row) in enumerate(zip(items, loadings, strict=False)):
         yy = 24 + row_h * i
         out.append(f'<text x="{label_w - 6}" y="{yy + 13}" text-anchor="end">{html.escape(item)}</text>')
         for j, v in enumerate(row):
@@ -150,7 +150,7 @@ def _factors(doc: Document, d: dict[str, Any]) -> None:
                       f"{nf.ci(f['rmsea_ci_lower'], f['rmsea_ci_upper'], 3)}, TLI = {nf.num(f['tli'])}, "
                       f"BIC = {nf.num(f['bic'], 1)}")
         items = list(e["loadings"])
-        doc.table([{"item": it, **{fac: v for fac, v in zip(e["factor_names"], e["loadings"][it])},
+        doc.table([{"item": it, **{fac: v for fac, v in zip(e["factor_names"], e["loadings"][it], strict=False)},
                     "h2": e["communalities"][it]} for it in items],
                   [Column("item", kind="text"), *[Column(f, digits=2) for f in e["factor_names"]],
                    Column("h2", digits=2)], title="loadings")

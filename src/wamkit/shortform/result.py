@@ -187,10 +187,10 @@ class ShortFormResult(Result):
 
     def information_svg(self, subscale: str, **kwargs: Any) -> str:
         """SVG of the item and test information curves of ``subscale`` (all-rows graded model; kept items solid,
-        dropped dashed, the theta range of the selection shaded); see :func:`wamkit.shortform.plots.information_svg`.
+        dropped dashed, the theta range of the selection shaded); see :func:`wamkit.render.svg_information.information_svg`.
         """
         from wamkit.errors import UsageError
-        from wamkit.shortform.plots import information_svg
+        from wamkit.render.svg_information import information_svg
 
         if subscale not in self.subscales:
             raise UsageError(f"subscale: unknown subscale {subscale!r} (shortened: {', '.join(self.subscales)})")

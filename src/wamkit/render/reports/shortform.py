@@ -97,7 +97,7 @@ def shortform_document(result: Any) -> Document:
     if lines:
         doc.heading("CFA fit (lavaan ML, listwise)")
         doc.bullets(lines)
-    from wamkit.shortform.plots import information_svg  # to move into the render layer
+    from wamkit.render.svg_information import information_svg
 
     for s in d["subscales"]:
         irt = result.irt.get(s)

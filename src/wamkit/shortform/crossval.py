@@ -12,8 +12,14 @@ folds (:mod:`wamkit.shortform.selection`) and judged on the held-out fold, next 
 * with a criterion: the correlation of the full, the short and the baseline short score with it.
 
 The items reported as kept are chosen once more on all rows.  Everything random flows from ``seed``: the
-folds from ``default_rng(seed)``, the stochastic search of fold ``f`` from ``default_rng([seed, f])`` (the final
-selection uses ``f = folds``), so the same seed gives the same result.
+folds from ``default_rng(seed)``, the stochastic search of fold ``f`` for the ``j``-th subscale from
+``default_rng([seed, f, j])`` (the final selection uses ``f = folds``), so the same seed gives the same result.
+
+The steps, in order: :func:`~wamkit.shortform.settings.check_settings`,
+:func:`~wamkit.shortform.prepare.prepare_items`, :func:`~wamkit.shortform.folds.make_folds`,
+:func:`~wamkit.shortform.evaluate.cross_validate` (selection by :class:`~wamkit.shortform.selector.Selector` on
+the training rows, statistics of :mod:`wamkit.shortform.measures` on the held-out rows),
+:func:`~wamkit.shortform.evaluate.fit_all_rows` and :func:`~wamkit.shortform.summary.assemble_result`.
 """
 
 from __future__ import annotations

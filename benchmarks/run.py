@@ -45,9 +45,9 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -135,8 +135,9 @@ _RUSAGE_WRAPPER = (
 )
 
 
-def run_measured(cmd: list[str], *, cwd: Path | None = None, stdout_path: Path | None = None,
-                 timeout: float | None = None) -> ProcRun:
+def run_measured(
+    cmd: list[str], *, cwd: Path | None = None, stdout_path: Path | None = None, timeout: float | None = None
+) -> ProcRun:
     """Run ``cmd`` and measure wall time, CPU time and peak memory of its process tree."""
     fd, stats_file = tempfile.mkstemp(prefix="wamkit-bench-", suffix=".txt")
     os.close(fd)
@@ -149,8 +150,7 @@ def run_measured(cmd: list[str], *, cwd: Path | None = None, stdout_path: Path |
     out_handle = open(stdout_path, "w") if stdout_path else subprocess.PIPE
     try:
         t0 = time.perf_counter()
-        proc = subprocess.run(full, cwd=cwd, stdout=out_handle, stderr=subprocess.PIPE, text=True,
-                              timeout=timeout)
+        proc = subprocess.run(full, cwd=cwd, stdout=out_handle, stderr=subprocess.PIPE, text=True, timeout=timeout)
         wall = time.perf_counter() - t0
     finally:
         if stdout_path:
@@ -176,7 +176,7 @@ class Side:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     peak_kib: int | None = None
-    status: str = "ok"          # ok | not run | not available yet | failed: ...
+    status: str = "ok"  # ok | not run | not available yet | failed: ...
     check: float | None = None  # one headline result (in-process workloads), to compare the two sides
 
     def median(self) -> float | None:
@@ -208,6 +208,8 @@ class Row:
     wamkit: Side
     r: Side
     r_label: str
+    #: hand-written reference pipelines run interleaved with wamkit (name -> measurements)
+    baselines: dict[str, Side] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- context
@@ -234,10 +236,28 @@ class Context:
 # --------------------------------------------------------------------------- sizes
 def sizes(quick: bool) -> dict:
     if quick:
-        return {"score_rows": 2_000, "n_boot": 20, "pa_iter": 2, "bfi_rows": 400, "startup_reps": 1,
-                "dyads": 60, "officers": 6, "val_boot": 20, "val_pa": 2}
-    return {"score_rows": 1_000_000, "n_boot": 1000, "pa_iter": 100, "bfi_rows": None, "startup_reps": 10,
-            "dyads": 5_000, "officers": 250, "val_boot": 1000, "val_pa": 100}
+        return {
+            "score_rows": 2_000,
+            "n_boot": 20,
+            "pa_iter": 2,
+            "bfi_rows": 400,
+            "startup_reps": 1,
+            "dyads": 60,
+            "officers": 6,
+            "val_boot": 20,
+            "val_pa": 2,
+        }
+    return {
+        "score_rows": 1_000_000,
+        "n_boot": 1000,
+        "pa_iter": 100,
+        "bfi_rows": None,
+        "startup_reps": 10,
+        "dyads": 5_000,
+        "officers": 250,
+        "val_boot": 1000,
+        "val_pa": 100,
+    }
 
 
 # --------------------------------------------------------------------------- in-process workers (Python)
@@ -277,14 +297,20 @@ def _py_workload(name: str, quick: bool):
         from wamkit.stats.reliability import alpha
 
         x = _keyed_bfi(_bfi(s["bfi_rows"]))[BFI_SCALES["agree"]]
-        return (lambda: alpha(x, n_boot=s["n_boot"], seed=1),
-                lambda: alpha(x.iloc[:200], n_boot=5, seed=1), lambda res: res.raw_alpha)
+        return (
+            lambda: alpha(x, n_boot=s["n_boot"], seed=1),
+            lambda: alpha(x.iloc[:200], n_boot=5, seed=1),
+            lambda res: res.raw_alpha,
+        )
     if name == "parallel":
         from wamkit.stats.nfactors import parallel_analysis
 
         X = _bfi(s["bfi_rows"])[BFI_ITEMS].to_numpy(dtype=float)
-        return (lambda: parallel_analysis(X, n_iter=s["pa_iter"], seed=1),
-                lambda: parallel_analysis(X[:200], n_iter=2, seed=1), lambda res: res.nfact)
+        return (
+            lambda: parallel_analysis(X, n_iter=s["pa_iter"], seed=1),
+            lambda: parallel_analysis(X[:200], n_iter=2, seed=1),
+            lambda res: res.nfact,
+        )
     if name == "polychoric":
         from wamkit.stats.polychoric import polychoric
 
@@ -299,6 +325,7 @@ def _py_workload(name: str, quick: bool):
         def efa(A):
             R, npair = pairwise_cor(A)
             return fa(R, 5, n_obs=A.shape[0], np_obs=npair, items=BFI_ITEMS)
+
         return (lambda: efa(X), lambda: efa(X[:200]), lambda res: res.chisq)
     if name == "cfa":
         import pandas as pd
@@ -306,16 +333,17 @@ def _py_workload(name: str, quick: bool):
         from wamkit.stats.cfa import fit_cfa
 
         hs = pd.read_csv(DATA / "hs1939.csv")
-        return (lambda: fit_cfa(hs, HS_MODEL), lambda: fit_cfa(hs.iloc[:200], HS_MODEL),
-                lambda res: res.fit.chisq)
+        return (lambda: fit_cfa(hs, HS_MODEL), lambda: fit_cfa(hs.iloc[:200], HS_MODEL), lambda res: res.fit.chisq)
     if name == "invariance":
         from wamkit.stats.invariance import invariance_sequence
 
         d = _wam_demo()
         levels = ("configural", "metric", "scalar")
-        return (lambda: invariance_sequence(d, WAM_MODEL, "rater", levels=levels),
-                lambda: invariance_sequence(d.iloc[:400], WAM_MODEL, "rater", levels=levels),
-                lambda res: res.steps[-1].fit.fit.chisq)
+        return (
+            lambda: invariance_sequence(d, WAM_MODEL, "rater", levels=levels),
+            lambda: invariance_sequence(d.iloc[:400], WAM_MODEL, "rater", levels=levels),
+            lambda res: res.steps[-1].fit.fit.chisq,
+        )
     raise KeyError(name)
 
 
@@ -446,9 +474,20 @@ def run_inproc(ctx: Context, name: str, title: str, r_label: str) -> Row:
     wam = Side()
     out = ctx.tmp / f"py-{name}.json"
     ctx.log(f"  wamkit worker {name} x{reps}")
-    run = run_measured([sys.executable, str(Path(__file__).resolve()), "--worker", name,
-                        "--repeats", str(reps), *(["--quick"] if ctx.quick else []),
-                        "--worker-out", str(out)], cwd=ROOT)
+    run = run_measured(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            name,
+            "--repeats",
+            str(reps),
+            *(["--quick"] if ctx.quick else []),
+            "--worker-out",
+            str(out),
+        ],
+        cwd=ROOT,
+    )
     if run.returncode != 0 or not out.exists():
         _fail(wam, "worker", run)
     else:
@@ -472,10 +511,27 @@ def run_inproc(ctx: Context, name: str, title: str, r_label: str) -> Row:
 
 
 # --------------------------------------------------------------------------- CLI workloads
-def run_cli(ctx: Context, name: str, title: str, r_label: str, wam_cmd: list[str] | None,
-            r_script: str | None, reps: int, *, warmup: bool = False, wam_status: str = "ok",
-            stdout_to_null: bool = True, r_key: str | None = None) -> Row:
-    """Interleave ``reps`` wamkit and R subprocess runs; ``r_key`` shares one R measurement."""
+def run_cli(
+    ctx: Context,
+    name: str,
+    title: str,
+    r_label: str,
+    wam_cmd: list[str] | None,
+    r_script: str | None,
+    reps: int,
+    *,
+    warmup: bool = False,
+    wam_status: str = "ok",
+    stdout_to_null: bool = True,
+    r_key: str | None = None,
+    baselines: dict[str, list[str] | str] | None = None,
+    before: Callable[[], None] | None = None,
+) -> Row:
+    """Interleave ``reps`` wamkit and R subprocess runs; ``r_key`` shares one R measurement.
+
+    ``baselines`` (name -> command, or a status text when it cannot run) are run interleaved
+    with wamkit too; ``before`` runs (untimed) before every wamkit run, e.g. to remove its output.
+    """
     wam = Side() if wam_cmd else Side(status=wam_status)
     r_cached = ctx._cache.get(f"r:{r_key}") if r_key else None
     r = r_cached if r_cached is not None else (Side() if ctx.use_r and r_script else Side(status="not run"))
@@ -491,14 +547,24 @@ def run_cli(ctx: Context, name: str, title: str, r_label: str, wam_cmd: list[str
             run_measured(wam_cmd, cwd=ROOT, stdout_path=null)
         if r_cmd:
             run_measured(r_cmd, cwd=ROOT, stdout_path=null)
+    base = {k: (Side() if isinstance(v, list) else Side(status=v)) for k, v in (baselines or {}).items()}
     ctx.log(f"  {name}: {reps} interleaved run(s)")
     for _ in range(reps):
         if wam_cmd and wam.status == "ok":
+            if before is not None:
+                before()
             run = run_measured(wam_cmd, cwd=ROOT, stdout_path=null if stdout_to_null else None)
             if run.returncode != 0:
                 _fail(wam, "wamkit", run)
             else:
                 wam.add_proc(run)
+        for key, cmd in (baselines or {}).items():
+            if isinstance(cmd, list) and base[key].status == "ok":
+                run = run_measured(cmd, cwd=ROOT, stdout_path=null)
+                if run.returncode != 0:
+                    _fail(base[key], key, run)
+                else:
+                    base[key].add_proc(run)
         if r_cmd and r.status == "ok":
             run = run_measured(r_cmd, cwd=ROOT, stdout_path=null)
             if run.returncode != 0:
@@ -507,7 +573,7 @@ def run_cli(ctx: Context, name: str, title: str, r_label: str, wam_cmd: list[str
                 r.add_proc(run)
     if r_key and r_cached is None:
         ctx._cache[f"r:{r_key}"] = r
-    return Row(name, title, wam, r, r_label)
+    return Row(name, title, wam, r, r_label, baselines=base)
 
 
 def _make_score_csv(ctx: Context) -> Path:
@@ -533,7 +599,8 @@ def _make_score_csv(ctx: Context) -> Path:
 
 def _r_score_script(csv: Path, out: Path) -> str:
     keys = ", ".join(
-        f'{f} = c({_rvec([("-" + i) if i in WAM_REVERSED else i for i in its])})' for f, its in WAM_SCALES.items())
+        f"{f} = c({_rvec([('-' + i) if i in WAM_REVERSED else i for i in its])})" for f, its in WAM_SCALES.items()
+    )
     return textwrap.dedent(f"""\
         suppressPackageStartupMessages(library(psych))
         d <- read.csv("{csv}")
@@ -544,6 +611,66 @@ def _r_score_script(csv: Path, out: Path) -> str:
         s$alliance <- rowMeans(s[, c("trust", "goals", "bond")])
         write.csv(cbind(d[, c("dyad", "rater", "wave")], s), "{out}", row.names = FALSE)
         """)
+
+
+#: the minimal hand-written scoring pipelines wamkit is compared with: read, key the reversed
+#: items, mean per subscale with the min_answered rule (3/4 of the items), total, write CSV
+MIN_PYARROW = """\
+import math, sys
+import pyarrow as pa, pyarrow.compute as pc, pyarrow.csv as pcsv
+SCALES = {scales!r}
+REV = {rev!r}
+t = pcsv.read_csv(sys.argv[1])
+out = {{c: t[c] for c in ("dyad", "rater", "wave")}}
+for s, its in SCALES.items():
+    total = n = None
+    for it in its:
+        x = pc.cast(t[it], pa.float64())
+        if it in REV:
+            x = pc.subtract(6.0, x)
+        c = pc.cast(pc.is_valid(x), pa.int64())
+        v = pc.fill_null(x, 0.0)
+        total = v if total is None else pc.add(total, v)
+        n = c if n is None else pc.add(n, c)
+    need = max(1, math.ceil(0.75 * len(its) - 1e-9))
+    out[s] = pc.if_else(pc.greater_equal(n, need), pc.divide(total, pc.cast(n, pa.float64())), None)
+out["alliance"] = pc.divide(pc.add(pc.add(out["trust"], out["goals"]), out["bond"]), 3.0)
+pcsv.write_csv(pa.table(out), sys.argv[2])
+"""
+
+MIN_POLARS = """\
+import math, sys
+import polars as pl
+SCALES = {scales!r}
+REV = {rev!r}
+df = pl.read_csv(sys.argv[1])
+def item(c):
+    x = pl.col(c).cast(pl.Float64)
+    return (6.0 - x) if c in REV else x
+exprs = []
+for s, its in SCALES.items():
+    need = max(1, math.ceil(0.75 * len(its) - 1e-9))
+    n = pl.sum_horizontal([item(c).is_not_null().cast(pl.Int32) for c in its])
+    exprs.append(pl.when(n >= need).then(pl.mean_horizontal([item(c) for c in its])).otherwise(None).alias(s))
+out = df.select(["dyad", "rater", "wave", *exprs])
+out = out.with_columns(((pl.col("trust") + pl.col("goals") + pl.col("bond")) / 3).alias("alliance"))
+out.write_csv(sys.argv[2])
+"""
+
+
+def _baseline_commands(ctx: Context, csv: Path) -> dict[str, list[str] | str]:
+    """The minimal pyarrow and polars pipelines as commands (a status text when polars is missing)."""
+    import importlib.util
+
+    out: dict[str, list[str] | str] = {}
+    for name, template in (("pyarrow", MIN_PYARROW), ("polars", MIN_POLARS)):
+        if importlib.util.find_spec(name) is None:
+            out[name] = "not installed (pip install -e '.[bench]')"
+            continue
+        script = ctx.tmp / f"min_{name}.py"
+        script.write_text(template.format(scales=WAM_SCALES, rev=set(WAM_REVERSED)))
+        out[name] = [sys.executable, str(script), str(csv), str(ctx.tmp / f"scores_{name}.csv")]
+    return out
 
 
 def _make_outcomes_data(ctx: Context) -> tuple[Path, Path]:
@@ -560,8 +687,9 @@ def _make_outcomes_data(ctx: Context) -> tuple[Path, Path]:
 def _outcomes_command(ctx: Context, items: Path, outc: Path) -> tuple[list[str] | None, str]:
     """The ``wamkit outcomes`` command, or (None, reason) when the command does not exist yet."""
     try:
-        h = subprocess.run([*ctx.wamkit_cmd(), "outcomes", "--help"], capture_output=True, text=True,
-                           timeout=60, cwd=ROOT)
+        h = subprocess.run(
+            [*ctx.wamkit_cmd(), "outcomes", "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, f"not available yet ({e})"
     if h.returncode != 0:
@@ -571,10 +699,33 @@ def _outcomes_command(ctx: Context, items: Path, outc: Path) -> tuple[list[str] 
     missing = [o for o in needed if o not in help_text]
     if missing:
         return None, f"not available yet (no {', '.join(missing)} in `wamkit outcomes --help`)"
-    cmd = [*ctx.wamkit_cmd(), "outcomes", str(items), "--outcomes", str(outc), "--on", "dyad",
-           "-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater",
-           "--outcome", "stagnations:count", "--outcome", "dropout:binary",
-           "--event", "rearrest:days_to_rearrest", "--cluster", "officer", "--by", "rater", "--by", "wave"]
+    cmd = [
+        *ctx.wamkit_cmd(),
+        "outcomes",
+        str(items),
+        "--outcomes",
+        str(outc),
+        "--on",
+        "dyad",
+        "-i",
+        "client=wam-demo-client",
+        "-i",
+        "professional=wam-demo-professional",
+        "--rater",
+        "rater",
+        "--outcome",
+        "stagnations:count",
+        "--outcome",
+        "dropout:binary",
+        "--event",
+        "rearrest:days_to_rearrest",
+        "--cluster",
+        "officer",
+        "--by",
+        "rater",
+        "--by",
+        "wave",
+    ]
     if "--format" in help_text:
         cmd += ["--format", "json"]
     return cmd, "ok"
@@ -582,8 +733,10 @@ def _outcomes_command(ctx: Context, items: Path, outc: Path) -> tuple[list[str] 
 
 def _r_outcomes_script(items: Path, outc: Path) -> str:
     def keys(scales: dict) -> str:
-        return ", ".join(f'{f} = c({_rvec([("-" + i) if i in WAM_REVERSED else i for i in its])})'
-                         for f, its in scales.items())
+        return ", ".join(
+            f"{f} = c({_rvec([('-' + i) if i in WAM_REVERSED else i for i in its])})" for f, its in scales.items()
+        )
+
     prof_scales = {("loss_of_energy" if f == "reactance" else f): its for f, its in WAM_SCALES.items()}
     return textwrap.dedent(f"""\
         suppressPackageStartupMessages({{library(psych); library(survival); library(sandwich); library(MASS)}})
@@ -644,7 +797,7 @@ def _validate_data(ctx: Context) -> Path:
 
 
 def _r_validate_script(csv: Path, n_boot: int, n_pa: int) -> str:
-    scales = ", ".join(f'{f} = c({_rvec(its)})' for f, its in BFI_SCALES.items())
+    scales = ", ".join(f"{f} = c({_rvec(its)})" for f, its in BFI_SCALES.items())
     return textwrap.dedent(f"""\
         suppressPackageStartupMessages({{library(psych); library(lavaan)}})
         d <- read.csv("{csv}")
@@ -673,15 +826,17 @@ class Workload:
     name: str
     title: str
     r_label: str
-    run: Callable[[Context, "Workload"], Row]
+    run: Callable[[Context, Workload], Row]
 
 
 def _startup(args_: list[str]):
     def go(ctx: Context, w: Workload) -> Row:
         reps = sizes(ctx.quick)["startup_reps"] if ctx.quick else max(ctx.repeats, sizes(False)["startup_reps"])
         r_script = "suppressMessages(library(psych))\n"
-        return run_cli(ctx, w.name, w.title, w.r_label, [*ctx.wamkit_cmd(), *args_], r_script, reps,
-                       warmup=True, r_key="startup")
+        return run_cli(
+            ctx, w.name, w.title, w.r_label, [*ctx.wamkit_cmd(), *args_], r_script, reps, warmup=True, r_key="startup"
+        )
+
     return go
 
 
@@ -690,8 +845,20 @@ def _score(fmt: str):
         csv = ctx.cached("score_csv", lambda: _make_score_csv(ctx))
         out = ctx.tmp / f"scores.{fmt}"
         cmd = [*ctx.wamkit_cmd(), "score", str(csv), "-i", "wam-demo-client", "-o", str(out), "-q"]
-        return run_cli(ctx, w.name, w.title, w.r_label, cmd, _r_score_script(csv, ctx.tmp / "scores_r.csv"),
-                       ctx.repeats, r_key="score")
+        baselines = _baseline_commands(ctx, csv) if fmt == "csv" else None
+        return run_cli(
+            ctx,
+            w.name,
+            w.title,
+            w.r_label,
+            cmd,
+            _r_score_script(csv, ctx.tmp / "scores_r.csv"),
+            ctx.repeats,
+            r_key="score",
+            baselines=baselines,
+            before=lambda: out.unlink(missing_ok=True),
+        )
+
     return go
 
 
@@ -702,58 +869,123 @@ def _inproc(ctx: Context, w: Workload) -> Row:
 def _outcomes(ctx: Context, w: Workload) -> Row:
     items, outc = ctx.cached("outcomes_data", lambda: _make_outcomes_data(ctx))
     cmd, status = _outcomes_command(ctx, items, outc)
-    return run_cli(ctx, w.name, w.title, w.r_label, cmd, _r_outcomes_script(items, outc), ctx.repeats,
-                   wam_status=status)
+    return run_cli(
+        ctx, w.name, w.title, w.r_label, cmd, _r_outcomes_script(items, outc), ctx.repeats, wam_status=status
+    )
 
 
 def _validate(ctx: Context, w: Workload) -> Row:
     s = sizes(ctx.quick)
     csv = _validate_data(ctx)
-    cmd = [*ctx.wamkit_cmd(), "validate", str(csv), "-i", str(DATA / "bfi.yaml"),
-           "--bootstrap", str(s["val_boot"]), "--parallel-iter", str(s["val_pa"]), "--seed", "1",
-           "--format", "json"]
-    return run_cli(ctx, w.name, w.title, w.r_label, cmd, _r_validate_script(csv, s["val_boot"], s["val_pa"]),
-                   ctx.repeats)
+    cmd = [
+        *ctx.wamkit_cmd(),
+        "validate",
+        str(csv),
+        "-i",
+        str(DATA / "bfi.yaml"),
+        "--bootstrap",
+        str(s["val_boot"]),
+        "--parallel-iter",
+        str(s["val_pa"]),
+        "--seed",
+        "1",
+        "--format",
+        "json",
+    ]
+    return run_cli(
+        ctx, w.name, w.title, w.r_label, cmd, _r_validate_script(csv, s["val_boot"], s["val_pa"]), ctx.repeats
+    )
 
 
 WORKLOADS: list[Workload] = [
-    Workload("startup", "CLI start-up: `wamkit --help` (median of 10)",
-             "R start-up: `Rscript -e 'suppressMessages(library(psych))'`", _startup(["--help"])),
-    Workload("startup-score", "CLI start-up: `wamkit score --help` (median of 10)",
-             "R start-up: `Rscript -e 'suppressMessages(library(psych))'` (same runs)", _startup(["score", "--help"])),
-    Workload("score-parquet", "`wamkit score` 1,000,000 x 19 items CSV -> Parquet (end to end)",
-             "`read.csv` + `scoreItems(impute=\"none\")` + `write.csv` (Rscript, end to end)", _score("parquet")),
-    Workload("score-csv", "`wamkit score` 1,000,000 x 19 items CSV -> CSV (end to end)",
-             "same R runs as score-parquet", _score("csv")),
-    Workload("alpha", "`alpha(x, n_boot=1000)` bfi A1(rev)-A5, N = 2800 (in-process)",
-             "`psych::alpha(x, n.iter=1000)`", _inproc),
-    Workload("parallel", "`parallel_analysis(X, n_iter=100)` 25 bfi items (in-process)",
-             "`psych::fa.parallel(x, n.iter=100, plot=FALSE)`", _inproc),
+    Workload(
+        "startup",
+        "CLI start-up: `wamkit --help` (median of 10)",
+        "R start-up: `Rscript -e 'suppressMessages(library(psych))'`",
+        _startup(["--help"]),
+    ),
+    Workload(
+        "startup-score",
+        "CLI start-up: `wamkit score --help` (median of 10)",
+        "R start-up: `Rscript -e 'suppressMessages(library(psych))'` (same runs)",
+        _startup(["score", "--help"]),
+    ),
+    Workload(
+        "score-parquet",
+        "`wamkit score` 1,000,000 x 19 items CSV -> Parquet (end to end)",
+        '`read.csv` + `scoreItems(impute="none")` + `write.csv` (Rscript, end to end)',
+        _score("parquet"),
+    ),
+    Workload(
+        "score-csv",
+        "`wamkit score` 1,000,000 x 19 items CSV -> CSV (end to end)",
+        "same R runs as score-parquet",
+        _score("csv"),
+    ),
+    Workload(
+        "alpha",
+        "`alpha(x, n_boot=1000)` bfi A1(rev)-A5, N = 2800 (in-process)",
+        "`psych::alpha(x, n.iter=1000)`",
+        _inproc,
+    ),
+    Workload(
+        "parallel",
+        "`parallel_analysis(X, n_iter=100)` 25 bfi items (in-process)",
+        "`psych::fa.parallel(x, n.iter=100, plot=FALSE)`",
+        _inproc,
+    ),
     Workload("polychoric", "`polychoric(X)` 25 bfi items (in-process)", "`psych::polychoric(x)`", _inproc),
-    Workload("efa", "`pairwise_cor` + `fa(R, 5)` minres/oblimin, 25 bfi items (in-process)",
-             "`psych::fa(bfi[1:25], 5)`", _inproc),
-    Workload("cfa", "`fit_cfa` Holzinger-Swineford 3 factors (in-process)",
-             "`lavaan::cfa` + `fitMeasures` + `standardizedSolution`", _inproc),
-    Workload("invariance", "`invariance_sequence` configural/metric/scalar, 19 items, group = rater (in-process)",
-             "3 x `lavaan::cfa(group=, group.equal=)` + `lavTestLRT` + `fitMeasures`", _inproc),
-    Workload("outcomes", "`wamkit outcomes` 5,000 dyads x 2 raters x 2 waves, 3 outcomes, --cluster officer "
-             "--by rater --by wave (end to end)",
-             "Rscript: `scoreItems` + loop of `cor.test` (Pearson, Spearman), `glm(binomial)`, `glm(poisson)`, "
-             "`glm.nb` (cluster-robust `sandwich::vcovCL`), `coxph(+ cluster(officer))` per predictor x split, "
-             "`r.test` wave comparisons", _outcomes),
-    Workload("validate", "`wamkit validate` bfi, --bootstrap 1000 --parallel-iter 100 (end to end)",
-             "Rscript: per scale `alpha(n.iter=1000)` + `omega`; `KMO`, `cortest.bartlett`, "
-             "`fa.parallel(n.iter=100)`, `VSS` (MAP), `fa(5)`, `lavaan::cfa` + fit/std/MI", _validate),
+    Workload(
+        "efa",
+        "`pairwise_cor` + `fa(R, 5)` minres/oblimin, 25 bfi items (in-process)",
+        "`psych::fa(bfi[1:25], 5)`",
+        _inproc,
+    ),
+    Workload(
+        "cfa",
+        "`fit_cfa` Holzinger-Swineford 3 factors (in-process)",
+        "`lavaan::cfa` + `fitMeasures` + `standardizedSolution`",
+        _inproc,
+    ),
+    Workload(
+        "invariance",
+        "`invariance_sequence` configural/metric/scalar, 19 items, group = rater (in-process)",
+        "3 x `lavaan::cfa(group=, group.equal=)` + `lavTestLRT` + `fitMeasures`",
+        _inproc,
+    ),
+    Workload(
+        "outcomes",
+        "`wamkit outcomes` 5,000 dyads x 2 raters x 2 waves, 3 outcomes, --cluster officer "
+        "--by rater --by wave (end to end)",
+        "Rscript: `scoreItems` + loop of `cor.test` (Pearson, Spearman), `glm(binomial)`, `glm(poisson)`, "
+        "`glm.nb` (cluster-robust `sandwich::vcovCL`), `coxph(+ cluster(officer))` per predictor x split, "
+        "`r.test` wave comparisons",
+        _outcomes,
+    ),
+    Workload(
+        "validate",
+        "`wamkit validate` bfi, --bootstrap 1000 --parallel-iter 100 (end to end)",
+        "Rscript: per scale `alpha(n.iter=1000)` + `omega`; `KMO`, `cortest.bartlett`, "
+        "`fa.parallel(n.iter=100)`, `VSS` (MAP), `fa(5)`, `lavaan::cfa` + fit/std/MI",
+        _validate,
+    ),
 ]
 WORKLOAD_NAMES = [w.name for w in WORKLOADS]
-CHECKS = {"alpha": "raw alpha", "parallel": "nfact (random, may differ)", "polychoric": "r(A1, A2)",
-          "efa": "chi-square", "cfa": "chi-square", "invariance": "chi-square of the scalar model"}
+CHECKS = {
+    "alpha": "raw alpha",
+    "parallel": "nfact (random, may differ)",
+    "polychoric": "r(A1, A2)",
+    "efa": "chi-square",
+    "cfa": "chi-square",
+    "invariance": "chi-square of the scalar model",
+}
 
 
 def select(only: list[str] | None) -> list[Workload]:
     """Workloads named in ``only`` (a name or a prefix such as ``score`` or ``startup``)."""
     if not only:
         return list(WORKLOADS)
+
     def hit(w: Workload, o: str) -> bool:
         return w.name == o or w.name.startswith(o + "-")
 
@@ -766,8 +998,13 @@ def select(only: list[str] | None) -> list[Workload]:
 
 # --------------------------------------------------------------------------- environment
 def machine_info() -> dict:
-    info = {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(), "memory_gib": None,
-            "os": platform.platform(), "load_avg": None}
+    info = {
+        "cores": os.cpu_count(),
+        "cpu": platform.processor() or platform.machine(),
+        "memory_gib": None,
+        "os": platform.platform(),
+        "load_avg": None,
+    }
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -778,7 +1015,7 @@ def machine_info() -> dict:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
-                info["memory_gib"] = int(line.split()[1]) / 1024 ** 2
+                info["memory_gib"] = int(line.split()[1]) / 1024**2
                 break
     except OSError:
         pass
@@ -796,8 +1033,13 @@ def python_versions() -> dict:
 
     import wamkit
 
-    v = {"python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
-         "scipy": scipy.__version__, "wamkit": getattr(wamkit, "__version__", "?")}
+    v = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "scipy": scipy.__version__,
+        "wamkit": getattr(wamkit, "__version__", "?"),
+    }
     try:
         blas = numpy.__config__.CONFIG["Build Dependencies"]["blas"]
         v["numpy BLAS"] = f"{blas.get('name')} {blas.get('version', '')}".strip()
@@ -807,11 +1049,13 @@ def python_versions() -> dict:
 
 
 def r_versions(rscript: str) -> dict:
-    code = ('pk <- c("psych", "lavaan", "GPArotation", "survival"); '
-            'v <- sapply(pk, function(p) tryCatch(as.character(packageVersion(p)), error = function(e) "absent")); '
-            'cat(R.version.string, "\\n", sep = ""); cat(paste(pk, v, sep = "="), sep = "\\n"); '
-            'cat("\\nBLAS=", basename(extSoftVersion()[["BLAS"]]), "\\n", sep = ""); '
-            'cat("mc.cores=", getOption("mc.cores", 2L), "\\n", sep = "")')
+    code = (
+        'pk <- c("psych", "lavaan", "GPArotation", "survival"); '
+        'v <- sapply(pk, function(p) tryCatch(as.character(packageVersion(p)), error = function(e) "absent")); '
+        'cat(R.version.string, "\\n", sep = ""); cat(paste(pk, v, sep = "="), sep = "\\n"); '
+        'cat("\\nBLAS=", basename(extSoftVersion()[["BLAS"]]), "\\n", sep = ""); '
+        'cat("mc.cores=", getOption("mc.cores", 2L), "\\n", sep = "")'
+    )
     try:
         p = subprocess.run([rscript, "-e", code], capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
@@ -842,53 +1086,117 @@ def _cell(side: Side, value: str, first: bool = False) -> str:
     return value
 
 
-def render(rows: list[Row], *, command: str, mach: dict, pyv: dict, rv: dict, quick: bool, repeats: int,
-           started: _dt.datetime, seconds: float) -> str:
+def render(
+    rows: list[Row],
+    *,
+    command: str,
+    mach: dict,
+    pyv: dict,
+    rv: dict,
+    quick: bool,
+    repeats: int,
+    started: _dt.datetime,
+    seconds: float,
+) -> str:
     lines = [BEGIN_MARK, ""]
     lines.append(f"Generated {started.strftime('%Y-%m-%d %H:%M UTC')} in {seconds:.0f} s by:")
     lines += ["", "```", command, "```", ""]
     if quick:
-        lines += ["**Quick mode** (tiny sizes, 1 repeat; the sizes in the row descriptions do not apply): "
-                  "timings are a smoke test, not a benchmark.", ""]
+        lines += [
+            "**Quick mode** (tiny sizes, 1 repeat; the sizes in the row descriptions do not apply): "
+            "timings are a smoke test, not a benchmark.",
+            "",
+        ]
     load = mach.get("load_avg")
-    lines.append(f"- Machine: {mach['cores']} cores, {mach['cpu']}, "
-                 f"{mach['memory_gib']:.1f} GiB memory, {mach['os']}"
-                 + (f"; load average at start {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}" if load else ""))
+    lines.append(
+        f"- Machine: {mach['cores']} cores, {mach['cpu']}, "
+        f"{mach['memory_gib']:.1f} GiB memory, {mach['os']}"
+        + (f"; load average at start {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}" if load else "")
+    )
     lines.append("- Python side: " + ", ".join(f"{k} {v}" for k, v in pyv.items()))
-    lines.append("- R side: " + (", ".join(v if k == "R" else f"{k} {v}" for k, v in rv.items()) if rv
-                                 else "not run"))
+    lines.append("- R side: " + (", ".join(v if k == "R" else f"{k} {v}" for k, v in rv.items()) if rv else "not run"))
     blas = [f"{k}={os.environ[k]}" for k in BLAS_ENV if k in os.environ]
-    lines.append("- BLAS threads: " + (", ".join(blas) if blas else
-                                       f"library defaults (none of {', '.join(BLAS_ENV)} set; OpenBLAS then "
-                                       "uses one thread per core)"))
-    lines.append(f"- Repeats: {repeats} per workload (start-up: "
-                 f"{sizes(quick)['startup_reps'] if quick else max(repeats, 10)}); medians of wall-clock seconds. "
-                 "Peak memory = maximum resident set size of the process (GNU time -v).")
+    lines.append(
+        "- BLAS threads: "
+        + (
+            ", ".join(blas)
+            if blas
+            else f"library defaults (none of {', '.join(BLAS_ENV)} set; OpenBLAS then uses one thread per core)"
+        )
+    )
+    lines.append(
+        f"- Repeats: {repeats} per workload (start-up: "
+        f"{sizes(quick)['startup_reps'] if quick else max(repeats, 10)}); medians of wall-clock seconds. "
+        "Peak memory = maximum resident set size of the process (GNU time -v)."
+    )
     lines.append("")
-    lines.append("| workload | wamkit median (s) | R median (s) | ratio wamkit/R | wamkit peak memory | "
-                 "R peak memory | wamkit CPU (s) | R CPU (s) |")
+    lines.append(
+        "| workload | wamkit median (s) | R median (s) | ratio wamkit/R | wamkit peak memory | "
+        "R peak memory | wamkit CPU (s) | R CPU (s) |"
+    )
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         wm, rm = row.wamkit.median(), row.r.median()
         ratio = f"{wm / rm:.3f}" if wm is not None and rm else "-"
-        lines.append("| " + " | ".join([
-            f"{row.name}", _cell(row.wamkit, _fmt_s(wm), True), _cell(row.r, _fmt_s(rm), True), ratio,
-            _cell(row.wamkit, _fmt_mem(row.wamkit.peak_kib)), _cell(row.r, _fmt_mem(row.r.peak_kib)),
-            _cell(row.wamkit, _fmt_s(row.wamkit.cpu_median())), _cell(row.r, _fmt_s(row.r.cpu_median())),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"{row.name}",
+                    _cell(row.wamkit, _fmt_s(wm), True),
+                    _cell(row.r, _fmt_s(rm), True),
+                    ratio,
+                    _cell(row.wamkit, _fmt_mem(row.wamkit.peak_kib)),
+                    _cell(row.r, _fmt_mem(row.r.peak_kib)),
+                    _cell(row.wamkit, _fmt_s(row.wamkit.cpu_median())),
+                    _cell(row.r, _fmt_s(row.r.cpu_median())),
+                ]
+            )
+            + " |"
+        )
+    compared = [row for row in rows if row.baselines]
+    for row in compared:
+        wm = row.wamkit.median()
+        lines += [
+            "",
+            f"**{row.name} against minimal hand-written pipelines** (same file, same run, interleaved; "
+            "each reads the CSV, keys the reversed items, takes the subscale means with the "
+            "min_answered rule and the total, and writes CSV; wamkit is the `wamkit score` "
+            "command, start-up, checks and provenance included):",
+            "",
+            "| pipeline | median (s) | CPU (s) | peak memory | wamkit / pipeline (wall) | wamkit / pipeline (CPU) |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| wamkit score | {_cell(row.wamkit, _fmt_s(wm), True)} | "
+            f"{_cell(row.wamkit, _fmt_s(row.wamkit.cpu_median()))} | "
+            f"{_cell(row.wamkit, _fmt_mem(row.wamkit.peak_kib))} | 1 | 1 |",
+        ]
+        for key, side in [*row.baselines.items(), ("R (psych)", row.r)]:
+            bm, bc, wc = side.median(), side.cpu_median(), row.wamkit.cpu_median()
+            ratio = f"{wm / bm:.2f}" if wm is not None and bm else "-"
+            cratio = f"{wc / bc:.2f}" if wc is not None and bc else "-"
+            label = f"minimal {key}" if key != "R (psych)" else key
+            lines.append(
+                f"| {label} | {_cell(side, _fmt_s(bm), True)} | {_cell(side, _fmt_s(bc))} | "
+                f"{_cell(side, _fmt_mem(side.peak_kib))} | {ratio} | {cratio} |"
+            )
     lines += ["", "What each row runs (wamkit side / R side):", ""]
     for row in rows:
         chk = ""
         if row.wamkit.check is not None or row.r.check is not None:
+
             def g(v: float | None) -> str:
                 return "-" if v is None else f"{v:.6g}"
+
             chk = f" (check, {CHECKS.get(row.name, 'result')}: wamkit {g(row.wamkit.check)}, R {g(row.r.check)})"
         lines.append(f"- **{row.name}**: {row.title} / {row.r_label}{chk}")
     lines += ["", "Raw wall-clock times (s):", ""]
     for row in rows:
+
         def raw(s: Side) -> str:
             return ", ".join(f"{t:.3f}" for t in s.wall) if s.wall else s.status
-        lines.append(f"- {row.name}: wamkit [{raw(row.wamkit)}]; R [{raw(row.r)}]")
+
+        extra = "".join(f"; minimal {k} [{raw(v)}]" for k, v in row.baselines.items())
+        lines.append(f"- {row.name}: wamkit [{raw(row.wamkit)}]; R [{raw(row.r)}]{extra}")
     lines.append("")
     return "\n".join(lines)
 
@@ -907,13 +1215,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python benchmarks/run.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes, 1 repeat (smoke test)")
     p.add_argument("--repeats", type=int, default=None, help="repeats per workload (default 3; --quick: 1)")
-    p.add_argument("--only", action="append", metavar="NAME",
-                   help=f"run only this workload or prefix (repeatable): {', '.join(WORKLOAD_NAMES)}")
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help=f"run only this workload or prefix (repeatable): {', '.join(WORKLOAD_NAMES)}",
+    )
     p.add_argument("--no-r", action="store_true", help="do not run R even when Rscript is installed")
     p.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"), help="Markdown file to write")
-    p.add_argument("--blas-threads", type=int, default=1, metavar="N",
-                   help="set OPENBLAS_NUM_THREADS/OMP_NUM_THREADS/MKL_NUM_THREADS=N for every process "
-                        "(default 1, as the wamkit command does; 0 leaves the environment alone)")
+    p.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="set OPENBLAS_NUM_THREADS/OMP_NUM_THREADS/MKL_NUM_THREADS=N for every process "
+        "(default 1, as the wamkit command does; 0 leaves the environment alone)",
+    )
     p.add_argument("--keep-temp", action="store_true", help="keep the temporary folder (generated data, scripts)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--worker-out", help=argparse.SUPPRESS)
@@ -944,16 +1261,18 @@ def main(argv: list[str] | None = None, *, log: Callable[[str], None] | None = N
                 os.environ[k] = v
 
 
-def _main(args, repeats: int, workloads: list[Workload], argv: list[str] | None,
-          log: Callable[[str], None]) -> list[Row]:
+def _main(
+    args, repeats: int, workloads: list[Workload], argv: list[str] | None, log: Callable[[str], None]
+) -> list[Row]:
     rscript = None if args.no_r else shutil.which("Rscript")
     if not args.no_r and rscript is None:
         log("Rscript not found: running wamkit only")
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     mach = machine_info()
-    command = "python benchmarks/run.py" + "".join(" " + shlex.quote(a) for a in (argv if argv is not None
-                                                                                   else sys.argv[1:]))
+    command = "python benchmarks/run.py" + "".join(
+        " " + shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
     rows: list[Row] = []
     tmp = Path(tempfile.mkdtemp(prefix="wamkit-bench-"))
     try:
@@ -967,15 +1286,26 @@ def _main(args, repeats: int, workloads: list[Workload], argv: list[str] | None,
                 _fail(side, "benchmark", err=f"{type(e).__name__}: {e}")
                 rows.append(Row(w.name, w.title, side, Side(status="not run"), w.r_label))
             r = rows[-1]
-            log(f"  wamkit {_cell(r.wamkit, _fmt_s(r.wamkit.median()), True)}  "
-                f"R {_cell(r.r, _fmt_s(r.r.median()), True)}")
+            log(
+                f"  wamkit {_cell(r.wamkit, _fmt_s(r.wamkit.median()), True)}  "
+                f"R {_cell(r.r, _fmt_s(r.r.median()), True)}"
+            )
     finally:
         if args.keep_temp:
             log(f"temporary files kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    body = render(rows, command=command, mach=mach, pyv=python_versions(), rv=r_versions(rscript) if rscript else {},
-                  quick=args.quick, repeats=repeats, started=started, seconds=time.perf_counter() - t0)
+    body = render(
+        rows,
+        command=command,
+        mach=mach,
+        pyv=python_versions(),
+        rv=r_versions(rscript) if rscript else {},
+        quick=args.quick,
+        repeats=repeats,
+        started=started,
+        seconds=time.perf_counter() - t0,
+    )
     write_report(Path(args.output), body)
     log(f"wrote {args.output}")
     return rows

@@ -219,10 +219,21 @@ def test_instruments_new_drafts_loadable_yaml_for_awkward_headers(cli, tmp_path,
     draft = tmp_path / "draft.yaml"
     r = cli("instruments", "new", data, "--id", "awkward", "--items", "*", "-o", draft)
     assert r.code == 0, r.stderr
+    r = cli("instruments", "check", draft)      # a draft is refused while it holds TODO placeholders
+    assert r.code == 2 and "draft.yaml:" in r.stderr and "still holds the draft placeholder 'TODO'" in r.stderr
+    fill_in_draft(draft)
     r = cli("instruments", "check", draft)
     assert r.code == 0, r.stderr
     r = cli("score", data, "-i", draft, "-q")
     assert r.code == 0, r.stderr
+
+
+def fill_in_draft(path) -> None:
+    """What a person does with a draft: replace every TODO placeholder."""
+    text = path.read_text(encoding="utf-8").replace("reverse: TODO", "reverse: false")
+    text = text.replace("citation: TODO", "citation: own").replace("license: TODO", "license: own")
+    path.write_text(text.replace("name: TODO - split the items into the real subscales", "name: all"),
+                    encoding="utf-8")
 
 
 def test_instruments_new_keeps_item_ids_unique(cli, tmp_path):
@@ -230,5 +241,6 @@ def test_instruments_new_keeps_item_ids_unique(cli, tmp_path):
     data.write_text("id,Q1 a,Q1_a,Q2\n1,3,3,3\n")
     draft = tmp_path / "draft.yaml"
     assert cli("instruments", "new", data, "--id", "coll", "--items", "Q*", "-o", draft).code == 0
+    fill_in_draft(draft)
     r = cli("instruments", "check", draft)
     assert r.code == 0, r.stderr

@@ -44,9 +44,24 @@ def test_every_issue_workload_is_defined(bench):
 def test_quick_run_has_a_row_per_workload(quick_run):
     rows, text = quick_run
     assert [r.name for r in rows] == EXPECTED
-    table = [ln for ln in text.splitlines() if ln.startswith("| ")]
+    lines = text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("| workload |"))
+    table = []
+    for ln in lines[start:]:
+        if not ln.startswith("|"):
+            break
+        table.append(ln)
     assert table[0].startswith("| workload | wamkit median (s) | R median (s) | ratio wamkit/R")
-    assert [ln.split("|")[1].strip() for ln in table[1:]] == EXPECTED
+    assert [ln.split("|")[1].strip() for ln in table[2:]] == EXPECTED
+
+
+def test_quick_run_compares_score_with_minimal_pipelines(quick_run):
+    rows, text = quick_run
+    row = next(r for r in rows if r.name == "score-csv")
+    assert row.baselines["pyarrow"].status == "ok" and len(row.baselines["pyarrow"].wall) == 1
+    assert "polars" in row.baselines
+    assert "**score-csv against minimal hand-written pipelines**" in text
+    assert "| minimal pyarrow |" in text and "| minimal polars |" in text
 
 
 def test_quick_run_workloads_ran(quick_run):

@@ -58,7 +58,9 @@ class DataProblem:
     """One bad cell or row in an input file.
 
     ``row`` is the 1-based data row (the header is not counted), ``None`` for
-    problems about the file or a whole column.
+    problems about the file or a whole column. ``line`` says where that row is in the
+    file (``"line 6"``, ``"sheet row 6"``) when row numbers alone would be ambiguous
+    (rows above the column names, export header rows); it is shown as ``row 3 (line 6)``.
     """
 
     file: str
@@ -67,11 +69,12 @@ class DataProblem:
     value: object
     problem: str
     code: str = "invalid"
+    line: str | None = None
 
     def render(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.row}" + (f" ({self.line})" if self.line else ""))
         if self.column is not None:
             where.append(f"column {self.column!s}")
         text = ", ".join(where) + ": "

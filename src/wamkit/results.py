@@ -110,14 +110,16 @@ class StatResult(Result):
 def to_jsonable(obj: Any) -> Any:
     """Convert results (dataclasses, numpy, pandas) into plain JSON-safe Python.
 
-    NaN and infinities become ``None`` so that the JSON is standard.
+    NaN and infinities become ``None`` so that the JSON is standard. Floats are rounded to 15
+    significant digits (the precision a double guarantees), so JSON shows ``3.8``, not the binary
+    noise ``3.8000000000000003``; ``to_dict()`` and the CLI's JSON hold the same numbers.
     """
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
         return obj
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return float(f"{obj:.15g}") if math.isfinite(obj) else None
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         if hasattr(obj, "to_dict"):
             return to_jsonable(obj.to_dict())

@@ -156,6 +156,69 @@ def _many_bad_cells(w: Path) -> None:
     (w / "many_bad.csv").write_text("id," + ",".join(ITEMS) + "\n" + rows + "\n")
 
 
+def _titled_csv(w: Path) -> None:
+    (w / "titled.csv").write_text("Survey export 2026-03\n" + "id," + ",".join(ITEMS) + "\n1," + ",".join(["3"] * 12)
+                                  + "\n")
+
+
+def _titled_xlsx(w: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["see the sheet Export"])
+    ws = wb.create_sheet("Export")
+    ws.append(["Working Alliance Monitor - export"])
+    ws.append(["id", *ITEMS])
+    ws.append([1, *[3] * 12])
+    wb.save(w / "titled.xlsx")
+
+
+def _empty_first_sheet(w: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    ws = wb.create_sheet("Data")
+    ws.append(["id", *ITEMS])
+    ws.append([1, *[3] * 12])
+    wb.save(w / "second_sheet.xlsx")
+
+
+def _qualtrics(rows: list[tuple[str, str]]) -> str:
+    meta = ["StartDate", "EndDate", "Status", "Progress", "Finished", "ResponseId", "DistributionChannel"]
+    text = ["Start Date", "End Date", "Response Type", "Progress", "Finished", "Response ID", "Distribution Channel"]
+    lines = [",".join(meta + ["id", *ITEMS]), ",".join(text + ["id", *[f"Q{i}" for i in range(12)]]),
+             ",".join(['"{""ImportId"":""x""}"'] * (len(meta) + 13))]
+    for i, (status, channel) in enumerate(rows):
+        lines.append(",".join(["2026-03-02 10:00:00", "2026-03-02 10:05:00", status, "100", "True", f"R_{i}",
+                               channel, str(i), *["3"] * 11, "8" if i == len(rows) - 1 else "3"]))
+    return "\n".join(lines) + "\n"
+
+
+def _qualtrics_previews_only(w: Path) -> None:
+    (w / "previews.csv").write_text(_qualtrics([("Survey Preview", "preview"), ("Survey Preview", "preview")]))
+
+
+def _qualtrics_bad_cell(w: Path) -> None:
+    (w / "qualtrics_bad.csv").write_text(_qualtrics([("IP Address", "anonymous"), ("Survey Preview", "preview"),
+                                                     ("IP Address", "anonymous")]))
+
+
+def _qualtrics_with_preview(w: Path) -> None:
+    text = _qualtrics([("IP Address", "anonymous"), ("Survey Preview", "preview"), ("IP Address", "anonymous")])
+    (w / "qualtrics.csv").write_text(text.replace(",8\n", ",3\n"))
+
+
+def _spss_labelled_codes(w: Path) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame({"id": ["a", "b"], "wave": [0.0, 6.0], **{i: [3.0, 9.0] for i in ITEMS}})
+    pyreadstat.write_sav(frame, str(w / "labelled.sav"), variable_value_labels={"wave": {0.0: "T0", 6.0: "T6"}},
+                         missing_ranges={i: [9.0] for i in ITEMS})
+
+
 # --------------------------------------------------------------------------- the corpus
 
 CASES: list[Case] = [
@@ -247,6 +310,23 @@ CASES: list[Case] = [
          make=_xlsx_date_in_item),
     Case("xlsx-header-only", score("header_only.xlsx"), 2, "header_only.xlsx: sheet 'T0' has a header but no data rows",
          make=_xlsx_header_only),
+    Case("title-row-above-the-header", score("titled.csv"), 2,
+         "titled.csv: row 1 holds only 'Survey export 2026-03', which looks like a title, not column names; the "
+         "column names seem to be in row 2", make=_titled_csv),
+    Case("xlsx-title-row-on-the-second-sheet", score("titled.xlsx", "--sheet", "2"), 2,
+         "titled.xlsx: sheet 'Export' row 1 holds only 'Working Alliance Monitor - export', which looks like a "
+         "title", make=_titled_xlsx),
+    Case("xlsx-empty-first-sheet", score("second_sheet.xlsx"), 2,
+         "second_sheet.xlsx: sheet 'Notes' is empty; the data seem to be on sheet 'Data'; give --sheet Data",
+         make=_empty_first_sheet),
+    Case("header-row-beyond-the-file", score("good.csv", "--header-row", "9"), 2,
+         "--header-row 9: good.csv has only 3 row(s)"),
+    Case("header-row-on-a-blank-line", score("blank_lines.csv", "--header-row", "1"), 2, "blank_lines.csv: file is empty"),
+    Case("qualtrics-previews-only", score("previews.csv"), 2,
+         "previews.csv: every response is a preview (2 rows); there is nothing to read", make=_qualtrics_previews_only),
+    Case("qualtrics-bad-cell-names-data-row-and-line", score("qualtrics_bad.csv"), 2,
+         "qualtrics_bad.csv, row 3 (line 6), column wai12: value 8 is outside the scale 1-5", make=_qualtrics_bad_cell),
+    Case("output-exists", score("good.csv"), 2, "/scores.csv exists; ", make=_existing_output),
     Case("data-file-not-found", score("nowhere.csv"), 2, "nowhere.csv: file not found"),
     Case("data-path-is-a-folder", score("folder.csv"), 2, "folder.csv: is a folder, not a data file",
          make=_folder("folder.csv")),
@@ -258,7 +338,11 @@ CASES: list[Case] = [
     Case("rater-value-without-instrument", ("score", "{w}/demo_small.csv", "-i", "client=wam-demo-client",
                                             "--rater", "rater", "-o", "{w}/scores.csv"), 2,
          "value 'professional' has no instrument"),
-    Case("where-no-such-column", score("good.csv", "--where", "wave=T0"), 2, "--where wave=T0: good.csv has no column 'wave'"),
+    Case("where-no-such-column", score("good.csv", "--where", "wave=T0"), 2, "where wave=T0: good.csv has no column 'wave'"),
+    Case("where-matches-nothing", ("score", "{w}/demo_small.csv", *BOTH, "--where", "wave=T9", "-o", "{w}/s.csv"), 2,
+         "where wave=T9 matches no row of demo_small.csv (column wave: values seen: T0, T1)"),
+    Case("where-comparison-not-a-number", score("good.csv", "--where", "id>=many"), 2,
+         "where 'id>=many': >= compares numbers; 'many' is not a number"),
     Case("map-unknown-item", score("good.csv", "--map", "wai99=Q1"), 2, "--map names unknown item 'wai99'"),
     Case("map-two-items-one-column", score("good.csv", "--map", "wai01=wai02"), 2,
          "items 'wai01' and 'wai02' both map to column 'wai02'"),
@@ -268,7 +352,7 @@ CASES: list[Case] = [
     Case("invalid-policy-unknown", score("good.csv", "--invalid", "ignore"), 2,
          "--invalid must be 'error' or 'missing', not 'ignore'"),
     Case("unknown-input-format", score("good.csv", "--input-format", "docx"), 2, "unknown input format 'docx'"),
-    Case("chunk-rows-zero", score("good.csv", "--chunk-rows", "0"), 2, "--chunk-rows must be a positive number"),
+    Case("chunk-rows-zero", score("good.csv", "--chunk-rows", "0"), 2, "chunk_rows must be a positive number"),
     # ---- command-line syntax (click's own usage message, exit 2)
     Case("missing-required-option", ("score", "{w}/good.csv", "-o", "{w}/scores.csv"), 2,
          "give an instrument with -i ID (or -i VALUE=ID per rater with --rater COLUMN), or a study file with --study"),
@@ -354,9 +438,9 @@ CASES: list[Case] = [
          "unknown instrument 'no-such-instrument'"),
     # ---- instruments new
     Case("new-bad-id", ("instruments", "new", "{w}/good.csv", "--id", "Bad Id", "-o", "{w}/draft.yaml"), 2,
-         "--id 'Bad Id' must use lowercase letters, digits and '-'"),
+         "--id Bad Id: must use lowercase letters, digits and '-'"),
     Case("new-items-match-nothing", ("instruments", "new", "{w}/good.csv", "--id", "x", "--items", "zz*", "-o",
-                                     "{w}/draft.yaml"), 2, "no column of good.csv matches --items 'zz*'"),
+                                     "{w}/draft.yaml"), 2, "--items zz*: no column of good.csv matches"),
     Case("new-output-equals-input", ("instruments", "new", "{w}/good.csv", "--id", "x", "-o", "{w}/good.csv"), 2,
          "refusing to overwrite the input"),
     Case("new-empty-file", ("instruments", "new", "{w}/empty.csv", "--id", "x", "-o", "{w}/draft.yaml"), 2,
@@ -504,6 +588,10 @@ HANDLED: list[Handled] = [
     Handled("outcomes-key-trailing-space", ("outcomes", "{w}/demo_small.csv", "--outcomes",
                                             "{w}/outcomes_key_trailing_space.csv", "--on", "dyad", *BOTH, "--outcome",
                                             "dropout", "--format", "json", "-o", "{w}/o.json"), "o.json", '"outcome_rows_joined": 30'),
+    Handled("qualtrics-export", score("qualtrics.csv"), "scores.csv", "1 preview response(s) left out",
+            where="stderr", make=_qualtrics_with_preview),
+    Handled("spss-labelled-codes-and-user-missing", score("labelled.sav"), "scores.csv",
+            '"a","T0",3,3,3,3\n"b","T6",,,,', make=_spss_labelled_codes),
     Handled("invalid-cells-as-missing", score("non_numeric_cell.csv", "--invalid", "missing"), "scores.csv",
             "1 invalid cells treated as missing", where="stderr"),
     Handled("inspect-duplicate-keys", ("inspect", "{w}/duplicate_keys.csv", "-i", "wai-sr-client", "--id", "dyad"),

@@ -200,6 +200,10 @@ def test_instruments_new_drafts_a_loadable_yaml(cli, tmp_path):
     out = tmp_path / "draft.yaml"
     r = cli("instruments", "new", DEMO, "--id", "my-wam", "--items", "wam*", "-o", out)
     assert r.code == 0, r.stderr
+    r = cli("instruments", "check", out)          # refused while TODO placeholders are left
+    assert r.code == 2 and "draft.yaml:" in r.stderr and "still holds the draft placeholder" in r.stderr
+    text = out.read_text().replace("reverse: TODO", "reverse: false").replace("citation: TODO", "citation: x")
+    out.write_text(text.replace("license: TODO", "license: x").replace("name: TODO - split", "name: split"))
     r = cli("instruments", "check", out)
     assert r.code == 0, r.stderr
 

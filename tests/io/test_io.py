@@ -9,17 +9,19 @@ import pandas as pd
 import pytest
 
 from wamkit.errors import DataError, UsageError
-from wamkit.io import (atomic_write, check_output_path, iter_text_chunks, neutralise_formulas, read_table,
-                       write_frame)
+from wamkit.io import atomic_write, check_output_path, iter_text_chunks, neutralise_formulas, read_table, write_frame
 
 
 def test_semicolon_decimal_comma_cp1252_and_bom(tmp_path):
     p = tmp_path / "eu.csv"
-    p.write_bytes("\ufeffid;naam;wai01\n007;Jos\u00e9;3,0\n008;Ren\u00e9e;4\n".encode("cp1252", errors="ignore")
-                  .replace(b"?", b""))
+    p.write_bytes(
+        "\ufeffid;naam;wai01\n007;Jos\u00e9;3,0\n008;Ren\u00e9e;4\n".encode("cp1252", errors="ignore").replace(
+            b"?", b""
+        )
+    )
     t = read_table(str(p), infer_columns={"wai01"})
     assert t.delimiter == ";" and t.decimal_comma
-    assert t.frame["id"].tolist() == ["007", "008"]           # identifiers kept verbatim
+    assert t.frame["id"].tolist() == ["007", "008"]  # identifiers kept verbatim
     assert t.frame["wai01"].tolist() == [3.0, 4.0]
     assert t.encoding == "cp1252"
     assert t.frame["naam"].tolist() == ["Jos\u00e9", "Ren\u00e9e"]
@@ -38,16 +40,19 @@ def test_tab_separated(tmp_path):
     assert t.delimiter == "\t" and t.frame["a"].tolist() == [2]
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"", "file is empty"),
-    (b"\n\n", "file is empty"),
-    (b"id,a,b\n", "has a header but no data rows"),
-    (b"id,a,a\n1,2,3\n", "duplicate column name 'a' (columns 2 and 3)"),
-    (b"id,,b\n1,2,3\n", "column 2 has an empty name"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
-    (b"id,a,b\n1,2,3\n4,5\n", "row 2 (line 3) is truncated: 2 fields where the header has 3"),
-    (b"id,a,b\n1,2,3,4\n", "row 1 (line 2) has extra fields"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "file is empty"),
+        (b"\n\n", "file is empty"),
+        (b"id,a,b\n", "has a header but no data rows"),
+        (b"id,a,a\n1,2,3\n", "duplicate column name 'a' (columns 2 and 3)"),
+        (b"id,,b\n1,2,3\n", "column 2 has an empty name"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+        (b"id,a,b\n1,2,3\n4,5\n", "row 2 (line 3) is truncated: 2 fields where the header has 3"),
+        (b"id,a,b\n1,2,3,4\n", "row 1 (line 2) has extra fields"),
+    ],
+)
 def test_refusals(tmp_path, content, message):
     p = tmp_path / "bad.csv"
     p.write_bytes(content)
@@ -80,9 +85,10 @@ def test_spss_sav(tmp_path):
     df = pd.DataFrame({"id": ["a", "b"], "wai01": [1.0, 5.0]})
     path = tmp_path / "x.sav"
     pyreadstat.write_sav(df, str(path), variable_value_labels={"wai01": {1.0: "Seldom", 5.0: "Always"}})
-    t = read_table(str(path))
+    t = read_table(str(path), infer_columns={"wai01"})  # item columns keep their codes
     assert t.frame["wai01"].tolist() == [1.0, 5.0]
     assert t.meta["value_labels"]["wai01"][5.0] == "Always"
+    assert read_table(str(path)).frame["wai01"].tolist() == ["Seldom", "Always"]  # no items named: labels
 
 
 def test_corrupt_binary_inputs(tmp_path):
@@ -97,7 +103,7 @@ def test_formula_neutralisation_keeps_numbers():
     df = pd.DataFrame({"note": ["=HYPERLINK(1)", "+1+2", "-9", "@cmd", "plain", "-3.5"], "x": [1, 2, 3, 4, 5, 6]})
     out = neutralise_formulas(df)
     assert out["note"].tolist() == ["'=HYPERLINK(1)", "'+1+2", "-9", "'@cmd", "plain", "-3.5"]
-    assert df["note"].iloc[0] == "=HYPERLINK(1)"   # input not mutated
+    assert df["note"].iloc[0] == "=HYPERLINK(1)"  # input not mutated
 
 
 def test_output_path_checks(tmp_path):

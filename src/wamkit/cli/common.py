@@ -33,7 +33,8 @@ PARAM_FLAGS = {
     "wave": "--wave", "rater": "--rater", "person": "--person", "on": "--on", "outcome": "--outcome",
     "event": "--event", "n_factors": "--n-factors", "min_answered": "--min-answered", "overwrite": "--force",
     "column_map": "--map", "columns": "--columns", "wave_order": "--wave-order", "seed": "--seed",
-    "id_columns": "--id",
+    "id_columns": "--id", "chunk_rows": "--chunk-rows", "instrument_id": "--id", "pattern": "--items",
+    "scale_min": "--min", "scale_max": "--max", "dialect": "--csv-dialect",
 }
 
 
@@ -53,7 +54,7 @@ def cli_message(text: str) -> str:
     # a message that starts with the parameter it is about: "group 'g': ..." -> "--group g: ..."
     text = re.sub(rf"^({names})(?: '([^']*)')?: ",
                   lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ", text)
-    text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b)", flag, text)
+    text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b|-?\d+(?:\.\d+)?\b)", flag, text)
     return re.sub(r"(?<![\w-])where (?=[^\s=]+(?:=|!=|>=|<=|>|<))", "--where ", text)
 
 
@@ -178,17 +179,12 @@ def check_output(out: str | None, inputs=(), *, force: bool = False) -> None:
     """Refuse before any work: an output file that exists (unless ``force``), is an input, or cannot be written."""
     if out is None or out == "-":
         return
-    import os
-
-    from wamkit.errors import UsageError
     from wamkit.io import check_output_path
 
-    check_output_path(out, inputs)
-    if os.path.exists(out) and not force:
-        raise UsageError(f"{out} exists; add --force to replace it")
+    check_output_path(out, inputs, overwrite=force)
 
 
-def emit(data: bytes, out: str | None, inputs=(), *, force: bool = True) -> None:
+def emit(data: bytes, out: str | None, inputs=(), *, force: bool = False) -> None:
     """Write bytes to ``out`` atomically (refusing to replace a file unless ``force``), or to stdout."""
     if out is None or out == "-":
         sys.stdout.buffer.write(data)
@@ -202,7 +198,7 @@ def emit(data: bytes, out: str | None, inputs=(), *, force: bool = True) -> None
         with open(tmp, "wb") as fh:
             fh.write(data)
 
-    atomic_write(out, write)
+    atomic_write(out, write, overwrite=force)
 
 
 def json_bytes(obj) -> bytes:
@@ -249,7 +245,8 @@ def write_result(result, out, fmt: str, inputs=(), *, payload: dict | None = Non
     elif fmt in ("csv", "tsv"):
         from wamkit.io import frame_to_bytes
 
-        data = frame_to_bytes(result.to_frame() if frame is None else frame, fmt)
+        data = frame_to_bytes(result.to_frame() if frame is None else frame, fmt,
+                              dialect=getattr(out, "csv_dialect", None) or "standard")
     else:
         data = render_document(result.document(), fmt)
     emit(data, out.output, inputs, force=out.force)

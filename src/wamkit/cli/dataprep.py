@@ -58,6 +58,7 @@ def score_command(
 
         result = dataclasses.replace(result, scores=pseudonymise_columns(result.scores, pseudonymise, key,
                                                                          source=data.source), problems=())
+    dialect = out.csv_dialect or "standard"
     if fmt == "json":
         from wamkit.provenance import data_provenance
 
@@ -66,9 +67,9 @@ def score_command(
             "pseudonymised": pseudonymise or []}), **result.to_dict()}
         emit(json_bytes(payload), out.output, read.inputs(), force=out.force)
     elif not out.to_file:
-        emit(frame_to_bytes(result.scores, fmt), None)
+        emit(frame_to_bytes(result.scores, fmt, dialect=dialect), None)
     else:
-        write_frame(result.scores, out.output, fmt)
+        write_frame(result.scores, out.output, fmt, overwrite=out.force, dialect=dialect)
     if not out.quiet:
         for n in data.notes:
             sys.stderr.write(f"note: {n}\n")
@@ -92,29 +93,29 @@ def _stream(read: ReadArgs, out: OutputArgs, fmt: str, chunk_rows: int | None, p
     import sys
 
     from wamkit.errors import UsageError
-    from wamkit.scoring.multi import ReadOptions
-    from wamkit.scoring.stream import should_stream, stream_score
+    from wamkit.scoring.stream import StreamOptions, should_stream, stream_score
 
     if read.data is None or read.data == "-" and not chunk_rows:
         return False
     instruments = read.instruments() if read.study is None else None
     eligible = (read.study is None and instruments is not None and list(instruments) == [None] and not read.where
                 and not pseudonymise and out.to_file and fmt in ("csv", "tsv", "parquet")
-                and read.header_row is None and read.rater is None)
-    opts = ReadOptions(sheet=read.sheet, input_format=read.input_format,
-                       column_map=read.settings()["column_map"] or {}, column_template=read.columns,
-                       invalid=read.invalid or "error", min_answered=read.min_answered)
+                and read.rater is None)
+    opts = StreamOptions(sheet=read.sheet, input_format=read.input_format,
+                         column_map=read.settings()["column_map"] or {}, column_template=read.columns,
+                         invalid=read.invalid or "error", min_answered=read.min_answered)
     if not should_stream(read.data, opts, chunk_rows, eligible=eligible):
         return False
     if not eligible:
-        raise UsageError("--chunk-rows streams one instrument, without --study, --where, --rater, --header-row or "
+        raise UsageError("--chunk-rows streams one instrument, without --study, --where, --rater or "
                          "--pseudonymise, into a csv, tsv or parquet file given with -o")
     from wamkit.cli.common import render_document
     from wamkit.instrument import load_instrument
 
     summary = stream_score(read.data, load_instrument(instruments[None]), opts, output=out.output, fmt=fmt,
                            chunk_rows=chunk_rows, keep_items=False, keep_counts=False,
-                           progress=not out.quiet and sys.stderr.isatty())
+                           progress=not out.quiet and sys.stderr.isatty(), overwrite=out.force,
+                           dialect=out.csv_dialect or "standard", header_row=read.header_row)
     if not out.quiet:
         from wamkit.render.document import Document
         from wamkit.render.reports.scoring import SUMMARY_COLUMNS

@@ -252,7 +252,7 @@ def _write_folder(folder: str, sheets: dict[str, Any], lang: str, out: OutputArg
         raise UsageError(f"{target / existing[0]} exists; add --force to replace the sheets in {folder}")
     target.mkdir(parents=True, exist_ok=True)
     for d, data in sheets.items():
-        emit(sheet_html(data, lang).encode("utf-8"), str(target / files[d]), inputs)
+        emit(sheet_html(data, lang).encode("utf-8"), str(target / files[d]), inputs, force=out.force)
     with tempfile.TemporaryDirectory(prefix="wamkit-sheets-") as tmp:
         book = Path(tmp) / "sheets.html"
         book.write_text(book_html(list(sheets.values()), lang), encoding="utf-8")
@@ -270,6 +270,7 @@ def _write_folder(folder: str, sheets: dict[str, Any], lang: str, out: OutputArg
         ),
         str(target / INDEX),
         inputs,
+        force=out.force,
     )
     note(
         f"wrote {len(sheets)} reflection sheet(s), {INDEX}"

@@ -35,7 +35,7 @@ def simulate_command(
         raise UsageError(f"{', '.join(existing)} exist(s); add --force to replace (the shipped examples are "
                          "this command's output for seed 2026)")
     demo = simulate_demo(n_dyads=dyads, n_officers=officers, seed=seed)
-    write_frame(demo.items, str(folder / "wam_demo.csv"), "csv")
-    write_frame(demo.outcomes, str(folder / "wam_demo_outcomes.csv"), "csv")
+    write_frame(demo.items, str(folder / "wam_demo.csv"), "csv", overwrite=force)
+    write_frame(demo.outcomes, str(folder / "wam_demo_outcomes.csv"), "csv", overwrite=force)
     typer.echo(f"wrote {folder / 'wam_demo.csv'} ({len(demo.items)} rows) and "
                f"{folder / 'wam_demo_outcomes.csv'} ({len(demo.outcomes)} rows), seed {seed}", err=True)

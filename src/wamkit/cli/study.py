@@ -86,9 +86,9 @@ def reshape_command(
     data = read.read()
     frame = reshape_data(data, to=to, pattern=pattern)
     if out.to_file:
-        write_frame(frame, out.output, fmt)
+        write_frame(frame, out.output, fmt, overwrite=out.force, dialect=out.csv_dialect or "standard")
     else:
-        emit(frame_to_bytes(frame, fmt), None)
+        emit(frame_to_bytes(frame, fmt, dialect=out.csv_dialect or "standard"), None)
     if not out.quiet:
         from wamkit.cli.common import note
 

@@ -332,7 +332,10 @@ def read(
         frame[design.wave] = _normalise(frame, design.wave, list(design.waves), study_obj, ("waves", "order"),
                                         "wave", table, rows)
         if not design.waves:
-            design = dataclasses.replace(design, waves=tuple(design.ordered_waves(frame[design.wave].dropna())))
+            present = frame[design.wave].dropna()
+            labelled = [str(v) for v in table.meta.get("label_order", {}).get(design.wave, ())]
+            order = [w for w in labelled if (present == w).any()] or design.ordered_waves(present)
+            design = dataclasses.replace(design, waves=tuple(order))
     _check_roles(study_obj, frame, design, instruments, table, rows)
     filters = [*study_obj.where, *where]
     if filters:
@@ -481,7 +484,8 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
         sub = frame.iloc[rows].set_axis(data.rows[rows] - 1)
         res = score(sub, ins, source=data.source, column_map=cmap, column_template=template,
                     min_answered=min_ans, invalid="missing", keep_items=keep_items, keep_counts=keep_counts,
-                    decimal_comma=data.tables[0].decimal_comma)
+                    decimal_comma=data.tables[0].decimal_comma,
+                    answer_codes=bool(data.tables[0].meta.get("answer_codes", False)), locate=data.tables[0].locate)
         problems += [_relocate(p, data, block) for p in res.problems]
         n_invalid += res.n_invalid
         straight += res.straightlined
@@ -594,9 +598,13 @@ def read_outcomes(data: StudyData, path: str | None = None, *, on: Mapping[str, 
                 raise data.study.error(msg, "outcomes", "on", data_col)
             raise UsageError(f"on: {msg}")
     rename = {o: d for d, o in keys.items() if o != d}
-    clash = [d for o, d in rename.items() if d in frame.columns]
+    clash = [(o, d) for o, d in rename.items() if d in frame.columns]
     if clash:
-        raise UsageError(f"{table.source} has both '{clash[0]}' and the key it is joined as; rename one")
+        msg = (f"{table.source} has a column '{clash[0][1]}' besides '{clash[0][0]}', which is joined as "
+               f"'{clash[0][1]}'; join on '{clash[0][1]}' or rename one of them")
+        if data.study.path is not None and spec is not None and spec.on:
+            raise data.study.error(msg, "outcomes", "on")
+        raise UsageError(f"on: {msg}")
     return frame.rename(columns=rename), table, keys
 
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -430,8 +431,45 @@ def _jsonify_keys(obj):
     return obj
 
 
+_PLACEHOLDER = re.compile(r"^\s*TODO(?![A-Za-z0-9])")
+
+
+def draft_placeholders(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """``(key path, value)`` of every text value of an instrument file that is a ``TODO`` placeholder
+    (``TODO`` alone or followed by punctuation, as ``wamkit instruments new`` writes them)."""
+    out: list[tuple[tuple, str]] = []
+    if isinstance(data, str):
+        if _PLACEHOLDER.match(data):
+            out.append((path, data))
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            out += draft_placeholders(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += draft_placeholders(v, path + (i,))
+    return out
+
+
+def _refuse_placeholders(head: _Source) -> None:
+    found = draft_placeholders(head.data)
+    if not found:
+        return
+    msgs = []
+    for path, value in found:
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        msgs.append(f"{head.name}:{head.line_of(path)}: {_path_text(path)} still holds the draft placeholder "
+                    f"{shown!r}; replace it")
+    more = f" ({len(found)} placeholders left; a draft is used only when none is)" if len(found) > 1 else ""
+    raise InstrumentError(msgs[0] + more, details=msgs[1:MAX_LISTED_PLACEHOLDERS] + (
+        [f"... and {len(found) - MAX_LISTED_PLACEHOLDERS} more"] if len(found) > MAX_LISTED_PLACEHOLDERS else []))
+
+
+MAX_LISTED_PLACEHOLDERS = 20
+
+
 def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
     head = chain[0]
+    _refuse_placeholders(head)
 
     def where(path: tuple) -> str:
         for src in chain:

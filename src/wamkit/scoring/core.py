@@ -21,15 +21,20 @@ Rules (documented in docs/instruments.md):
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from wamkit.errors import DataError, DataProblem, UsageError, raise_problems
 from wamkit.instrument import Instrument, Scale
+from wamkit.io.arrow import numpy_floats, numpy_ints
 from wamkit.results import Result
+
+if TYPE_CHECKING:  # pragma: no cover - pandas is imported where it is used (streaming never needs it)
+    import pandas as pd
 
 MAX_PROBLEMS_KEPT = 1000
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "#n/a"}
@@ -96,6 +101,8 @@ class ScoreResult(Result):
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``scores``: every input row with its scores; ``summary``: one row per score (n, missing, mean, sd,
         min, max)."""
+        import pandas as pd
+
         return {"scores": self.scores, "summary": pd.DataFrame([s.__dict__ for s in self.scales])}
 
     def summary_dict(self) -> dict[str, Any]:
@@ -141,8 +148,18 @@ def resolve_columns(instrument: Instrument, *, column_map: dict[str, str] | None
     return out
 
 
-def check_item_columns(frame: pd.DataFrame, columns: dict[str, str], source: str) -> None:
-    missing = [(i, c) for i, c in columns.items() if c not in frame.columns]
+def column_names(frame: Any) -> list[str]:
+    """Column names of a pandas DataFrame or a pyarrow Table (or a list of names)."""
+    if isinstance(frame, (list, tuple)):
+        return list(frame)
+    names = getattr(frame, "column_names", None)
+    return list(names) if names is not None else list(frame.columns)
+
+
+def check_item_columns(frame: Any, columns: dict[str, str], source: str) -> None:
+    """Refuse a frame (pandas DataFrame, pyarrow Table or list of column names) that lacks item columns."""
+    present = set(column_names(frame))
+    missing = [(i, c) for i, c in columns.items() if c not in present]
     if missing:
         listed = ", ".join(c if c == i else f"{c} (item {i})" for i, c in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
@@ -155,26 +172,44 @@ def check_item_columns(frame: pd.DataFrame, columns: dict[str, str], source: str
 # --------------------------------------------------------------------------- parsing cells
 
 
-def _label_lookup(instrument: Instrument, scale: Scale | None) -> dict[str, float]:
+def scale_values(scale: Scale | None) -> list[float]:
+    """The values of a discrete scale in order (``min``, ``min + 1``, ..., ``max``); empty otherwise."""
+    if scale is None or not scale.discrete or not (math.isfinite(scale.min) and math.isfinite(scale.max)):
+        return []
+    return [float(v) for v in np.arange(scale.min, scale.max + 0.5)]
+
+
+def _label_lookup(instrument: Instrument, scale: Scale | None, answer_codes: bool = False) -> dict[str, float]:
+    """Casefolded label text -> scale value; with ``answer_codes`` also ``a1`` -> 1st value, ``a2`` -> 2nd ..."""
     lut: dict[str, float] = {}
     if scale is not None:
+        if answer_codes:
+            for k, v in enumerate(scale_values(scale), start=1):
+                lut[f"a{k}"] = v
         for code, texts in scale.labels.items():
             for t in texts:
                 lut[t.strip().casefold()] = code
     return lut
 
 
-def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
+def parse_items(frame: Any, instrument: Instrument, *, source: str = "<data>",
                 columns: dict[str, str] | None = None, decimal_comma: bool = False,
-                row_offset: int = 0, value_labels: dict | None = None) -> ItemMatrix:
-    """Parse the item columns of ``frame`` into numbers; collect every invalid cell.
+                row_offset: int = 0, value_labels: dict | None = None, answer_codes: bool = False,
+                locate: Callable[[int], str | None] | None = None,
+                row_index: np.ndarray | None = None) -> ItemMatrix:
+    """Parse the item columns of ``frame`` (a pandas DataFrame or a pyarrow Table) into numbers;
+    collect every invalid cell.
 
-    Row numbers in problems are ``frame.index + 1 + row_offset``: keep the reader's
-    ``RangeIndex`` (also on subsets) so they name data rows of the file.
+    Row numbers in problems are ``index + 1 + row_offset``, the index being ``row_index`` or else
+    ``frame.index`` (a Table's rows are numbered from 0): keep the reader's index (``data row - 1``,
+    also on subsets) so they name data rows of the file.
+    ``answer_codes`` reads LimeSurvey answer codes ``A<k>`` as the k-th value of the item's
+    scale (``Table.meta["answer_codes"]``); ``locate`` (e.g. :meth:`wamkit.io.Table.locate`)
+    gives a problem's place in the file when row numbers alone are ambiguous.
     """
     columns = columns or resolve_columns(instrument)
     check_item_columns(frame, columns, source)
-    n = len(frame)
+    n = len(frame) if not hasattr(frame, "num_rows") else frame.num_rows
     k = len(instrument.items)
     # column-major: every step below works item by item on contiguous columns
     values = np.empty((n, k), dtype=float, order="F")
@@ -182,51 +217,124 @@ def parse_items(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<
     problems: list[DataProblem] = []
     n_invalid = 0
     missing_labels = {m.strip().casefold() for m in instrument.missing_labels}
-    missing_codes = np.array(instrument.missing_codes, dtype=float)
+    missing_codes = [float(c) for c in instrument.missing_codes]
+    rownum = row_index
     for j, item in enumerate(instrument.items):
         col = columns[item.id]
         scale = instrument.item_scale(item)
-        series = frame[col]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            x = series.to_numpy(dtype=float, na_value=np.nan)
-            bad = np.zeros(n, dtype=bool)
-            reason_arr = None
+        data = _ColumnData(frame, col)
+        if data.numbers is not None:
+            x, status = _check_values(data.numbers, scale, missing_codes)
+            reasons = None
         else:
-            x, bad, reason_arr = _parse_text_column(series, scale, missing_labels, decimal_comma,
-                                                    _label_lookup(instrument, scale))
-        # numeric checks on parsed values
-        if missing_codes.size:
-            x = np.where(np.isin(x, missing_codes), np.nan, x)
-        finite = ~np.isnan(x)
-        out_of_range = np.zeros(n, dtype=bool)
-        not_whole = np.zeros(n, dtype=bool)
-        if scale is not None:
-            out_of_range = finite & ((x < scale.min) | (x > scale.max))
-            if scale.discrete:
-                not_whole = finite & ~out_of_range & (np.floor(x) != x)
-        bad_all = bad | out_of_range | not_whole
-        if bad_all.any():
-            idx = np.flatnonzero(bad_all)
+            # text: parse and check each distinct value once, then spread the results over the rows
+            codes, uniques = data.codes, data.uniques
+            u_val, u_reason = _parse_uniques(uniques, scale, missing_labels, decimal_comma,
+                                             _label_lookup(instrument, scale, answer_codes), answer_codes)
+            u_x, u_status = _check_values(u_val, scale, missing_codes)
+            u_status[(u_reason != "") & (u_status == _OK)] = _TEXT
+            x, status = u_x.take(codes), u_status.take(codes)
+            reasons = (u_reason, codes)
+        bad = status != _OK
+        if bad.any():
+            idx = np.flatnonzero(bad)
             n_invalid += idx.size
-            room = MAX_PROBLEMS_KEPT - len(problems)
-            raw = series.to_numpy(dtype=object)
-            rownum = frame.index.to_numpy()
-            for r in idx[:max(room, 0)]:
-                if out_of_range[r]:
-                    what = f"is outside the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
-                elif not_whole[r]:
-                    what = f"is not a whole number on the scale {_fmt(scale.min)}-{_fmt(scale.max)}"
+            room = max(MAX_PROBLEMS_KEPT - len(problems), 0)
+            if room:
+                raw = data.raw(idx[:room])
+                if rownum is None:
+                    rownum = frame.index.to_numpy() if hasattr(frame, "index") else np.arange(n)
+            for r, value in zip(idx[:room], raw if room else (), strict=True):
+                st = status[r]
+                if st == _OUT_OF_RANGE:
+                    what = f"is outside the scale {_range_text(scale)}"
+                elif st == _NOT_WHOLE:
+                    what = f"is not a whole number on the scale {_range_text(scale)}"
                 else:
-                    what = reason_arr[r] if reason_arr is not None else "is not a number"
-                problems.append(DataProblem(file=source, row=int(rownum[r]) + 1 + row_offset, column=col,
-                                            value=_display(raw[r]), problem=what,
-                                            code="out-of-range" if out_of_range[r] else "invalid"))
-            x = np.where(bad_all, np.nan, x)
+                    what = reasons[0][reasons[1][r]] if reasons is not None else "is not a number"
+                assert rownum is not None
+                row = int(rownum[r]) + 1 + row_offset
+                problems.append(DataProblem(file=source, row=row, column=col,
+                                            value=_display(value), problem=what,
+                                            code="out-of-range" if st == _OUT_OF_RANGE else "invalid",
+                                            line=locate(row) if locate is not None else None))
         values[:, j] = x
-        invalid[:, j] = bad_all
+        invalid[:, j] = bad
     return ItemMatrix(values=values, item_ids=tuple(instrument.item_ids),
                       columns=tuple(columns[i] for i in instrument.item_ids), invalid_mask=invalid,
                       problems=tuple(problems), n_invalid=n_invalid)
+
+
+# status of a parsed cell
+_OK, _TEXT, _OUT_OF_RANGE, _NOT_WHOLE = 0, 1, 2, 3
+
+
+def _check_values(x: np.ndarray, scale: Scale | None, missing_codes: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Missing codes to NaN; cells outside the scale or not whole on a discrete scale marked and set to NaN.
+
+    Returns the cleaned values and a status per cell (``_OK``, ``_OUT_OF_RANGE``, ``_NOT_WHOLE``).
+    """
+    x = np.array(x, dtype=float, copy=True)
+    for c in missing_codes:
+        x[x == c] = np.nan
+    status = np.zeros(x.shape, dtype=np.int8)
+    if scale is not None:
+        with np.errstate(invalid="ignore"):
+            outside = (x < scale.min) | (x > scale.max)      # False for NaN
+            status[outside] = _OUT_OF_RANGE
+            if scale.discrete:
+                status[~outside & (np.floor(x) != x) & ~np.isnan(x)] = _NOT_WHOLE
+        x[status != _OK] = np.nan
+    return x, status
+
+
+class _ColumnData:
+    """One item column as numbers (numeric columns) or as codes into its distinct values (text),
+    from a pandas DataFrame or a pyarrow Table (dictionary-encoded columns are already factorised)."""
+
+    def __init__(self, frame: Any, col: str):
+        self.numbers: np.ndarray | None = None
+        self.codes: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.uniques: Any = ()
+        if hasattr(frame, "num_rows"):
+            self._arrow(frame.column(col))
+        else:
+            self._pandas(frame[col])
+
+    def _pandas(self, series) -> None:
+        import pandas as pd
+
+        self._series = series
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            self.numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        elif isinstance(series.dtype, pd.CategoricalDtype):
+            self.codes, self.uniques = series.cat.codes.to_numpy(), series.cat.categories
+        else:
+            self.codes, self.uniques = pd.factorize(series, use_na_sentinel=True)
+
+    def _arrow(self, col) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self._arrow_col = col
+        t = col.type
+        if pa.types.is_floating(t) or pa.types.is_integer(t):
+            self.numbers = numpy_floats(col)
+            return
+        if not pa.types.is_dictionary(t):
+            col = pc.dictionary_encode(col)
+        arr = col.unify_dictionaries().combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - combine_chunks gives an array
+            arr = arr.chunk(0)
+        self.codes = numpy_ints(arr.indices)
+        self.uniques = arr.dictionary.to_pylist()
+
+    def raw(self, idx: np.ndarray) -> list:
+        """The cells at positions ``idx`` as read (for messages)."""
+        if hasattr(self, "_arrow_col"):
+            col = self._arrow_col
+            return [col[int(i)].as_py() for i in idx]
+        return list(self._series.iloc[idx].to_numpy(dtype=object))
 
 
 def _display(v):
@@ -244,16 +352,18 @@ def _display(v):
     return v
 
 
+def _range_text(scale: Scale | None) -> str:
+    return f"{_fmt(scale.min)}-{_fmt(scale.max)}" if scale is not None else "(no scale)"
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _parse_text_column(series: pd.Series, scale: Scale | None, missing_labels: set[str],
-                       decimal_comma: bool, labels: dict[str, float]):
-    """Parse a text column by its distinct values (fast: exports have few distinct values)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+def _parse_uniques(uniques, scale: Scale | None, missing_labels: set[str], decimal_comma: bool,
+                   labels: dict[str, float], answer_codes: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Value and problem text ("" when fine) of each distinct cell, plus a last slot for missing (code -1)."""
     u_val = np.empty(len(uniques) + 1, dtype=float)
-    u_bad = np.zeros(len(uniques) + 1, dtype=bool)
     u_reason = np.empty(len(uniques) + 1, dtype=object)
     u_val[-1] = np.nan  # sentinel -1 -> last slot: NA
     u_reason[-1] = ""
@@ -262,13 +372,13 @@ def _parse_text_column(series: pd.Series, scale: Scale | None, missing_labels: s
         label_hint = " (labels: " + ", ".join(sorted({t for t in labels})[:8]) + ")"
     for i, u in enumerate(uniques):
         val, reason = _parse_cell(u, missing_labels, decimal_comma, labels)
+        if reason and answer_codes and isinstance(u, str) and re.fullmatch(r"\s*[Aa]\d+\s*", u):
+            n_values = len(scale_values(scale))
+            reason = (f"is an answer code beyond the scale's {n_values} values" if n_values
+                      else "is an answer code, but the item's scale has no list of values (discrete min-max)")
         u_val[i] = val
-        if reason:
-            u_bad[i] = True
-            u_reason[i] = reason + (label_hint if reason.startswith("is not a number") else "")
-        else:
-            u_reason[i] = ""
-    return u_val[codes], u_bad[codes], u_reason[codes]
+        u_reason[i] = reason + (label_hint if reason.startswith("is not a number") else "") if reason else ""
+    return u_val, u_reason
 
 
 def _parse_cell(u, missing_labels, decimal_comma, labels) -> tuple[float, str]:
@@ -308,6 +418,7 @@ def key_items(values: np.ndarray, instrument: Instrument, *, inplace: bool = Fal
     for j, item in enumerate(instrument.items):
         if item.reverse:
             sc = instrument.item_scale(item)
+            assert sc is not None   # the loader refuses reversed items without a declared range
             keyed[:, j] = sc.min + sc.max - keyed[:, j]
     return keyed
 
@@ -356,7 +467,7 @@ def compute_scores(keyed: np.ndarray, instrument: Instrument, *, min_answered: f
             scores[t.id], counts[t.id] = _item_score(keyed, [pos[i] for i in t.items], t.method, frac)
             used[t.id] = frac
         else:
-            parts = np.column_stack([scores[s] for s in t.subscales])
+            parts = np.column_stack([scores[s] for s in t.subscales or ()])
             complete = ~np.isnan(parts).any(axis=1)
             agg = parts.mean(axis=1) if t.method == "mean" else parts.sum(axis=1)
             scores[t.id] = np.where(complete, agg, np.nan)
@@ -376,11 +487,71 @@ def straightlined_rows(values: np.ndarray, min_items: int = 3) -> np.ndarray:
     return same
 
 
+@dataclass(frozen=True)
+class ScoredColumns:
+    """What scoring one frame produced, before it is put into a table: the pass-through column
+    names (every non-item column, in order) and one array per output column (score ids, then
+    ``<item>_keyed`` and ``<score>_n`` when asked), plus what the summary needs."""
+
+    passthrough: tuple[str, ...]
+    columns: dict[str, np.ndarray]
+    scores: dict[str, np.ndarray]
+    items: ItemMatrix
+    straightlined: int
+    rows_scored: int
+    min_answered: dict[str, float]
+
+
+def score_columns(frame: Any, instrument: Instrument, *, source: str = "<data>",
+                  column_map: dict[str, str] | None = None, column_template: str | None = None,
+                  min_answered: float | None = None, invalid: Literal["error", "missing"] = "error",
+                  keep_items: bool = False, keep_counts: bool = False, decimal_comma: bool = False,
+                  row_offset: int = 0, answer_codes: bool = False,
+                  locate: Callable[[int], str | None] | None = None,
+                  row_index: np.ndarray | None = None) -> ScoredColumns:
+    """The arrays :func:`score` puts into its frame, for a pandas DataFrame or a pyarrow Table
+    (the streaming scorer builds an Arrow table from them without pandas). Same checks, same errors."""
+    if invalid not in ("error", "missing"):
+        raise UsageError(f"invalid policy must be 'error' or 'missing', not '{invalid}'")
+    if min_answered is not None and not (0 < min_answered <= 1):
+        raise UsageError(f"min_answered must be a fraction in (0, 1], not {min_answered}")
+    columns = resolve_columns(instrument, column_map=column_map, column_template=column_template)
+    items = parse_items(frame, instrument, source=source, columns=columns,
+                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes,
+                        locate=locate, row_index=row_index)
+    if items.n_invalid and invalid == "error":
+        raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
+    straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
+    keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
+    scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
+
+    item_cols = set(columns.values())
+    passthrough = tuple(c for c in column_names(frame) if c not in item_cols)
+    clash = [sid for sid in instrument.score_ids if sid in passthrough]
+    if clash:
+        raise UsageError(f"{source}: the data already has a column named '{clash[0]}', which is also a score id "
+                         f"of {instrument.id}; rename that column")
+    out: dict[str, np.ndarray] = {sid: scores[sid] for sid in instrument.score_ids}
+    if keep_items:
+        for j, iid in enumerate(instrument.item_ids):
+            out[f"{iid}_keyed"] = keyed[:, j]
+    if keep_counts:
+        for sid in instrument.score_ids:
+            out[f"{sid}_n"] = counts[sid]
+    n = keyed.shape[0]
+    any_score = np.zeros(n, dtype=bool)
+    for sid in instrument.score_ids:
+        any_score |= ~np.isnan(scores[sid])
+    return ScoredColumns(passthrough=passthrough, columns=out, scores=scores, items=items, straightlined=straight,
+                         rows_scored=int(any_score.sum()), min_answered=used)
+
+
 def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
           column_map: dict[str, str] | None = None, column_template: str | None = None,
           min_answered: float | None = None, invalid: Literal["error", "missing"] = "error",
           keep_items: bool = False, keep_counts: bool = False, decimal_comma: bool = False,
-          row_offset: int = 0) -> ScoreResult:
+          row_offset: int = 0, answer_codes: bool = False,
+          locate: Callable[[int], str | None] | None = None) -> ScoreResult:
     """Score every row of ``frame`` with ``instrument``.
 
     Parameters
@@ -392,52 +563,35 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     invalid
         ``"error"`` (default): any invalid cell raises :class:`DataError` listing the cells.
         ``"missing"``: invalid cells become missing and are counted in the result.
+    answer_codes
+        Read answer codes ``A1``, ``A2``, ... (LimeSurvey) as the 1st, 2nd, ... value of each
+        item's (discrete) scale; pass ``table.meta.get("answer_codes", False)``.
+    locate
+        Where a data row is in the file (:meth:`wamkit.io.Table.locate`), for messages such as
+        ``row 3 (line 6)`` on files with rows above their data.
 
     Returns
     -------
     ScoreResult
     """
-    if invalid not in ("error", "missing"):
-        raise UsageError(f"invalid policy must be 'error' or 'missing', not '{invalid}'")
-    if min_answered is not None and not (0 < min_answered <= 1):
-        raise UsageError(f"--min-answered must be a fraction in (0, 1], not {min_answered}")
-    columns = resolve_columns(instrument, column_map=column_map, column_template=column_template)
-    items = parse_items(frame, instrument, source=source, columns=columns,
-                        decimal_comma=decimal_comma, row_offset=row_offset)
-    if items.n_invalid and invalid == "error":
-        raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
-    straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
-    keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
-    scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
+    import pandas as pd
 
-    item_cols = set(columns.values())
-    passthrough = [c for c in frame.columns if c not in item_cols]
-    clash = [sid for sid in instrument.score_ids if sid in passthrough]
-    if clash:
-        raise UsageError(f"{source}: the data already has a column named '{clash[0]}', which is also a score id "
-                         f"of {instrument.id}; rename that column")
-    out = {c: frame[c] for c in passthrough}
-    for sid in instrument.score_ids:
-        out[sid] = scores[sid]
-    if keep_items:
-        for j, iid in enumerate(instrument.item_ids):
-            out[f"{iid}_keyed"] = keyed[:, j]
-    if keep_counts:
-        for sid in instrument.score_ids:
-            out[f"{sid}_n"] = counts[sid]
+    res = score_columns(frame, instrument, source=source, column_map=column_map, column_template=column_template,
+                        min_answered=min_answered, invalid=invalid, keep_items=keep_items, keep_counts=keep_counts,
+                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes, locate=locate)
+    out: dict[str, Any] = {c: frame[c] for c in res.passthrough}
+    out.update(res.columns)
     result_frame = pd.DataFrame(out, index=frame.index)
-    summary = tuple(summarise_scale(sid, "subscale" if sid in {s.id for s in instrument.subscales} else "total",
-                               scores[sid]) for sid in instrument.score_ids)
-    any_score = np.zeros(len(frame), dtype=bool)
-    for sid in instrument.score_ids:
-        any_score |= ~np.isnan(scores[sid])
+    subscales = {s.id for s in instrument.subscales}
+    summary = tuple(summarise_scale(sid, "subscale" if sid in subscales else "total", res.scores[sid])
+                    for sid in instrument.score_ids)
     return ScoreResult(
         scores=result_frame, instrument_id=instrument.id, instrument_version=instrument.version,
         score_ids=tuple(instrument.score_ids), rows_read=len(frame),
-        rows_scored=int(any_score.sum()),
-        n_invalid=items.n_invalid, invalid_policy=invalid,
-        straightlined=straight, scales=summary,
-        problems=items.problems, min_answered=used,
+        rows_scored=res.rows_scored,
+        n_invalid=res.items.n_invalid, invalid_policy=invalid,
+        straightlined=res.straightlined, scales=summary,
+        problems=res.items.problems, min_answered=res.min_answered,
     )
 
 
@@ -449,7 +603,7 @@ class ScoreMoments:
         self.n, self.mean, self.m2, self.missing = 0, 0.0, 0.0, 0
         self.min, self.max = math.inf, -math.inf
 
-    def add(self, x: np.ndarray) -> "ScoreMoments":
+    def add(self, x: np.ndarray) -> ScoreMoments:
         ok = x[~np.isnan(x)]
         self.missing += int(x.size - ok.size)
         if not ok.size:
@@ -495,6 +649,8 @@ def check_examples(instrument: Instrument, *, tol: float = 1e-9) -> list[Example
     cols = resolve_columns(instrument)
     for n, ex in enumerate(instrument.examples, start=1):
         row = {cols[i]: ex.responses.get(i) for i in instrument.item_ids}
+        import pandas as pd
+
         frame = pd.DataFrame([row], dtype=object)
         try:
             res = score(frame, instrument, source=f"{instrument.id} example {n}")

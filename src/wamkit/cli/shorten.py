@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from wamkit.cli.options import OutputArgs, ReadArgs, expand
@@ -26,6 +28,70 @@ def _cutoffs(values: list[str] | None) -> float | dict[str, float] | None:
         except ValueError:
             raise UsageError(f"--cutoff expects SCORE once, or SUBSCALE=SCORE (repeatable), got '{c}'") from None
     return out
+
+
+def _theta_range(text: str) -> tuple[float, float]:
+    from wamkit.errors import UsageError
+
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--theta-range expects LOW,HIGH (e.g. -1,1), got '{text}'") from None
+    return lo, hi
+
+
+def _settings(
+    items_per_scale: int | None,
+    target_reliability: float | None,
+    folds: int,
+    seed: int | None,
+    theta_range: str,
+    cutoff: list[str] | None,
+    skip_cfa: bool,
+) -> dict[str, Any]:
+    """The settings of :func:`wamkit.shortform.shorten_data` from the options (errors name the flags)."""
+    from wamkit.errors import UsageError
+    from wamkit.shortform import DEFAULT_SEED
+
+    if (items_per_scale is None) == (target_reliability is None):
+        raise UsageError("give --items-per-scale K or --target-reliability R (one of them)")
+    if seed is not None and seed < 0:
+        raise UsageError(f"--seed must be a non-negative whole number, not {seed}")
+    return {
+        "items_per_scale": items_per_scale,
+        "target_reliability": target_reliability,
+        "folds": folds,
+        "seed": DEFAULT_SEED if seed is None else seed,
+        "information_range": _theta_range(theta_range),
+        "cutoffs": _cutoffs(cutoff),
+        "cfa": not skip_cfa,
+    }
+
+
+def _check_instrument_path(path: str | None, force: bool) -> None:
+    """Refuse (before any work) to replace an existing --write-instrument file without --force."""
+    from pathlib import Path
+
+    from wamkit.errors import UsageError
+
+    if path and Path(path).exists() and not force:
+        raise UsageError(f"--write-instrument {path}: file exists; add --force to replace it")
+
+
+def _json_payload(res: Any, data: Any, options: dict[str, Any], written: Any) -> dict[str, Any]:
+    """The JSON output: the result's ``to_dict()``, the provenance (with the command's own ``options``) and the
+    short-form instrument file when one was ``written``."""
+    from wamkit.provenance import data_provenance
+
+    payload = {**res.to_dict(), "provenance": data_provenance("shorten", data, options, seed=res.settings["seed"])}
+    if written is not None:
+        payload["short_instrument"] = {
+            "id": written.id,
+            "version": written.version,
+            "path": options["write_instrument"],
+            "sha256": written.sha256,
+        }
+    return payload
 
 
 @expand
@@ -70,66 +136,25 @@ def shorten_command(
     Example: wamkit shorten --study examples/study.yaml --role client --where wave=T0 --items-per-scale 3
     --write-instrument wam-demo-client-short.yaml
     """
-    from pathlib import Path
-
     from wamkit.cli.common import check_output, choose_format, console, write_result
-    from wamkit.errors import UsageError
-    from wamkit.shortform import DEFAULT_SEED, shorten_data
+    from wamkit.shortform import shorten_data
 
     fmt = choose_format(format, out.output, FORMATS)
-    if (items_per_scale is None) == (target_reliability is None):
-        raise UsageError("give --items-per-scale K or --target-reliability R (one of them)")
-    if seed is not None and seed < 0:
-        raise UsageError(f"--seed must be a non-negative whole number, not {seed}")
-    try:
-        lo, hi = (float(v) for v in theta_range.split(","))
-    except ValueError:
-        raise UsageError(f"--theta-range expects LOW,HIGH (e.g. -1,1), got '{theta_range}'") from None
-    cutoffs = _cutoffs(cutoff)
+    settings = _settings(items_per_scale, target_reliability, folds, seed, theta_range, cutoff, skip_cfa)
     check_output(out.output, read.inputs(), force=out.force)
-    if write_instrument and Path(write_instrument).exists() and not out.force:
-        raise UsageError(f"--write-instrument {write_instrument}: file exists; add --force to replace it")
+    _check_instrument_path(write_instrument, out.force)
     data = read.read()
     with console().status("shorten: selecting and cross-validating"):
         res = shorten_data(
-            data,
-            role=role,
-            criterion=criterion,
-            items_per_scale=items_per_scale,
-            target_reliability=target_reliability,
-            folds=folds,
-            seed=DEFAULT_SEED if seed is None else seed,
-            information_range=(lo, hi),
-            cutoffs=cutoffs,
-            cfa=not skip_cfa,
-            invalid=read.invalid,
-            min_answered=read.min_answered,
+            data, role=role, criterion=criterion, invalid=read.invalid, min_answered=read.min_answered, **settings
         )
-    payload = None
     written = None
     if write_instrument:
         written = res.write_instrument(
             write_instrument, data.instrument_for(res.settings["role"]), force=out.force, new_id=short_id
         )
-    if fmt == "json":
-        from wamkit.provenance import data_provenance
-
-        payload = {
-            **res.to_dict(),
-            "provenance": data_provenance(
-                "shorten",
-                data,
-                {"role": role, "criterion": criterion, "write_instrument": write_instrument},
-                seed=res.settings["seed"],
-            ),
-        }
-        if written is not None:
-            payload["short_instrument"] = {
-                "id": written.id,
-                "version": written.version,
-                "path": write_instrument,
-                "sha256": written.sha256,
-            }
+    options = {"role": role, "criterion": criterion, "write_instrument": write_instrument}
+    payload = _json_payload(res, data, options, written) if fmt == "json" else None
     write_result(res, out, fmt, read.inputs(), payload=payload)
     if written is not None and not out.quiet:
         console().print(f"wrote short-form instrument {written.id} ({write_instrument})", highlight=False)

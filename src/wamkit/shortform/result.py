@@ -22,9 +22,16 @@ class ShortFormResult(Result):
     Attributes
     ----------
     instrument_id, instrument_version : the full instrument.
-    subscales : ``{subscale id: dict}``, one entry per subscale, with the keys documented in
-        :func:`wamkit.shortform.shorten` (``kept``, ``dropped``, ``reliability_full``, ``reliability_short``,
-        ``r_short_full``, ``fit``, ``items``, ...).
+    subscales : ``{subscale id: dict}``, one entry per subscale: ``kept``, ``dropped``, ``n_items_full``,
+        ``n_items_short``, ``reliability_full`` / ``reliability_short`` (omega total, mean over the held-out
+        folds), ``alpha_full`` / ``alpha_short`` (standardised alpha), ``reliability_in_sample``,
+        ``r_short_full`` (``estimate``, ``ci_low``, ``ci_high``, ``n``; pooled held-out rows),
+        ``information`` (theta range, mean test information of the full and the short form there, where the
+        short form informs least), ``search``, ``stability`` (share of folds that chose the final set), ``fit``
+        (held-out CFA omega of the factor, full and short; standardised loadings of the short form), ``items``
+        (per item: ``loading``, ``discrimination``, ``thresholds``, ``locations``, ``information``, ``kept``,
+        ``selected_in_folds`` and with a criterion ``criterion_r``, ``baseline_kept``); with a criterion also
+        ``validity`` (held-out r of the full, short and baseline scores with the criterion) and ``baseline``.
     settings : what was asked (items per scale or target reliability, folds, seed, information range,
         cut-offs, weights, criterion, data hash, ...).
     folds : one dict per fold: held-out rows, the items chosen on the training rows and the held-out statistics.
@@ -180,10 +187,10 @@ class ShortFormResult(Result):
 
     def information_svg(self, subscale: str, **kwargs: Any) -> str:
         """SVG of the item and test information curves of ``subscale`` (all-rows graded model; kept items solid,
-        dropped dashed, the theta range of the selection shaded); see :func:`wamkit.shortform.plots.information_svg`.
+        dropped dashed, the theta range of the selection shaded); see :func:`wamkit.render.svg_information.information_svg`.
         """
         from wamkit.errors import UsageError
-        from wamkit.shortform.plots import information_svg
+        from wamkit.render.svg_information import information_svg
 
         if subscale not in self.subscales:
             raise UsageError(f"subscale: unknown subscale {subscale!r} (shortened: {', '.join(self.subscales)})")

@@ -7,11 +7,34 @@ from typing import Any
 
 from wamkit.render import format as nf
 from wamkit.render.document import Column, Document
+from wamkit.render.svg_information import information_svg
 
 __all__ = ["shortform_document"]
 
+SUMMARY_COLUMNS = (
+    Column("subscale", kind="text"),
+    Column("kept", kind="text"),
+    Column("dropped", kind="text"),
+    Column("rel_full", "omega full"),
+    Column("rel_short", "omega short"),
+    Column("r", "r(short, full)", digits=3),
+    Column(("lo", "hi"), "95% CI", digits=3),
+    Column("info_full", "info full", digits=2),
+    Column("info_short", "info short", digits=2),
+    Column("stability", "same set in folds", kind="pct"),
+)
+VALIDITY_COLUMNS = (
+    Column("subscale", kind="text"),
+    Column("full", kind="r"),
+    Column("short", kind="r"),
+    Column("baseline", "baseline (bestScales-style)", kind="r"),
+    Column("baseline_kept", "baseline kept", kind="text"),
+)
+
 
 def shortform_document(result: Any) -> Document:
+    """Title and settings, then the sections: short form, validity (with a criterion), CFA fit, information
+    curves (with graded models) and warnings."""
     d = result.to_dict()["shorten"]
     st = d["settings"]
     what = (
@@ -24,8 +47,21 @@ def shortform_document(result: Any) -> Document:
         subtitle=f"{what}; n = {st['n_rows']} rows; {st['folds']}-fold cross-validation"
         f"{' (persons kept together)' if st.get('grouped_folds') else ''}; seed {st['seed']}",
     )
+    _short_form_section(doc, d["subscales"])
+    if st["criterion"]:
+        _validity_section(doc, d["subscales"], st["criterion"])
+    _fit_section(doc, d["fit"])
+    _information_section(doc, d["subscales"], result.irt)
+    if d.get("warnings"):
+        doc.heading("Warnings")
+        doc.warnings(d["warnings"])
+    return doc
+
+
+def _short_form_section(doc: Document, subscales: dict[str, Any]) -> None:
+    """Per subscale: kept and dropped items, held-out omega, r(short, full), information, stability."""
     rows = []
-    for s, v in d["subscales"].items():
+    for s, v in subscales.items():
         r = v["r_short_full"]
         rows.append(
             {
@@ -45,44 +81,30 @@ def shortform_document(result: Any) -> Document:
     doc.heading("Short form (held-out folds)")
     doc.table(
         rows,
-        [
-            Column("subscale", kind="text"),
-            Column("kept", kind="text"),
-            Column("dropped", kind="text"),
-            Column("rel_full", "omega full"),
-            Column("rel_short", "omega short"),
-            Column("r", "r(short, full)", digits=3),
-            Column(("lo", "hi"), "95% CI", digits=3),
-            Column("info_full", "info full", digits=2),
-            Column("info_short", "info short", digits=2),
-            Column("stability", "same set in folds", kind="pct"),
-        ],
+        SUMMARY_COLUMNS,
         note="omega total (psych one-factor) on held-out rows, mean over folds; information = mean test "
         "information over the theta range that counted; r pooled over all held-out rows",
     )
-    if st["criterion"]:
-        vrows = [
-            {
-                "subscale": s,
-                "full": v["validity"]["full"]["estimate"],
-                "short": v["validity"]["short"]["estimate"],
-                "baseline": v["validity"]["baseline"]["estimate"],
-                "baseline_kept": ", ".join(v["baseline"]["kept"]),
-            }
-            for s, v in d["subscales"].items()
-        ]
-        doc.heading(f"Validity against {st['criterion']} (held-out rows)")
-        doc.table(
-            vrows,
-            [
-                Column("subscale", kind="text"),
-                Column("full", kind="r"),
-                Column("short", kind="r"),
-                Column("baseline", "baseline (bestScales-style)", kind="r"),
-                Column("baseline_kept", "baseline kept", kind="text"),
-            ],
-        )
-    fit = d["fit"]
+
+
+def _validity_section(doc: Document, subscales: dict[str, Any], criterion: str) -> None:
+    """Held-out correlations of the full, short and baseline scores with the criterion."""
+    rows = [
+        {
+            "subscale": s,
+            "full": v["validity"]["full"]["estimate"],
+            "short": v["validity"]["short"]["estimate"],
+            "baseline": v["validity"]["baseline"]["estimate"],
+            "baseline_kept": ", ".join(v["baseline"]["kept"]),
+        }
+        for s, v in subscales.items()
+    ]
+    doc.heading(f"Validity against {criterion} (held-out rows)")
+    doc.table(rows, VALIDITY_COLUMNS)
+
+
+def _fit_section(doc: Document, fit: dict[str, Any]) -> None:
+    """The all-rows CFA fit of the full and the short form, with the mean held-out SRMR (when fitted)."""
     lines = []
     for label in ("full", "short"):
         f = fit["in_sample"].get(label)
@@ -97,22 +119,19 @@ def shortform_document(result: Any) -> Document:
     if lines:
         doc.heading("CFA fit (lavaan ML, listwise)")
         doc.bullets(lines)
-    from wamkit.shortform.plots import information_svg  # to move into the render layer
 
-    for s in d["subscales"]:
-        irt = result.irt.get(s)
-        if irt is not None:
-            v = d["subscales"][s]
+
+def _information_section(doc: Document, subscales: dict[str, Any], irt: dict[str, Any]) -> None:
+    """One information-curve figure per subscale with a graded model."""
+    for s, v in subscales.items():
+        model = irt.get(s)
+        if model is not None:
             doc.figure(
                 information_svg(
-                    irt,
+                    model,
                     kept=v["kept"],
                     theta_range=tuple(v["information"]["theta_range"]),
                     title=f"{s}: item and test information",
                 ),
                 f"{s}: kept items solid, dropped dashed; the shaded range counted in the selection",
             )
-    if d.get("warnings"):
-        doc.heading("Warnings")
-        doc.warnings(d["warnings"])
-    return doc

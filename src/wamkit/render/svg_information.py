@@ -1,14 +1,18 @@
-"""Item and test information curves as a standalone SVG string (to be moved into the render layer)."""
+"""Item and test information curves of a graded model (short forms, ``wamkit shorten``) as a standalone SVG."""
 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from wamkit.errors import UsageError
-from wamkit.stats.irt import IRTResult
+from wamkit.render import format as nf
+from wamkit.render.svg import SVG_NS
+
+if TYPE_CHECKING:
+    from wamkit.stats.irt import IRTResult
 
 __all__ = ["information_svg"]
 
@@ -54,7 +58,7 @@ def information_svg(
 
     out = [
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'<svg xmlns="{SVG_NS}" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">'
         )
     ]
@@ -66,10 +70,10 @@ def information_svg(
             out.append(f'<rect x="{x(a):.1f}" y="{mt}" width="{x(b) - x(a):.1f}" height="{ph}" fill="#eef3fb"/>')
     out.append(f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#888"/>')
     for tick in range(int(np.ceil(lower)), int(np.floor(upper)) + 1):
-        out.append(f'<text x="{x(tick):.1f}" y="{mt + ph + 14}" text-anchor="middle">{tick}</text>')
+        out.append(f'<text x="{x(tick):.1f}" y="{mt + ph + 14}" text-anchor="middle">{nf.integer(tick)}</text>')
     for frac in (0.0, 0.5, 1.0):
         v = ymax / 1.08 * frac
-        out.append(f'<text x="{ml - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.2g}</text>')
+        out.append(f'<text x="{ml - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{nf.num(v, 2)}</text>')
     out.append(f'<text x="{ml + pw / 2:.1f}" y="{height - 8}" text-anchor="middle">trait (theta, SD units)</text>')
     out.append(
         f'<text x="14" y="{mt + ph / 2:.1f}" transform="rotate(-90 14 {mt + ph / 2:.1f})" '

@@ -44,7 +44,7 @@ def cli(capfdbinary, monkeypatch):
         STATE["debug"] = False
         from wamkit import io as wamkit_io
 
-        wamkit_io.forget_inputs()   # one CLI call = one process
+        wamkit_io.forget_inputs()  # one CLI call = one process
         code = 0
         capfdbinary.readouterr()
         try:
@@ -52,8 +52,9 @@ def cli(capfdbinary, monkeypatch):
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         out, err = capfdbinary.readouterr()
-        return CliResult(code=code, stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"),
-                         stdout_bytes=out)
+        return CliResult(
+            code=code, stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"), stdout_bytes=out
+        )
 
     return invoke
 

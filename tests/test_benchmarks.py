@@ -33,8 +33,20 @@ def quick_run(bench, tmp_path_factory):
     return rows, out.read_text()
 
 
-EXPECTED = ["startup", "startup-score", "score-parquet", "score-csv", "alpha", "parallel", "polychoric",
-            "efa", "cfa", "invariance", "outcomes", "validate"]
+EXPECTED = [
+    "startup",
+    "startup-score",
+    "score-parquet",
+    "score-csv",
+    "alpha",
+    "parallel",
+    "polychoric",
+    "efa",
+    "cfa",
+    "invariance",
+    "outcomes",
+    "validate",
+]
 
 
 def test_every_issue_workload_is_defined(bench):
@@ -95,6 +107,5 @@ def test_select_and_r_scripts(bench):
 
 
 def test_gnu_time_parser(bench):
-    text = ("\tUser time (seconds): 1.25\n\tSystem time (seconds): 0.25\n"
-            "\tMaximum resident set size (kbytes): 123456\n")
+    text = "\tUser time (seconds): 1.25\n\tSystem time (seconds): 0.25\n\tMaximum resident set size (kbytes): 123456\n"
     assert bench._parse_gnu_time(text) == (1.5, 123456)

@@ -21,21 +21,45 @@ from wamkit.dyads.sheet import sheet_filename, sheets_data
 from wamkit.instrument import load_instrument
 from wamkit.render.sheet import sheet_html
 
-CHROMIUM = next((p for p in (os.environ.get("WAMKIT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                             shutil.which("chromium-browser")) if p and os.path.exists(p)), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium); "
-                                                         "the rendered-page checks did not run")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         # any network request would fail: the page must not need one
-         "--host-resolver-rules=MAP * ~NOTFOUND"]
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            os.environ.get("WAMKIT_CHROMIUM"),
+            "/usr/bin/chromium",
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+        )
+        if p and os.path.exists(p)
+    ),
+    None,
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (apt-get install -y chromium); the rendered-page checks did not run",
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # any network request would fail: the page must not need one
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 
 
 def chromium(tmp_path, *args, timeout=90):
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *map(str, args)],
-                          capture_output=True, timeout=timeout, cwd=tmp_path)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *map(str, args)],
+        capture_output=True,
+        timeout=timeout,
+        cwd=tmp_path,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +74,8 @@ def sheet(analysis):
     ins = {r: load_instrument(i["id"]) for r, i in analysis.instruments.items()}
     longest = data["D0354"]
     return [(sheet_filename(d), sheet_html(s, "en")) for d, s in data.items()] + [
-        (f"sheet-{lang}.html", sheet_html(longest, lang)) for lang in ("nl", "fr")], ins
+        (f"sheet-{lang}.html", sheet_html(longest, lang)) for lang in ("nl", "fr")
+    ], ins
 
 
 def write(tmp_path, sheet):
@@ -73,8 +98,9 @@ def test_rendered_dom_has_subscales_svg_and_sections(tmp_path, sheet):
 def test_screenshot_is_an_a4_sized_png(tmp_path, sheet):
     s = sheet[0][0]
     png = tmp_path / "sheet.png"
-    r = chromium(tmp_path, f"--screenshot={png}", "--window-size=794,1123", "--hide-scrollbars",
-                 write(tmp_path, s).as_uri())
+    r = chromium(
+        tmp_path, f"--screenshot={png}", "--window-size=794,1123", "--hide-scrollbars", write(tmp_path, s).as_uri()
+    )
     assert r.returncode == 0 and png.exists(), r.stderr.decode()[-2000:]
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -99,33 +125,75 @@ def test_prints_on_one_a4_page(tmp_path, sheet, which):
 
 def test_dyads_report_fits_1280px_without_horizontal_overflow(tmp_path, cli):
     out = tmp_path / "dyads.html"
-    r = cli("dyads", "--study", EXAMPLES / "study.yaml", "--where", "officer=PO035,PO008,PO002", "--apim",
-            "-o", out, "-q")
+    r = cli(
+        "dyads", "--study", EXAMPLES / "study.yaml", "--where", "officer=PO035,PO008,PO002", "--apim", "-o", out, "-q"
+    )
     assert r.code == 0, r.stderr
     # a copy with a probe writing the page's scroll width into the DOM (the report itself has no script)
     probe = tmp_path / "probe.html"
-    probe.write_text(out.read_text().replace("</body>", "<script>document.body.setAttribute('data-width', "
-                                             "document.documentElement.scrollWidth + 'x' + "
-                                             "document.documentElement.clientWidth)</script></body>"))
+    probe.write_text(
+        out.read_text().replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-width', "
+            "document.documentElement.scrollWidth + 'x' + "
+            "document.documentElement.clientWidth)</script></body>",
+        )
+    )
     rendered = chromium(tmp_path, "--window-size=1280,900", "--dump-dom", probe.as_uri())
     dom = rendered.stdout.decode("utf-8", "replace")
     width = re.search(r'data-width="(\d+)x(\d+)"', dom)
     assert rendered.returncode == 0 and width, rendered.stderr.decode()[-2000:]
-    assert int(width.group(1)) <= int(width.group(2)) <= 1280        # nothing wider than the window
+    assert int(width.group(1)) <= int(width.group(2)) <= 1280  # nothing wider than the window
     assert dom.count("<svg") == 10 and "Bland–Altman plots" in dom
     shot = tmp_path / "dyads.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars", out.as_uri())
     assert shot.exists() and shot.stat().st_size > 30_000
 
 
-@pytest.mark.parametrize("command,needle", [
-    (["validate", str(EXAMPLES / "wam_demo.csv"), "-i", "wam-demo-client", "--where", "rater=client",
-      "--group", "wave", "--skip", "parallel"], ["Reliability", "Measurement invariance by wave", "<svg"]),
-    (["outcomes", str(EXAMPLES / "wam_demo.csv"), "--outcomes", str(EXAMPLES / "wam_demo_outcomes.csv"), "--on",
-      "dyad", "-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater",
-      "--wave", "wave", "--outcome", "stagnations:count", "--event", "rearrest:days_to_rearrest", "--surface"],
-     ["Alliance and stagnations", "Models of rearrest", "<svg"]),
-])
+@pytest.mark.parametrize(
+    "command,needle",
+    [
+        (
+            [
+                "validate",
+                str(EXAMPLES / "wam_demo.csv"),
+                "-i",
+                "wam-demo-client",
+                "--where",
+                "rater=client",
+                "--group",
+                "wave",
+                "--skip",
+                "parallel",
+            ],
+            ["Reliability", "Measurement invariance by wave", "<svg"],
+        ),
+        (
+            [
+                "outcomes",
+                str(EXAMPLES / "wam_demo.csv"),
+                "--outcomes",
+                str(EXAMPLES / "wam_demo_outcomes.csv"),
+                "--on",
+                "dyad",
+                "-i",
+                "client=wam-demo-client",
+                "-i",
+                "professional=wam-demo-professional",
+                "--rater",
+                "rater",
+                "--wave",
+                "wave",
+                "--outcome",
+                "stagnations:count",
+                "--event",
+                "rearrest:days_to_rearrest",
+                "--surface",
+            ],
+            ["Alliance and stagnations", "Models of rearrest", "<svg"],
+        ),
+    ],
+)
 def test_validate_and_outcomes_reports_render_offline(tmp_path, cli, command, needle):
     out = tmp_path / "report.html"
     r = cli(*command, "--format", "html", "-o", out)
@@ -137,4 +205,4 @@ def test_validate_and_outcomes_reports_render_offline(tmp_path, cli, command, ne
         assert n in dom
     shot = tmp_path / "shot.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1000,1400", out.as_uri())
-    assert shot.exists() and shot.stat().st_size > 10_000      # something was drawn
+    assert shot.exists() and shot.stat().st_size > 10_000  # something was drawn

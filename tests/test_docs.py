@@ -16,7 +16,8 @@ DOCS = ["docs/api.md"]
 def test_doc_examples_run(path, monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("WAMKIT_PSEUDONYM_KEY", "doctest-key-of-enough-length")
-    result = doctest.testfile(os.fspath(ROOT / path), module_relative=False,
-                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testfile(
+        os.fspath(ROOT / path), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
     assert result.attempted > 10
     assert result.failed == 0

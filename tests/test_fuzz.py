@@ -23,8 +23,13 @@ from conftest import ROOT
 #: not flaky); a campaign with fresh random examples: WAMKIT_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py
 CAMPAIGN = "WAMKIT_FUZZ_EXAMPLES" in os.environ
 N_EXAMPLES = int(os.environ.get("WAMKIT_FUZZ_EXAMPLES", "80"))
-FUZZ = settings(max_examples=N_EXAMPLES, deadline=None, database=None, derandomize=not CAMPAIGN,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=N_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=not CAMPAIGN,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 ITEMS = [f"wai{i:02d}" for i in range(1, 13)]
 WAI_SR = (ROOT / "instruments" / "wai-sr-client.yaml").read_text(encoding="utf-8")
 
@@ -37,22 +42,71 @@ def check_run(r, folder: Path, inputs: set[str], out: str | None) -> None:
         assert left <= inputs | ({out} if out else set())
     else:
         assert "wamkit: error: " in r.stderr, r.stderr[-3000:]
-        assert left == inputs, left - inputs      # no output, no temp file
+        assert left == inputs, left - inputs  # no output, no temp file
 
 
 # --------------------------------------------------------------------------- CSV-ish text
 
 CELLS = st.one_of(
     st.integers(-3, 12).map(str),
-    st.sampled_from(["", " ", "NA", "n/a", "N/A", "null", "#N/A", "n.v.t.", "weet niet", "Always", "always ",
-                     "Seldom", "Fairly often", "Altijd", "Nooit", "3,0", "2,5", "3.0", "4.", ".5", "1e0", "inf",
-                     "-inf", "nan", "NaN", "9", "99", "-9", "0x3", "3 ", " 3", "=1+2", "+3", "@SUM(A1)", "'3",
-                     '"3"', '"3,5"', '""', '"', "\u00e9", "\u2013", "\ufeff", "3;4", "3\t4", "\\N", "TRUE"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NA",
+            "n/a",
+            "N/A",
+            "null",
+            "#N/A",
+            "n.v.t.",
+            "weet niet",
+            "Always",
+            "always ",
+            "Seldom",
+            "Fairly often",
+            "Altijd",
+            "Nooit",
+            "3,0",
+            "2,5",
+            "3.0",
+            "4.",
+            ".5",
+            "1e0",
+            "inf",
+            "-inf",
+            "nan",
+            "NaN",
+            "9",
+            "99",
+            "-9",
+            "0x3",
+            "3 ",
+            " 3",
+            "=1+2",
+            "+3",
+            "@SUM(A1)",
+            "'3",
+            '"3"',
+            '"3,5"',
+            '""',
+            '"',
+            "\u00e9",
+            "\u2013",
+            "\ufeff",
+            "3;4",
+            "3\t4",
+            "\\N",
+            "TRUE",
+        ]
+    ),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8),
 )
-HEADER_CELL = st.one_of(st.sampled_from(["id", "dyad", "wave", "rater", "task", "", " wai01", "wai01 ", "WAI01",
-                                         "\ufeffid", '"id"', "wai01", "wai12"]),
-                        st.text(max_size=6))
+HEADER_CELL = st.one_of(
+    st.sampled_from(
+        ["id", "dyad", "wave", "rater", "task", "", " wai01", "wai01 ", "WAI01", "\ufeffid", '"id"', "wai01", "wai12"]
+    ),
+    st.text(max_size=6),
+)
 
 
 @st.composite
@@ -73,9 +127,9 @@ def csvish(draw) -> bytes:
         text += eol
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "cp1252", "utf-16"]))
     data = text.encode(encoding, errors="replace")
-    if draw(st.integers(0, 9)) == 0:   # corrupt a few bytes
+    if draw(st.integers(0, 9)) == 0:  # corrupt a few bytes
         pos = draw(st.integers(0, max(len(data) - 1, 0)))
-        data = data[:pos] + draw(st.binary(min_size=1, max_size=4)) + data[pos + 1:]
+        data = data[:pos] + draw(st.binary(min_size=1, max_size=4)) + data[pos + 1 :]
     return data
 
 
@@ -125,19 +179,67 @@ def test_fuzz_inspect_csvish(cli, data):
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         (folder / "in.csv").write_bytes(data)
-        r = cli("inspect", folder / "in.csv", "-i", "wai-sr-client", "--id", "id", "--format", "json",
-                "-o", folder / "rep.json")
+        r = cli(
+            "inspect",
+            folder / "in.csv",
+            "-i",
+            "wai-sr-client",
+            "--id",
+            "id",
+            "--format",
+            "json",
+            "-o",
+            folder / "rep.json",
+        )
         check_run(r, folder, {"in.csv"}, "rep.json")
 
 
 # --------------------------------------------------------------------------- YAML-ish text
 
-YAML_SNIPPETS = st.sampled_from([
-    "\t", "  ", "- ", ": ", "{", "}", "[", "]", "&a ", "*a", "!!python/object/apply:os.system ['true']", "!!str ",
-    "!!binary aGk=", "? ", "---\n", "...\n", "%YAML 1.1\n", "<<: *a\n", "~", "null", "1e400", ".nan", "-.inf",
-    "'", '"', "#", "|\n", ">-\n", "extends: wai-sr-client\n", "extends: [x]\n", "reverse: yes\n", "min_answered: 0\n",
-    "items: []\n", "subscales: {}\n", "scale: {min: 5, max: 1}\n", "id: \n", "\ufeff", "\u00e9", "\x85", "\u2028",
-])
+YAML_SNIPPETS = st.sampled_from(
+    [
+        "\t",
+        "  ",
+        "- ",
+        ": ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "&a ",
+        "*a",
+        "!!python/object/apply:os.system ['true']",
+        "!!str ",
+        "!!binary aGk=",
+        "? ",
+        "---\n",
+        "...\n",
+        "%YAML 1.1\n",
+        "<<: *a\n",
+        "~",
+        "null",
+        "1e400",
+        ".nan",
+        "-.inf",
+        "'",
+        '"',
+        "#",
+        "|\n",
+        ">-\n",
+        "extends: wai-sr-client\n",
+        "extends: [x]\n",
+        "reverse: yes\n",
+        "min_answered: 0\n",
+        "items: []\n",
+        "subscales: {}\n",
+        "scale: {min: 5, max: 1}\n",
+        "id: \n",
+        "\ufeff",
+        "\u00e9",
+        "\x85",
+        "\u2028",
+    ]
+)
 
 
 @st.composite

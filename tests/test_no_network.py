@@ -27,6 +27,7 @@ def no_network(monkeypatch):
         def blocked(*args, **kwargs):
             attempts.append(f"{name}{args[1:] if name.startswith('socket.') else args}")
             raise OSError(f"network access attempted in a test: {name}")
+
         return blocked
 
     for meth in ("connect", "connect_ex", "bind", "sendto", "sendmsg", "listen"):
@@ -50,13 +51,46 @@ def test_score_validate_check_inspect_open_no_socket(cli, tmp_path, no_network):
     steps = [
         ("score", DEMO, *BOTH, "-o", tmp_path / "s.csv", "-q"),
         ("score", DATA / "bfi.csv", "-i", DATA / "bfi.yaml", "--format", "json", "-o", tmp_path / "b.json", "-q"),
-        ("validate", DEMO, "-i", "wam-demo-client", "--where", "rater=client", "--where", "wave=T0",
-         "--bootstrap", "20", "--seed", "1", "--parallel-iter", "5", "--skip", "cfa", "--format", "json",
-         "-o", tmp_path / "v.json"),
+        (
+            "validate",
+            DEMO,
+            "-i",
+            "wam-demo-client",
+            "--where",
+            "rater=client",
+            "--where",
+            "wave=T0",
+            "--bootstrap",
+            "20",
+            "--seed",
+            "1",
+            "--parallel-iter",
+            "5",
+            "--skip",
+            "cfa",
+            "--format",
+            "json",
+            "-o",
+            tmp_path / "v.json",
+        ),
         ("instruments", "check", "wai-sr-client", "wam-demo-client", "wam-demo-professional"),
         ("instruments", "list", "--format", "json"),
-        ("inspect", DEMO, "-i", "wam-demo-client", "--id", "dyad", "--id", "rater", "--id", "wave", "--format", "json",
-         "-o", tmp_path / "i.json"),
+        (
+            "inspect",
+            DEMO,
+            "-i",
+            "wam-demo-client",
+            "--id",
+            "dyad",
+            "--id",
+            "rater",
+            "--id",
+            "wave",
+            "--format",
+            "json",
+            "-o",
+            tmp_path / "i.json",
+        ),
         ("simulate", "-o", tmp_path, "--seed", "5", "--dyads", "40", "--officers", "5"),
     ]
     for args in steps:
@@ -68,11 +102,38 @@ def test_score_validate_check_inspect_open_no_socket(cli, tmp_path, no_network):
 
 def test_outcomes_dyads_report_open_no_socket(cli, tmp_path, no_network):
     steps = [
-        ("outcomes", DEMO, "--outcomes", OUTCOMES, "--on", "dyad", *BOTH, "--by", "rater", "--outcome", "dropout:binary",
-         "--format", "json", "-o", tmp_path / "o.json"),
+        (
+            "outcomes",
+            DEMO,
+            "--outcomes",
+            OUTCOMES,
+            "--on",
+            "dyad",
+            *BOTH,
+            "--by",
+            "rater",
+            "--outcome",
+            "dropout:binary",
+            "--format",
+            "json",
+            "-o",
+            tmp_path / "o.json",
+        ),
         ("dyads", DEMO, *BOTH, "--dyad", "dyad", "--wave", "wave", "--format", "json", "-o", tmp_path / "d.json", "-q"),
-        ("report", DEMO, *BOTH, "--dyad-column", "dyad", "--wave", "wave", "--dyad", "D0001", "-o",
-         tmp_path / "sheet.html", "-q"),
+        (
+            "report",
+            DEMO,
+            *BOTH,
+            "--dyad-column",
+            "dyad",
+            "--wave",
+            "wave",
+            "--dyad",
+            "D0001",
+            "-o",
+            tmp_path / "sheet.html",
+            "-q",
+        ),
     ]
     for args in steps:
         r = cli(*args)
@@ -80,12 +141,13 @@ def test_outcomes_dyads_report_open_no_socket(cli, tmp_path, no_network):
     assert no_network == []
     _all_json_strict(tmp_path)
     html = (tmp_path / "sheet.html").read_text(encoding="utf-8")
-    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")   # nothing fetched when opened
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # nothing fetched when opened
     assert "https://" not in html
 
 
 def _all_json_strict(folder):
     """Machine-readable outputs are strict JSON (no NaN/Infinity) and carry provenance with the seed."""
+
     def refuse(token):
         raise AssertionError(f"non-standard JSON constant {token}")
 
@@ -108,8 +170,26 @@ def _without_created(payload: dict) -> dict:
 
 
 def test_validate_bootstrap_same_seed_same_json(cli, tmp_path):
-    args = ["validate", DEMO, "-i", "wam-demo-client", "--where", "rater=client", "--where", "wave=T0",
-            "--bootstrap", "50", "--seed", "3", "--skip", "efa", "--skip", "cfa", "--format", "json"]
+    args = [
+        "validate",
+        DEMO,
+        "-i",
+        "wam-demo-client",
+        "--where",
+        "rater=client",
+        "--where",
+        "wave=T0",
+        "--bootstrap",
+        "50",
+        "--seed",
+        "3",
+        "--skip",
+        "efa",
+        "--skip",
+        "cfa",
+        "--format",
+        "json",
+    ]
     a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     assert cli(*args, "-o", a).code == 0
     assert cli(*args, "-o", b).code == 0

@@ -21,9 +21,31 @@ from wamkit.instrument import load_instrument
 from wamkit.measurement.settings import DEFAULT_SEED, ValidateSettings
 
 __all__ = [
-    "DEFAULT_SEED", "alpha", "bartlett", "cfa", "check_study", "correlations", "cox", "fa", "icc", "inspect",
-    "invariance", "kmo", "load_instrument", "load_study", "logistic", "map_test", "negative_binomial", "omega",
-    "parallel_analysis", "partial_correlation", "poisson", "polychoric", "read", "score", "validate",
+    "DEFAULT_SEED",
+    "alpha",
+    "bartlett",
+    "cfa",
+    "check_study",
+    "correlations",
+    "cox",
+    "fa",
+    "icc",
+    "inspect",
+    "invariance",
+    "kmo",
+    "load_instrument",
+    "load_study",
+    "logistic",
+    "map_test",
+    "negative_binomial",
+    "omega",
+    "parallel_analysis",
+    "partial_correlation",
+    "poisson",
+    "polychoric",
+    "read",
+    "score",
+    "validate",
 ]
 
 
@@ -49,13 +71,19 @@ def _cor(data: Any, items: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray
 # --------------------------------------------------------------------------- whole jobs
 
 
-def score(data: StudyData | str, *, keep_items: bool = False, keep_counts: bool = False,
-          invalid: str | None = None, min_answered: float | None = None, **read_settings: Any) -> Any:
+def score(
+    data: StudyData | str,
+    *,
+    keep_items: bool = False,
+    keep_counts: bool = False,
+    invalid: str | None = None,
+    min_answered: float | None = None,
+    **read_settings: Any,
+) -> Any:
     """Scores of every row (``wamkit score``): ``data`` is read data, or a file/study read with ``read_settings``."""
     if not isinstance(data, StudyData):
         data = read(data, **read_settings)
-    return score_data(data, keep_items=keep_items, keep_counts=keep_counts, invalid=invalid,
-                      min_answered=min_answered)
+    return score_data(data, keep_items=keep_items, keep_counts=keep_counts, invalid=invalid, min_answered=min_answered)
 
 
 def inspect(data: StudyData | str, *, id_columns: Sequence[str] | None = None, **read_settings: Any) -> Any:
@@ -67,8 +95,14 @@ def inspect(data: StudyData | str, *, id_columns: Sequence[str] | None = None, *
     return inspect_data(data, id_columns=list(id_columns) if id_columns else None)
 
 
-def validate(data: StudyData | str, *, role: str | None = None, model: str | None = None,
-             settings: ValidateSettings | None = None, **options: Any) -> Any:
+def validate(
+    data: StudyData | str,
+    *,
+    role: str | None = None,
+    model: str | None = None,
+    settings: ValidateSettings | None = None,
+    **options: Any,
+) -> Any:
     """Reliability, factor structure, invariance and nesting (``wamkit validate``).
 
     ``options`` are :class:`~wamkit.measurement.settings.ValidateSettings` fields (``ordinal=True``,
@@ -93,14 +127,28 @@ def validate(data: StudyData | str, *, role: str | None = None, model: str | Non
 # --------------------------------------------------------------------------- statistics
 
 
-def alpha(data: Any, *, items: Sequence[str] | None = None, scale_min: float | None = None,
-          scale_max: float | None = None, n_boot: int = 0, seed: int = DEFAULT_SEED, ci_level: float = 0.95) -> Any:
+def alpha(
+    data: Any,
+    *,
+    items: Sequence[str] | None = None,
+    scale_min: float | None = None,
+    scale_max: float | None = None,
+    n_boot: int = 0,
+    seed: int = DEFAULT_SEED,
+    ci_level: float = 0.95,
+) -> Any:
     """Cronbach's alpha with item analysis, as ``psych::alpha`` (pairwise); Feldt CI, bootstrap CI with ``n_boot``."""
     from wamkit.stats.reliability import alpha as run
 
     frame = _frame(data, items)
-    return run(frame, scale_min=scale_min, scale_max=scale_max, n_boot=n_boot,
-               rng=np.random.default_rng(seed) if n_boot else None, ci_level=ci_level)
+    return run(
+        frame,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        n_boot=n_boot,
+        rng=np.random.default_rng(seed) if n_boot else None,
+        ci_level=ci_level,
+    )
 
 
 def omega(data: Any, *, items: Sequence[str] | None = None) -> Any:
@@ -127,8 +175,9 @@ def bartlett(data: Any, *, items: Sequence[str] | None = None) -> Any:
     return run(R, n)
 
 
-def parallel_analysis(data: Any, *, items: Sequence[str] | None = None, n_iter: int = 20, fm: str = "minres",
-                      seed: int = DEFAULT_SEED) -> Any:
+def parallel_analysis(
+    data: Any, *, items: Sequence[str] | None = None, n_iter: int = 20, fm: str = "minres", seed: int = DEFAULT_SEED
+) -> Any:
     """Parallel analysis (factors and components), as ``psych::fa.parallel``; seeded like the CLI."""
     from wamkit.stats.nfactors import parallel_analysis as run
 
@@ -143,8 +192,9 @@ def map_test(data: Any, *, items: Sequence[str] | None = None, n_max: int = 8) -
     return run(R, n_max=n_max)
 
 
-def fa(data: Any, n_factors: int, *, items: Sequence[str] | None = None, fm: str = "minres",
-       rotate: str = "oblimin") -> Any:
+def fa(
+    data: Any, n_factors: int, *, items: Sequence[str] | None = None, fm: str = "minres", rotate: str = "oblimin"
+) -> Any:
     """Exploratory factor analysis, as ``psych::fa`` on the pairwise correlations of raw data."""
     from wamkit.stats.efa import fa as run
 
@@ -166,9 +216,14 @@ def cfa(data: pd.DataFrame, model: str, *, missing: str = "listwise", std_lv: bo
     return fit_cfa(_frame(data), model, missing=missing, std_lv=std_lv)
 
 
-def invariance(data: pd.DataFrame, model: str, group: str, *,
-               levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
-               missing: str = "listwise") -> Any:
+def invariance(
+    data: pd.DataFrame,
+    model: str,
+    group: str,
+    *,
+    levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+    missing: str = "listwise",
+) -> Any:
     """Multi-group measurement invariance (independent groups), as lavaan ``group.equal`` + ``lavTestLRT``."""
     from wamkit.stats.invariance import invariance_sequence
 
@@ -183,8 +238,9 @@ def icc(ratings: Any) -> Any:
     return run(ratings)
 
 
-def correlations(data: pd.DataFrame, x: str, y: str, *, method: str = "pearson", cluster: str | None = None,
-                 ci_level: float = 0.95) -> Any:
+def correlations(
+    data: pd.DataFrame, x: str, y: str, *, method: str = "pearson", cluster: str | None = None, ci_level: float = 0.95
+) -> Any:
     """Correlation with CI and p, as ``cor.test``; with ``cluster`` cluster-robust (influence-function SE)."""
     from wamkit.stats.association import correlate, correlate_clustered
 
@@ -193,40 +249,71 @@ def correlations(data: pd.DataFrame, x: str, y: str, *, method: str = "pearson",
     return correlate(data[x], data[y], method=method, ci_level=ci_level)
 
 
-def partial_correlation(data: pd.DataFrame, x: str, y: str, covariates: Sequence[str], *,
-                        ci_level: float = 0.95) -> Any:
+def partial_correlation(
+    data: pd.DataFrame, x: str, y: str, covariates: Sequence[str], *, ci_level: float = 0.95
+) -> Any:
     """Partial correlation, as ``psych::partial.r`` with ``corr.p`` p value."""
     from wamkit.stats.association import partial_correlation as run
 
     return run(data, x, y, list(covariates), ci_level=ci_level)
 
 
-def logistic(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: str | None = None,
-             per_sd: bool = False, ci_level: float = 0.95) -> Any:
+def logistic(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> Any:
     """Logistic regression, as ``glm(family = binomial)``; cluster-robust as ``sandwich::vcovCL``."""
     from wamkit.stats.models import logistic as run
 
     return run(data, outcome, list(predictors), cluster=cluster, per_sd=per_sd, ci_level=ci_level)
 
 
-def poisson(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: str | None = None,
-            per_sd: bool = False, ci_level: float = 0.95) -> Any:
+def poisson(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> Any:
     """Poisson regression, as ``glm(family = poisson)``; cluster-robust as ``sandwich::vcovCL``."""
     from wamkit.stats.models import poisson as run
 
     return run(data, outcome, list(predictors), cluster=cluster, per_sd=per_sd, ci_level=ci_level)
 
 
-def negative_binomial(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *, cluster: str | None = None,
-                      per_sd: bool = False, ci_level: float = 0.95) -> Any:
+def negative_binomial(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> Any:
     """Negative binomial regression, as ``MASS::glm.nb``."""
     from wamkit.stats.models import negative_binomial as run
 
     return run(data, outcome, list(predictors), cluster=cluster, per_sd=per_sd, ci_level=ci_level)
 
 
-def cox(data: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *, start: str | None = None,
-        cluster: str | None = None, per_sd: bool = False, ci_level: float = 0.95) -> Any:
+def cox(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    predictors: Sequence[str],
+    *,
+    start: str | None = None,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> Any:
     """Cox model with Efron ties, as ``survival::coxph``; (start, stop] data with ``start``."""
     from wamkit.stats.models import cox as run
 

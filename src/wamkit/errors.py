@@ -36,8 +36,7 @@ class InstrumentError(WamkitError):
 class DataError(WamkitError):
     """An input data file is unreadable or holds values wamkit cannot use."""
 
-    def __init__(self, message: str, details: list[str] | None = None,
-                 problems: list[DataProblem] | None = None):
+    def __init__(self, message: str, details: list[str] | None = None, problems: list[DataProblem] | None = None):
         super().__init__(message, details)
         self.problems = list(problems or [])
 
@@ -50,7 +49,6 @@ class CheckFailed(WamkitError):
     """The command ran, but a check the user asked for failed (exit code 1)."""
 
     exit_code = 1
-
 
 
 @dataclass(frozen=True)
@@ -97,5 +95,4 @@ def raise_problems(problems: list[DataProblem], headline: str, total: int | None
     rest = total - len(shown)
     if rest > 0:
         shown.append(f"... and {rest} more")
-    raise DataError(f"{headline}: {total} problems; first: {problems[0].render()}",
-                    details=shown, problems=problems)
+    raise DataError(f"{headline}: {total} problems; first: {problems[0].render()}", details=shown, problems=problems)

@@ -7,8 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-def provenance(*, command: str, instrument=None, tables=(), settings: dict | None = None,
-               seed: int | None = None, extra_instruments=(), study=None) -> dict[str, Any]:
+def provenance(
+    *,
+    command: str,
+    instrument=None,
+    tables=(),
+    settings: dict | None = None,
+    seed: int | None = None,
+    extra_instruments=(),
+    study=None,
+) -> dict[str, Any]:
     """What produced an output: wamkit version, instrument id/version/hash, input hashes (with what the
     reader did: header row, export kind, rows dropped), the study file, settings, seed."""
     from wamkit import __version__
@@ -23,9 +31,15 @@ def provenance(*, command: str, instrument=None, tables=(), settings: dict | Non
         "python": platform.python_version(),
         "libraries": _library_versions(),
         "instrument": ins(instrument) if instrument is not None else None,
-        "inputs": [{"file": t.source, "format": t.format, "sha256": t.sha256,
-                    **{k: v for k, v in t.meta.items() if k not in ("value_labels", "question_text")}}
-                   for t in tables],
+        "inputs": [
+            {
+                "file": t.source,
+                "format": t.format,
+                "sha256": t.sha256,
+                **{k: v for k, v in t.meta.items() if k not in ("value_labels", "question_text")},
+            }
+            for t in tables
+        ],
         "settings": settings or {},
         "seed": seed,
     }
@@ -38,14 +52,20 @@ def provenance(*, command: str, instrument=None, tables=(), settings: dict | Non
     return out
 
 
-def data_provenance(command: str, data, settings: dict | None = None, seed: int | None = None,
-                    extra_tables=()) -> dict[str, Any]:
+def data_provenance(
+    command: str, data, settings: dict | None = None, seed: int | None = None, extra_tables=()
+) -> dict[str, Any]:
     """Provenance of an output computed from :class:`~wamkit.design.read.StudyData`."""
     ins = list({i.id: i for i in data.instruments.values()}.values())
-    return provenance(command=command, instrument=ins[0] if len(ins) == 1 else None,
-                      extra_instruments=ins if len(ins) > 1 else (), tables=[*data.tables, *extra_tables],
-                      settings={"design": data.design.to_dict(), "where": list(data.filters), **(settings or {})},
-                      seed=seed, study=data.study)
+    return provenance(
+        command=command,
+        instrument=ins[0] if len(ins) == 1 else None,
+        extra_instruments=ins if len(ins) > 1 else (),
+        tables=[*data.tables, *extra_tables],
+        settings={"design": data.design.to_dict(), "where": list(data.filters), **(settings or {})},
+        seed=seed,
+        study=data.study,
+    )
 
 
 def _library_versions() -> dict[str, str]:

@@ -45,8 +45,9 @@ def load_key(key_file: str | os.PathLike | None = None, *, environ: Mapping[str,
         p = Path(key_file)
         try:
             if p.stat().st_size > MAX_KEY_FILE_BYTES:
-                raise UsageError(f"key file {str(p)!r} is larger than {MAX_KEY_FILE_BYTES} bytes; "
-                                 "a key file holds one secret line")
+                raise UsageError(
+                    f"key file {str(p)!r} is larger than {MAX_KEY_FILE_BYTES} bytes; a key file holds one secret line"
+                )
             key = p.read_bytes().strip()
         except OSError as exc:
             raise UsageError(f"cannot read key file {str(p)!r}: {exc.strerror or exc}") from None
@@ -54,13 +55,16 @@ def load_key(key_file: str | os.PathLike | None = None, *, environ: Mapping[str,
     else:
         raw = env.get(ENV_KEY)
         if raw is None or not raw.strip():
-            raise UsageError(f"--pseudonymise needs a secret key: give --key-file FILE or set {ENV_KEY} "
-                             "(e.g. create one with: openssl rand -hex 32 > key.txt)")
+            raise UsageError(
+                f"--pseudonymise needs a secret key: give --key-file FILE or set {ENV_KEY} "
+                "(e.g. create one with: openssl rand -hex 32 > key.txt)"
+            )
         key = raw.strip().encode("utf-8")
         source = f"environment variable {ENV_KEY}"
     if len(key) < MIN_KEY_BYTES:
-        raise UsageError(f"the pseudonymisation key in {source} is too short ({len(key)} bytes; "
-                         f"at least {MIN_KEY_BYTES} needed)")
+        raise UsageError(
+            f"the pseudonymisation key in {source} is too short ({len(key)} bytes; at least {MIN_KEY_BYTES} needed)"
+        )
     return key
 
 
@@ -78,8 +82,9 @@ def pseudonym(value: object, key: bytes, *, prefix: str = "P-", length: int = DE
     return prefix + hmac.new(bytes(key), text.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
 
-def pseudonym_map(values: Iterable[object], key: bytes, *, prefix: str = "P-",
-                  length: int = DEFAULT_LENGTH) -> dict[object, str]:
+def pseudonym_map(
+    values: Iterable[object], key: bytes, *, prefix: str = "P-", length: int = DEFAULT_LENGTH
+) -> dict[object, str]:
     """Pseudonyms for the distinct ``values`` (missing values are left out).
 
     Raises

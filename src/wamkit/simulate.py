@@ -40,17 +40,16 @@ THRESHOLDS = np.array([-2.1, -1.3, -0.35, 0.75])
 
 @dataclass(frozen=True)
 class DemoData:
-    items: pd.DataFrame      # long: dyad, officer, rater, wave, wam01..wam19
-    outcomes: pd.DataFrame   # one row per dyad (client)
-    latent: pd.DataFrame     # the true factor values (for checking recovery)
+    items: pd.DataFrame  # long: dyad, officer, rater, wave, wam01..wam19
+    outcomes: pd.DataFrame  # one row per dyad (client)
+    latent: pd.DataFrame  # the true factor values (for checking recovery)
     seed: int
 
 
 def _factor_cov() -> np.ndarray:
-    r = np.array([[1.0, 0.60, 0.55, -0.30],
-                  [0.60, 1.0, 0.45, -0.30],
-                  [0.55, 0.45, 1.0, -0.30],
-                  [-0.30, -0.30, -0.30, 1.0]])
+    r = np.array(
+        [[1.0, 0.60, 0.55, -0.30], [0.60, 1.0, 0.45, -0.30], [0.55, 0.45, 1.0, -0.30], [-0.30, -0.30, -0.30, 1.0]]
+    )
     return r
 
 
@@ -82,8 +81,15 @@ def simulate_demo(*, n_dyads: int = 400, n_officers: int = 40, seed: int = 2026)
     p_drop = 1 / (1 + np.exp(-(-1.6 - 0.35 * tr0 + 0.30 * re0 + 0.30 * div0 + 0.25 * risk)))
     dropout = rng.random(n_dyads) < p_drop
     # stagnations over the supervision: T1 carries more information than T0
-    lin = (0.2 - 0.15 * tr0 - 0.30 * np.where(dropout, tr0, tr1) + 0.15 * go0 * re0
-           + 0.20 * np.where(dropout, go0 * re0, go1 * re1) + 0.20 * div0 + 0.25 * risk)
+    lin = (
+        0.2
+        - 0.15 * tr0
+        - 0.30 * np.where(dropout, tr0, tr1)
+        + 0.15 * go0 * re0
+        + 0.20 * np.where(dropout, go0 * re0, go1 * re1)
+        + 0.20 * div0
+        + 0.25 * risk
+    )
     stagnations = rng.poisson(np.exp(lin))
     # re-arrest within 730 days; professional's loss of energy matters most
     loe = np.where(dropout, prof_t0[:, 3], prof_t1[:, 3])
@@ -119,11 +125,18 @@ def simulate_demo(*, n_dyads: int = 400, n_officers: int = 40, seed: int = 2026)
     values[label] = "n.v.t."
     items[item_cols] = pd.DataFrame(values, columns=item_cols)
     latent = pd.DataFrame(latent_rows, columns=["dyad", "rater", "wave", *FACTORS])
-    outcomes = pd.DataFrame({
-        "dyad": dyad_ids, "officer": officer_ids, "age": age, "risk_score": np.round(risk, 2),
-        "stagnations": stagnations, "dropout": dropout.astype(int),
-        "rearrest": rearrest, "days_to_rearrest": days,
-    })
+    outcomes = pd.DataFrame(
+        {
+            "dyad": dyad_ids,
+            "officer": officer_ids,
+            "age": age,
+            "risk_score": np.round(risk, 2),
+            "stagnations": stagnations,
+            "dropout": dropout.astype(int),
+            "rearrest": rearrest,
+            "days_to_rearrest": days,
+        }
+    )
     return DemoData(items=items, outcomes=outcomes, latent=latent, seed=seed)
 
 
@@ -133,7 +146,7 @@ def _items_from_factors(f: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for k, name in enumerate(FACTORS):
         for pos, item in enumerate(ITEMS_BY_FACTOR[name]):
             lam = 0.80 - 0.04 * pos
-            ystar = lam * f[:, k] + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
+            ystar = lam * f[:, k] + np.sqrt(1 - lam**2) * rng.standard_normal(n)
             if name == "negative":
                 cat = 1 + np.searchsorted(-THRESHOLDS[::-1], ystar)  # positively skewed: most answer low
             else:

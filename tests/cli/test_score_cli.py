@@ -26,8 +26,18 @@ def test_score_demo_to_csv_keeps_rows_and_order(cli, tmp_path):
     raw = pd.read_csv(DEMO, dtype=str)
     assert len(scores) == len(raw)
     assert scores["dyad"].tolist() == raw["dyad"].tolist()
-    assert list(scores.columns) == ["dyad", "officer", "rater", "wave", "trust", "goals", "bond", "reactance",
-                                    "alliance", "loss_of_energy"]
+    assert list(scores.columns) == [
+        "dyad",
+        "officer",
+        "rater",
+        "wave",
+        "trust",
+        "goals",
+        "bond",
+        "reactance",
+        "alliance",
+        "loss_of_energy",
+    ]
     assert scores.loc[scores.rater == "client", "loss_of_energy"].isna().all()
     assert scores.loc[scores.rater == "professional", "reactance"].isna().all()
     assert "rows read" in r.stderr
@@ -72,17 +82,24 @@ def bad_input(tmp_path, text: str, name="bad.csv"):
 ITEMS = ",".join(f"wai{i:02d}" for i in range(1, 13))
 
 
-@pytest.mark.parametrize("content,fragment", [
-    (f"id,{ITEMS}\n1,{','.join(['3'] * 12)}\n2,{','.join(['3'] * 11)},7\n",
-     "bad.csv, row 2, column wai12: value 7 is outside the scale 1-5"),
-    (f"id,{ITEMS}\n1,{','.join(['3'] * 11)},often\n",
-     "bad.csv, row 1, column wai12: value 'often' is not a number or a label of the scale"),
-    (f"id,{ITEMS}\n", "bad.csv: has a header but no data rows"),
-    ("", "bad.csv: file is empty"),
-    (f"id,{ITEMS},wai01\n1,{','.join(['3'] * 13)}\n", "bad.csv: duplicate column name 'wai01'"),
-    (f"id,{ITEMS[:-6]}\n1,{','.join(['3'] * 11)}\n", "bad.csv: missing item column(s): wai12"),
-    (f"id,{ITEMS}\n1,{','.join(['3'] * 12)}\n2,3,3\n", "bad.csv: row 2 (line 3) is truncated"),
-])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        (
+            f"id,{ITEMS}\n1,{','.join(['3'] * 12)}\n2,{','.join(['3'] * 11)},7\n",
+            "bad.csv, row 2, column wai12: value 7 is outside the scale 1-5",
+        ),
+        (
+            f"id,{ITEMS}\n1,{','.join(['3'] * 11)},often\n",
+            "bad.csv, row 1, column wai12: value 'often' is not a number or a label of the scale",
+        ),
+        (f"id,{ITEMS}\n", "bad.csv: has a header but no data rows"),
+        ("", "bad.csv: file is empty"),
+        (f"id,{ITEMS},wai01\n1,{','.join(['3'] * 13)}\n", "bad.csv: duplicate column name 'wai01'"),
+        (f"id,{ITEMS[:-6]}\n1,{','.join(['3'] * 11)}\n", "bad.csv: missing item column(s): wai12"),
+        (f"id,{ITEMS}\n1,{','.join(['3'] * 12)}\n2,3,3\n", "bad.csv: row 2 (line 3) is truncated"),
+    ],
+)
 def test_score_bad_input_exit_2_one_message_no_output(cli, tmp_path, content, fragment):
     src = bad_input(tmp_path, content)
     before = sha256(src)
@@ -93,7 +110,7 @@ def test_score_bad_input_exit_2_one_message_no_output(cli, tmp_path, content, fr
     assert r.stderr.startswith("wamkit: error: ")
     assert "Traceback" not in r.stderr
     assert not out.exists()
-    assert sorted(os.listdir(tmp_path)) == ["bad.csv"]      # no temp files left behind
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv"]  # no temp files left behind
     assert sha256(src) == before
 
 
@@ -126,7 +143,7 @@ def test_output_refusals(cli, tmp_path):
 def test_unknown_instrument_and_bad_options(cli):
     r = cli("score", DEMO, "-i", "nope")
     assert r.code == 2 and "unknown instrument 'nope'" in r.stderr
-    r = cli("score", DEMO, "-i", "wam-demo-client")   # professional rows scored with the client key is fine
+    r = cli("score", DEMO, "-i", "wam-demo-client")  # professional rows scored with the client key is fine
     assert r.code == 0
     r = cli("score", DEMO, "-i", "client=wam-demo-client", "--rater", "rater")
     assert r.code == 2 and "value 'professional' has no instrument" in r.stderr
@@ -146,8 +163,9 @@ def test_streaming_equals_in_memory(cli, tmp_path):
     assert mem.read_bytes() == streamed.read_bytes()
     pq_mem, pq_stream = tmp_path / "m.parquet", tmp_path / "s.parquet"
     assert cli("score", DATA / "bfi.csv", "-i", DATA / "bfi.yaml", "-o", pq_mem, "-q").code == 0
-    assert cli("score", DATA / "bfi.csv", "-i", DATA / "bfi.yaml", "-o", pq_stream, "--chunk-rows", "500",
-               "-q").code == 0
+    assert (
+        cli("score", DATA / "bfi.csv", "-i", DATA / "bfi.yaml", "-o", pq_stream, "--chunk-rows", "500", "-q").code == 0
+    )
     a, b = pd.read_parquet(pq_mem), pd.read_parquet(pq_stream)
     pd.testing.assert_frame_equal(a[["agree", "openness"]], b[["agree", "openness"]])
     assert a["id"].astype(str).tolist() == b["id"].astype(str).tolist()
@@ -176,7 +194,7 @@ def test_inspect_reports_quality(cli, tmp_path):
     item = {i["item"]: i for i in rep["items"]}
     assert item["wai01"]["ceiling_share"] == 0.5 and item["wai01"]["missing_share"] == pytest.approx(1 / 3)
     r = cli("inspect", src, "-i", "wai-sr-client", "--id", "dyad")
-    assert r.code == 0 and "duplicate keys on dyad: 1" in r.stdout     # tables for people go to stdout
+    assert r.code == 0 and "duplicate keys on dyad: 1" in r.stdout  # tables for people go to stdout
 
 
 def test_instruments_list_show_check(cli, tmp_path):
@@ -187,8 +205,11 @@ def test_instruments_list_show_check(cli, tmp_path):
     r = cli("instruments", "check", *[str(p) for p in sorted((EXAMPLES.parent / "instruments").glob("*.yaml"))])
     assert r.code == 0, r.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text((EXAMPLES.parent / "instruments" / "wai-sr-client.yaml").read_text()
-                   .replace("scores: {task: 2.5,", "scores: {task: 2.6,"))
+    bad.write_text(
+        (EXAMPLES.parent / "instruments" / "wai-sr-client.yaml")
+        .read_text()
+        .replace("scores: {task: 2.5,", "scores: {task: 2.6,")
+    )
     r = cli("instruments", "check", bad)
     assert r.code == 1 and "expected 2.6, got 2.5" in r.stderr
     bad.write_text("id: x\n")
@@ -200,7 +221,7 @@ def test_instruments_new_drafts_a_loadable_yaml(cli, tmp_path):
     out = tmp_path / "draft.yaml"
     r = cli("instruments", "new", DEMO, "--id", "my-wam", "--items", "wam*", "-o", out)
     assert r.code == 0, r.stderr
-    r = cli("instruments", "check", out)          # refused while TODO placeholders are left
+    r = cli("instruments", "check", out)  # refused while TODO placeholders are left
     assert r.code == 2 and "draft.yaml:" in r.stderr and "still holds the draft placeholder" in r.stderr
     text = out.read_text().replace("reverse: TODO", "reverse: false").replace("citation: TODO", "citation: x")
     out.write_text(text.replace("license: TODO", "license: x").replace("name: TODO - split", "name: split"))
@@ -224,7 +245,7 @@ def test_score_pseudonymises_identifier_columns(cli, tmp_path, monkeypatch):
     assert "D0001" not in text and "PO0" not in text
     scores = pd.read_csv(out)
     assert scores["dyad"].str.startswith("P-").all()
-    assert scores["dyad"].nunique() == pd.read_csv(DEMO)["dyad"].nunique()   # one pseudonym per id
+    assert scores["dyad"].nunique() == pd.read_csv(DEMO)["dyad"].nunique()  # one pseudonym per id
     r2 = cli("score", DEMO, *BOTH, "--pseudonymise", "dyad", "-q")
     assert pd.read_csv(io.StringIO(r2.stdout))["dyad"].tolist() == scores["dyad"].tolist()  # same key, same ids
     monkeypatch.delenv("WAMKIT_PSEUDONYM_KEY")
@@ -249,9 +270,11 @@ def test_streamed_summary_equals_in_memory_summary():
     table = read_multi_table(str(DATA / "bfi.csv"), {None: ins})
     mem = score_multi(table, {None: ins}, None, ReadOptions()).summary_dict()
     import tempfile
+
     with tempfile.TemporaryDirectory() as d:
-        streamed = stream_score(str(DATA / "bfi.csv"), ins, ReadOptions(), output=f"{d}/s.csv", fmt="csv",
-                                chunk_rows=333, progress=False)
+        streamed = stream_score(
+            str(DATA / "bfi.csv"), ins, ReadOptions(), output=f"{d}/s.csv", fmt="csv", chunk_rows=333, progress=False
+        )
     for a, b in zip(mem["scales"], streamed["scales"], strict=False):
         assert (a["n"], a["missing"]) == (b["n"], b["missing"])
         assert a["mean"] == pytest.approx(b["mean"], rel=1e-12) and a["sd"] == pytest.approx(b["sd"], rel=1e-10)
@@ -263,7 +286,7 @@ def test_simulate_refuses_to_overwrite_without_force(cli, tmp_path):
     before = (tmp_path / "wam_demo.csv").read_bytes()
     again = cli("simulate", "-o", tmp_path, "--seed", "2", "--dyads", "20", "--officers", "4")
     assert again.code == 2 and "add --force to replace" in again.stderr
-    assert (tmp_path / "wam_demo.csv").read_bytes() == before          # nothing lost
+    assert (tmp_path / "wam_demo.csv").read_bytes() == before  # nothing lost
     forced = cli("simulate", "-o", tmp_path, "--seed", "2", "--dyads", "20", "--officers", "4", "--force")
     assert forced.code == 0 and (tmp_path / "wam_demo.csv").read_bytes() != before
 
@@ -271,10 +294,12 @@ def test_simulate_refuses_to_overwrite_without_force(cli, tmp_path):
 def test_every_writing_command_refuses_an_existing_output(cli, tmp_path):
     out = tmp_path / "exists.csv"
     out.write_text("keep me\n")
-    for argv in (("score", "--study", "examples/study.yaml", "-o", out),
-                 ("inspect", "--study", "examples/study.yaml", "--format", "json", "-o", out),
-                 ("reshape", "--study", "examples/study.yaml", "--to", "wide", "-o", out),
-                 ("study", "new", "examples/wam_demo.csv", "-o", out)):
+    for argv in (
+        ("score", "--study", "examples/study.yaml", "-o", out),
+        ("inspect", "--study", "examples/study.yaml", "--format", "json", "-o", out),
+        ("reshape", "--study", "examples/study.yaml", "--to", "wide", "-o", out),
+        ("study", "new", "examples/wam_demo.csv", "-o", out),
+    ):
         r = cli(*argv)
         assert r.code == 2 and "exists; add --force" in r.stderr, argv
         assert out.read_text() == "keep me\n"
@@ -282,4 +307,4 @@ def test_every_writing_command_refuses_an_existing_output(cli, tmp_path):
 
 def test_piped_tables_are_not_cut(cli):
     r = cli("instruments", "list")
-    assert r.code == 0 and "wam-demo-professional " in r.stdout     # whole ids, on stdout, greppable
+    assert r.code == 0 and "wam-demo-professional " in r.stdout  # whole ids, on stdout, greppable

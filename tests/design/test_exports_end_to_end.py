@@ -26,9 +26,13 @@ def reference():
     """The long CSV restricted to the exports' 50 dyads: scores, dyads, outcomes (computed once)."""
     dyads = pd.read_csv(DATA / "exports" / "outcomes_key.csv", dtype=str)["Participant Id"].tolist()
     data = wamkit.read(study=str(EXAMPLES / "study.yaml"), where=[f"dyad={','.join(dyads)}"])
-    return {"scores": _scores(data), "dyads": wamkit.dyads(data).to_dict(),
-            "outcomes": wamkit.outcomes(data, outcomes_path=str(DATA / "exports" / "outcomes_key.csv"),
-                                        on={"dyad": "Participant Id"}).to_dict()}
+    return {
+        "scores": _scores(data),
+        "dyads": wamkit.dyads(data).to_dict(),
+        "outcomes": wamkit.outcomes(
+            data, outcomes_path=str(DATA / "exports" / "outcomes_key.csv"), on={"dyad": "Participant Id"}
+        ).to_dict(),
+    }
 
 
 def _scores(data) -> pd.DataFrame:

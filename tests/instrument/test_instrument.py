@@ -9,8 +9,16 @@ import pytest
 from wamkit.errors import InstrumentError
 from wamkit.instrument import list_instruments, load_instrument
 
-BUNDLED = ["wai-sr-client", "wai-s-client", "wai-client", "wai-therapist", "wai-observer",
-           "haq-ii-patient", "wam-demo-client", "wam-demo-professional"]
+BUNDLED = [
+    "wai-sr-client",
+    "wai-s-client",
+    "wai-client",
+    "wai-therapist",
+    "wai-observer",
+    "haq-ii-patient",
+    "wam-demo-client",
+    "wam-demo-professional",
+]
 
 MINIMAL = """\
 id: mini
@@ -50,9 +58,11 @@ def test_every_bundled_instrument_loads_and_is_listed():
 
 def test_keys_match_the_published_sources():
     sr = load_instrument("wai-sr-client")
-    assert [s.items for s in sr.subscales] == [("wai01", "wai02", "wai10", "wai12"),
-                                               ("wai04", "wai06", "wai08", "wai11"),
-                                               ("wai03", "wai05", "wai07", "wai09")]
+    assert [s.items for s in sr.subscales] == [
+        ("wai01", "wai02", "wai10", "wai12"),
+        ("wai04", "wai06", "wai08", "wai11"),
+        ("wai03", "wai05", "wai07", "wai09"),
+    ]
     assert not any(i.reverse for i in sr.items)
     ws = load_instrument("wai-s-client")
     assert {i.id for i in ws.items if i.reverse} == {"ws04", "ws10"}
@@ -83,7 +93,9 @@ def test_extends_inherits_key_and_overrides_fields():
 
 def test_extends_merges_items_by_id_and_removes(tmp_path):
     write(tmp_path, MINIMAL, "mini.yaml")
-    p = write(tmp_path, """\
+    p = write(
+        tmp_path,
+        """\
         id: mini-variant
         extends: mini
         name: Variant
@@ -93,7 +105,9 @@ def test_extends_merges_items_by_id_and_removes(tmp_path):
         remove_items: [c]
         subscales:
           - {id: s2, items: [a]}
-        """, "variant.yaml")
+        """,
+        "variant.yaml",
+    )
     ins = load_instrument(str(p))
     assert ins.scale.min == 0 and ins.scale.max == 4
     assert ins.item("a").column == "A_col"

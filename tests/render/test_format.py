@@ -14,13 +14,30 @@ from wamkit.render.markdown import render_markdown
 from wamkit.render.text import render_text
 
 
-@pytest.mark.parametrize("kind,value,text", [
-    ("num", 0.81234, "0.812"), ("num", 12.0, "12"), ("num", -0.0001, "-1.00e-04"), ("num", -0.0004, "-4.00e-04"),
-    ("num", float("nan"), nf.MISSING), ("num", None, nf.MISSING), ("int", 399.6, "400"),
-    ("r", -0.1449, "-.14"), ("r", 0.004, ".00"), ("r", -0.004, ".00"), ("r", 1.0, "1.00"),
-    ("p", 0.0123, ".012"), ("p", 0.0004, "< .001"), ("p", 1.0, "1.000"), ("pct", 0.125, "12.5%"),
-    ("signed", 0.4, "+0.40"), ("signed", -1.25, "-1.25"), ("signed", 0.0, "0.00"), ("text", ["a", "b"], "a, b"),
-])
+@pytest.mark.parametrize(
+    "kind,value,text",
+    [
+        ("num", 0.81234, "0.812"),
+        ("num", 12.0, "12"),
+        ("num", -0.0001, "-1.00e-04"),
+        ("num", -0.0004, "-4.00e-04"),
+        ("num", float("nan"), nf.MISSING),
+        ("num", None, nf.MISSING),
+        ("int", 399.6, "400"),
+        ("r", -0.1449, "-.14"),
+        ("r", 0.004, ".00"),
+        ("r", -0.004, ".00"),
+        ("r", 1.0, "1.00"),
+        ("p", 0.0123, ".012"),
+        ("p", 0.0004, "< .001"),
+        ("p", 1.0, "1.000"),
+        ("pct", 0.125, "12.5%"),
+        ("signed", 0.4, "+0.40"),
+        ("signed", -1.25, "-1.25"),
+        ("signed", 0.0, "0.00"),
+        ("text", ["a", "b"], "a, b"),
+    ],
+)
 def test_kinds(kind, value, text):
     assert nf.fmt(value, kind) == text
 
@@ -34,8 +51,10 @@ def test_ci_and_no_negative_zero():
 def test_one_document_three_renderers():
     doc = Document("t", subtitle="sub")
     doc.heading("Section").paragraph("text").bullets(["one"]).note("careful", "warning")
-    doc.table([{"name": "x|y", "r": -0.25, "lo": -0.3, "hi": -0.2, "p": 0.0004}],
-              [Column("name", kind="text"), Column("r", kind="r"), Column(("lo", "hi"), "CI", "r"), Column("p", kind="p")])
+    doc.table(
+        [{"name": "x|y", "r": -0.25, "lo": -0.3, "hi": -0.2, "p": 0.0004}],
+        [Column("name", kind="text"), Column("r", kind="r"), Column(("lo", "hi"), "CI", "r"), Column("p", kind="p")],
+    )
     text, md, html = render_text(doc), render_markdown(doc), render_html(doc)
     for out in (text, md, html):
         assert "-.25" in out and "[-.30, -.20]" in out and "&lt; .001" in out or "< .001" in out
@@ -64,10 +83,38 @@ def test_dutch_excel_dialect(cli):
 
 
 def test_tables_go_to_stdout_and_notes_to_stderr(cli, tmp_path):
-    r = cli("validate", "--study", "examples/study.yaml", "--role", "client", "--where", "wave=T0", "--skip",
-            "parallel", "--skip", "efa", "--skip", "cfa")
+    r = cli(
+        "validate",
+        "--study",
+        "examples/study.yaml",
+        "--role",
+        "client",
+        "--where",
+        "wave=T0",
+        "--skip",
+        "parallel",
+        "--skip",
+        "efa",
+        "--skip",
+        "cfa",
+    )
     assert r.code == 0 and "Reliability" in r.stdout and "Reliability" not in r.stderr
     out = tmp_path / "report.txt"
-    r = cli("validate", "--study", "examples/study.yaml", "--role", "client", "--where", "wave=T0", "--skip",
-            "parallel", "--skip", "efa", "--skip", "cfa", "-o", out)
+    r = cli(
+        "validate",
+        "--study",
+        "examples/study.yaml",
+        "--role",
+        "client",
+        "--where",
+        "wave=T0",
+        "--skip",
+        "parallel",
+        "--skip",
+        "efa",
+        "--skip",
+        "cfa",
+        "-o",
+        out,
+    )
     assert r.code == 0 and "Reliability" in out.read_text() and r.stdout == ""

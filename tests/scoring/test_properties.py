@@ -34,14 +34,26 @@ def instruments(draw, min_items: int = 2, max_items: int = 8):
     owner = list(range(n_sub)) + draw(st.lists(st.integers(0, n_sub - 1), min_size=k - n_sub, max_size=k - n_sub))
     owner = draw(st.permutations(owner))
     methods = draw(st.lists(st.sampled_from(["mean", "sum"]), min_size=n_sub, max_size=n_sub))
-    subscales = tuple(Subscale(id=f"s{s}", items=tuple(f"it{j}" for j in range(k) if owner[j] == s), method=methods[s])
-                      for s in range(n_sub))
+    subscales = tuple(
+        Subscale(id=f"s{s}", items=tuple(f"it{j}" for j in range(k) if owner[j] == s), method=methods[s])
+        for s in range(n_sub)
+    )
     total_method = draw(st.sampled_from(["mean", "sum"]))
-    totals = (Total(id="total_items", items=tuple(i.id for i in items), method=total_method),
-              Total(id="total_subscales", subscales=tuple(s.id for s in subscales), method="mean"))
+    totals = (
+        Total(id="total_items", items=tuple(i.id for i in items), method=total_method),
+        Total(id="total_subscales", subscales=tuple(s.id for s in subscales), method="mean"),
+    )
     min_answered = draw(st.sampled_from([0.5, 0.6, 2 / 3, 0.75, 0.8, 1.0]) | st.floats(0.01, 1.0))
-    return Instrument(id="prop", name="property test", version="1", items=items, subscales=subscales, totals=totals,
-                      scale=scale, min_answered=min_answered)
+    return Instrument(
+        id="prop",
+        name="property test",
+        version="1",
+        items=items,
+        subscales=subscales,
+        totals=totals,
+        scale=scale,
+        min_answered=min_answered,
+    )
 
 
 @st.composite
@@ -69,7 +81,7 @@ def _bounds(ins: Instrument) -> dict[str, tuple[float, float]]:
             out[t.id] = (lo * m, hi * m)
         else:
             parts = [out[s] for s in t.subscales]
-            agg = (np.mean if t.method == "mean" else np.sum)
+            agg = np.mean if t.method == "mean" else np.sum
             out[t.id] = (agg([p[0] for p in parts]), agg([p[1] for p in parts]))
     return out
 
@@ -166,8 +178,21 @@ def test_required_answers_is_the_smallest_count_meeting_the_fraction(k, frac):
     assert m == 1 or (m - 1) / k < frac - 1e-9
 
 
-@pytest.mark.parametrize("k,frac,need", [(4, 0.75, 3), (12, 0.75, 9), (5, 0.8, 4), (3, 2 / 3, 2), (6, 2 / 3, 4),
-                                         (10, 0.7, 7), (4, 1.0, 4), (4, 0.01, 1), (7, 0.5, 4), (8, 0.5, 4)])
+@pytest.mark.parametrize(
+    "k,frac,need",
+    [
+        (4, 0.75, 3),
+        (12, 0.75, 9),
+        (5, 0.8, 4),
+        (3, 2 / 3, 2),
+        (6, 2 / 3, 4),
+        (10, 0.7, 7),
+        (4, 1.0, 4),
+        (4, 0.01, 1),
+        (7, 0.5, 4),
+        (8, 0.5, 4),
+    ],
+)
 def test_required_answers_at_exact_fractions(k, frac, need):
     assert required_answers(k, frac) == need
 

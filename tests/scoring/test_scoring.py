@@ -56,21 +56,33 @@ def test_bfi_min_answered_rule(bfi, psych_scores, bfi_instrument, fraction):
         np.testing.assert_allclose(res.scores[s].to_numpy(dtype=float), expected, atol=1e-12, equal_nan=True)
         # rows complete on the scale: equal to psych's plain mean
         full = answered == 5
-        np.testing.assert_allclose(res.scores[s].to_numpy(dtype=float)[full], psych_scores[s].to_numpy()[full],
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            res.scores[s].to_numpy(dtype=float)[full], psych_scores[s].to_numpy()[full], atol=1e-12
+        )
 
 
 def test_required_answers_boundaries():
     assert required_answers(4, 0.75) == 3
     assert required_answers(5, 0.75) == 4
     assert required_answers(12, 0.75) == 9
-    assert required_answers(3, 2 / 3) == 2   # no float fuzz: 2/3 * 3 is exactly 2 answers
+    assert required_answers(3, 2 / 3) == 2  # no float fuzz: 2/3 * 3 is exactly 2 answers
     assert required_answers(5, 1.0) == 5
     assert required_answers(5, 0.01) == 1
 
 
-@pytest.mark.parametrize("iid", ["wai-sr-client", "wai-s-client", "wai-client", "wai-therapist", "wai-observer",
-                                 "haq-ii-patient", "wam-demo-client", "wam-demo-professional"])
+@pytest.mark.parametrize(
+    "iid",
+    [
+        "wai-sr-client",
+        "wai-s-client",
+        "wai-client",
+        "wai-therapist",
+        "wai-observer",
+        "haq-ii-patient",
+        "wam-demo-client",
+        "wam-demo-professional",
+    ],
+)
 def test_worked_examples_of_every_bundled_instrument(iid):
     checks = check_examples(load_instrument(iid))
     assert checks
@@ -123,11 +135,11 @@ def test_labels_missing_labels_and_codes():
     ins = load_instrument("wam-demo-client")
     cols = [f"wam{i:02d}" for i in range(1, 20)]
     row = ["  ALTIJD "] + ["Vaak"] * 18
-    row[3] = "weet niet"   # wam04 -> missing (missing label)
-    row[7] = -9            # wam08 -> missing code
+    row[3] = "weet niet"  # wam04 -> missing (missing label)
+    row[7] = -9  # wam08 -> missing code
     res = score(frame([row], cols), ins)
     assert res.scores["trust"].iloc[0] == pytest.approx((5 + 4 + 4 + 2 + 4) / 5)
-    assert math.isnan(res.scores["reactance"].iloc[0])   # 2 of 4 answered < 0.75
+    assert math.isnan(res.scores["reactance"].iloc[0])  # 2 of 4 answered < 0.75
 
 
 def test_decimal_comma_text_and_whitespace():
@@ -153,8 +165,8 @@ def test_sum_method_prorates_and_subscale_total_needs_all_parts():
     df = frame([[7, 6, 5, 2, 7, 5, 6, None, 7, 1, 6, 5], [7, None, 5, 2, 7, 5, 6, None, 7, 1, 6, 5]], cols)
     res = score(df, ins)
     assert res.scores["task"].tolist()[0] == 24
-    assert math.isnan(res.scores["task"].iloc[1])     # 2 of 4 answered
-    assert math.isnan(res.scores["total"].iloc[1])    # a subscale is missing
+    assert math.isnan(res.scores["task"].iloc[1])  # 2 of 4 answered
+    assert math.isnan(res.scores["total"].iloc[1])  # a subscale is missing
 
 
 def test_keep_items_and_counts():

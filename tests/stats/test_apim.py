@@ -167,7 +167,9 @@ def test_cross_lagged_match_gls(lagged, long):
             "n_dyads",
         ):
             assert k in d
-        assert d["partner_client_on_professional"]["estimate"] == pytest.approx(e.result.partner["professional"].estimate, rel=1e-14)  # JSON: 15 digits
+        assert d["partner_client_on_professional"]["estimate"] == pytest.approx(
+            e.result.partner["professional"].estimate, rel=1e-14
+        )  # JSON: 15 digits
         json.dumps(d)
     pw = pairwise_lagged(long, dyad="dyad", role="role", wave="wave", score="bond", waves=["T0", "T6", "T9"])
     assert list(pw.columns) == ["dyad", "role", "wave_from", "wave_to", "outcome", "actor", "partner"]

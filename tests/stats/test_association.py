@@ -22,8 +22,8 @@ from wamkit.stats.association import (
 
 HERE = Path(__file__).resolve().parents[1]
 REF = json.loads((HERE / "reference" / "outcomes.json").read_text())
-EST = 1e-10   # estimates: absolute
-PREL = 1e-6   # p values: relative (the brief allows 1e-3)
+EST = 1e-10  # estimates: absolute
+PREL = 1e-6  # p values: relative (the brief allows 1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,7 @@ def test_correlate_matches_cor_test(bfi, key):
     d = bfi
     if ref.get("rows") == "first40":
         d = bfi.dropna(subset=[ref["x"], ref["y"]]).iloc[:40]
-    res = correlate(d[ref["x"]], d[ref["y"]], method=ref["method"],
-                    ci_level=ref.get("ci_level", 0.95))
+    res = correlate(d[ref["x"]], d[ref["y"]], method=ref["method"], ci_level=ref.get("ci_level", 0.95))
     assert res.n == ref["n"]
     assert res.r == pytest.approx(ref["r"], abs=EST)
     assert res.p == pytest.approx(ref["p"], rel=PREL, abs=1e-300)
@@ -52,8 +51,10 @@ def test_correlate_matches_cor_test(bfi, key):
         assert res.ci_low == pytest.approx(ref["ci_low"], abs=EST)
         assert res.ci_high == pytest.approx(ref["ci_high"], abs=EST)
     else:  # Spearman: R gives no CI; ours is Fisher z around rho
-        lo, hi = math.tanh(math.atanh(res.r) - 1.959963984540054 / math.sqrt(res.n - 3)), \
-            math.tanh(math.atanh(res.r) + 1.959963984540054 / math.sqrt(res.n - 3))
+        lo, hi = (
+            math.tanh(math.atanh(res.r) - 1.959963984540054 / math.sqrt(res.n - 3)),
+            math.tanh(math.atanh(res.r) + 1.959963984540054 / math.sqrt(res.n - 3)),
+        )
         assert (res.ci_low, res.ci_high) == pytest.approx((lo, hi), abs=1e-12)
     if ref["method"] == "spearman":
         assert res.p_method == "t-approx"  # bfi items are all tied
@@ -102,8 +103,9 @@ def test_correlate_errors():
         correlate(["a", "b", "c"], [1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize("method,rname", [("holm", "holm"), ("fdr_bh", "BH"),
-                                          ("bonferroni", "bonferroni"), ("none", "none")])
+@pytest.mark.parametrize(
+    "method,rname", [("holm", "holm"), ("fdr_bh", "BH"), ("bonferroni", "bonferroni"), ("none", "none")]
+)
 def test_adjust_p_matches_p_adjust(method, rname):
     ref = REF["p_adjust"]
     p = np.array([np.nan if v is None else v for v in ref["p"]])
@@ -161,8 +163,15 @@ def test_williams_t_matches_r_test(i):
 def test_steiger_z_matches_r_test(i):
     ref = REF["r_test4"][i]
     res = compare_nonoverlapping_correlations(
-        r12=ref["r12"], r34=ref["r34"], r13=ref["r13"], r14=ref["r14"], r23=ref["r23"],
-        r24=ref["r24"], n=ref["n"], pooled=ref["pooled"])
+        r12=ref["r12"],
+        r34=ref["r34"],
+        r13=ref["r13"],
+        r14=ref["r14"],
+        r23=ref["r23"],
+        r24=ref["r24"],
+        n=ref["n"],
+        pooled=ref["pooled"],
+    )
     assert res.statistic == pytest.approx(ref["z"], rel=1e-12)
     assert res.p == pytest.approx(ref["p"], rel=1e-9)
 
@@ -191,7 +200,7 @@ def test_williams_t_from_data(bfi):
 def test_spearman_perfect_rank_correlation_exact():
     # n = 7 without ties: only 1 of 7! permutations reaches |rho| = 1 in each direction
     x = np.arange(1, 8)
-    res_pos = correlate(x, x ** 2, method="spearman")
+    res_pos = correlate(x, x**2, method="spearman")
     res_neg = correlate(x, x[::-1], method="spearman")
     assert res_pos.r == 1 and res_neg.r == -1
     assert res_pos.p == pytest.approx(res_neg.p) == pytest.approx(2 / 5040)

@@ -20,9 +20,26 @@ REL = 1e-4  # relative tolerance against lavaan
 # (lavaan's nlminb stops ~1e-7 short of the exact optimum)
 EST_ATOL = 1e-5
 
-FIT_KEYS = ["npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "logl",
-            "unrestricted.logl", "aic", "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
-            "rmsea.pvalue", "srmr"]
+FIT_KEYS = [
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +82,9 @@ def check_params(res: CFAResult, ref_params: list[dict], *, std=True) -> None:
     ref["rhs"] = ref["rhs"].fillna("")
     if "group" not in ref:
         ref["group"] = 1
-    merged = ref.merge(res.params, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="left",
-                       validate="one_to_one")
+    merged = ref.merge(
+        res.params, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="left", validate="one_to_one"
+    )
     assert len(merged) == len(ref) == len(res.params)
     assert merged["est"].notna().all()
     np.testing.assert_allclose(merged["est"], merged["est_ref"], rtol=REL, atol=EST_ATOL)
@@ -92,23 +110,26 @@ class TestParseModel:
         assert m.items == ("a", "b", "c", "d", "e")
         assert parse_model(m.to_syntax()) == m
 
-    @pytest.mark.parametrize("text, fragment", [
-        ("", "empty"),
-        ("# only a comment", "empty"),
-        ("f1 ~ a + b", "unsupported operator '~'"),
-        ("a ~~ b", "unsupported operator '~~'"),
-        ("a ~ 1", "unsupported operator '~'"),
-        ("f1 =~ 0.5*a + b", "unsupported"),
-        ("f1 =~", "no items"),
-        ("f1 =~ a + + b", "stray"),
-        ("f1 =~ a + b; f1 =~ c + d", "defined twice"),
-        ("f1 =~ a + b + a", "listed twice"),
-        ("a b c", "cannot parse"),
-        ("f1 =~ a + b\nc + d", "on no factor"),
-        ("=~ a + b", "no factor name"),
-        ("f1 =~ a + b; f2 =~ f1 + c", "higher-order"),
-        ("f-1 =~ a + b", "invalid factor name"),
-    ])
+    @pytest.mark.parametrize(
+        "text, fragment",
+        [
+            ("", "empty"),
+            ("# only a comment", "empty"),
+            ("f1 ~ a + b", "unsupported operator '~'"),
+            ("a ~~ b", "unsupported operator '~~'"),
+            ("a ~ 1", "unsupported operator '~'"),
+            ("f1 =~ 0.5*a + b", "unsupported"),
+            ("f1 =~", "no items"),
+            ("f1 =~ a + + b", "stray"),
+            ("f1 =~ a + b; f1 =~ c + d", "defined twice"),
+            ("f1 =~ a + b + a", "listed twice"),
+            ("a b c", "cannot parse"),
+            ("f1 =~ a + b\nc + d", "on no factor"),
+            ("=~ a + b", "no factor name"),
+            ("f1 =~ a + b; f2 =~ f1 + c", "higher-order"),
+            ("f-1 =~ a + b", "invalid factor name"),
+        ],
+    )
     def test_errors(self, text, fragment):
         with pytest.raises(UsageError, match=fragment):
             parse_model(text)
@@ -146,8 +167,7 @@ class TestHolzingerSwineford:
 
     def test_implied_and_sample_cov(self, hs_fit):
         np.testing.assert_allclose(hs_fit.sample_cov[0], np.array(REF["hs"]["sample_cov"]), rtol=1e-10)
-        np.testing.assert_allclose(hs_fit.implied_cov[0], np.array(REF["hs"]["implied_cov"]), rtol=REL,
-                                   atol=1e-6)
+        np.testing.assert_allclose(hs_fit.implied_cov[0], np.array(REF["hs"]["implied_cov"]), rtol=REL, atol=1e-6)
 
     def test_omega_comprelsem(self, hs_fit):
         assert set(hs_fit.omega) == set(REF["hs"]["omega"])
@@ -158,7 +178,10 @@ class TestHolzingerSwineford:
         ref = pd.DataFrame(REF["hs"]["modindices"])
         mine = modification_indices(hs_fit, top=10)
         assert len(mine) == 10
-        assert list(zip(mine.lhs, mine.op, mine.rhs, strict=False)) == list(zip(ref.lhs, ref.op, ref.rhs, strict=False))[:10]
+        assert (
+            list(zip(mine.lhs, mine.op, mine.rhs, strict=False))
+            == list(zip(ref.lhs, ref.op, ref.rhs, strict=False))[:10]
+        )
         np.testing.assert_allclose(mine.mi, ref.mi[:10], rtol=REL)
         np.testing.assert_allclose(mine.epc, ref.epc[:10], rtol=REL)
         np.testing.assert_allclose(mine.sepc_all, ref.sepc_all[:10], rtol=REL)
@@ -205,7 +228,6 @@ class TestHolzingerSwineford:
         assert d["fit"]["df"] == 24
         assert d["omega"]["textual"] == pytest.approx(REF["hs"]["omega"]["textual"], rel=REL)
         assert len(d["params"]) == 24
-
 
 
 # ----------------------------------------------------------------------------- bfi agreeableness
@@ -278,13 +300,16 @@ class TestErrors:
         with pytest.raises(DataError, match="singular"):
             fit_cfa(d, REF["hs"]["model"])
 
-    @pytest.mark.parametrize("kwargs, fragment", [
-        ({"missing": "pairwise"}, "missing must be"),
-        ({"cov": np.eye(9)}, "n_obs"),
-        ({"n_obs": 100}, "only used with cov"),
-        ({"cov": np.eye(9), "n_obs": 100, "missing": "fiml"}, "needs raw data"),
-        ({"cov": np.eye(3), "n_obs": 100}, "must be 9x9"),
-    ])
+    @pytest.mark.parametrize(
+        "kwargs, fragment",
+        [
+            ({"missing": "pairwise"}, "missing must be"),
+            ({"cov": np.eye(9)}, "n_obs"),
+            ({"n_obs": 100}, "only used with cov"),
+            ({"cov": np.eye(9), "n_obs": 100, "missing": "fiml"}, "needs raw data"),
+            ({"cov": np.eye(3), "n_obs": 100}, "must be 9x9"),
+        ],
+    )
     def test_bad_options(self, hs, kwargs, fragment):
         data = None if "cov" in kwargs else hs
         with pytest.raises(UsageError, match=fragment):

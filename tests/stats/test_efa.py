@@ -26,8 +26,8 @@ ITEMS = REF["items"]
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 
 # tolerances required by the brief; the port agrees with R to ~1e-13 on this machine
-TOL_L = 1e-4      # loadings, h2, u2, phi, structure (absolute)
-TOL_REL = 1e-4    # chisq, dof, RMSEA (+CI), TLI, BIC, rms (relative)
+TOL_L = 1e-4  # loadings, h2, u2, phi, structure (absolute)
+TOL_REL = 1e-4  # chisq, dof, RMSEA (+CI), TLI, BIC, rms (relative)
 TOL_EXACT = 1e-6  # KMO, Bartlett, MAP, eigenvalues of R
 
 
@@ -86,7 +86,7 @@ def test_pairwise_cor_errors():
     with pytest.raises(DataError, match="constant"):
         pairwise_cor(X)
     X = rng.normal(size=(50, 3))
-    X[2:, 0] = np.nan          # item 1 observed in 2 rows only
+    X[2:, 0] = np.nan  # item 1 observed in 2 rows only
     with pytest.raises(DataError, match="complete pair"):
         pairwise_cor(X)
     with pytest.raises(DataError, match="at least 2 items"):
@@ -102,7 +102,7 @@ def test_pairwise_cor_errors():
 def test_kmo_bfi(R_bfi):
     k = kmo(R_bfi[0], items=ITEMS)
     assert abs(k.overall - REF["kmo"]["MSA"]) < TOL_EXACT
-    assert abs(k.overall - 0.845897) < 1e-6          # peers.md section 9.2
+    assert abs(k.overall - 0.845897) < 1e-6  # peers.md section 9.2
     np.testing.assert_allclose(k.per_item, REF["kmo"]["MSAi"], rtol=0, atol=TOL_EXACT)
     d = k.to_dict()
     assert set(d["per_item"]) == set(ITEMS)
@@ -114,7 +114,7 @@ def test_bartlett_bfi(R_bfi):
     assert rel(b.chisq, REF["bartlett"]["chisq"]) < TOL_EXACT
     assert b.df == REF["bartlett"]["df"] == 300
     assert abs(b.p_value - REF["bartlett"]["p_value"]) < TOL_EXACT
-    chisq, df, p = b                       # unpacks as (chisq, df, p)
+    chisq, df, p = b  # unpacks as (chisq, df, p)
     assert chisq == b.chisq
     json.dumps(b.to_dict())
 
@@ -132,7 +132,7 @@ def test_kmo_bartlett_hs(R_hs):
 def test_kmo_singular_matrix_raises():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 4))
-    X[:, 3] = X[:, 0] + X[:, 1]                 # exactly collinear
+    X[:, 3] = X[:, 0] + X[:, 1]  # exactly collinear
     with pytest.raises(DataError, match="singular"):
         kmo(pairwise_cor(X)[0])
     R = np.ones((3, 3))
@@ -191,10 +191,9 @@ def test_fa_loadings_and_communalities(fa_results, name):
     np.testing.assert_allclose(f.u2, r["uniquenesses"], rtol=0, atol=TOL_L)
     phi = np.eye(nf) if r["Phi"] is None else np.array(r["Phi"], dtype=float).reshape(nf, nf)
     np.testing.assert_allclose(f.phi, phi, rtol=0, atol=TOL_L)
-    np.testing.assert_allclose(f.structure, np.array(r["Structure"], dtype=float).reshape(L.shape),
-                               rtol=0, atol=TOL_L)
+    np.testing.assert_allclose(f.structure, np.array(r["Structure"], dtype=float).reshape(L.shape), rtol=0, atol=TOL_L)
     names = r["factor_names"] if isinstance(r["factor_names"], list) else [r["factor_names"]]
-    assert list(f.factor_names) == names          # psych's column labels, e.g. MR2 MR1 MR3 MR5 MR4
+    assert list(f.factor_names) == names  # psych's column labels, e.g. MR2 MR1 MR3 MR5 MR4
     np.testing.assert_allclose(f.e_values, r["e_values"], rtol=0, atol=TOL_EXACT)
     np.testing.assert_allclose(f.values, r["values"], rtol=0, atol=TOL_L)
     np.testing.assert_allclose(f.complexity, r["complexity"], rtol=0, atol=TOL_L)
@@ -207,9 +206,13 @@ def test_fa_variance_accounted(fa_results, name):
     f = fa_results[name]
     r = REF["fa"][name]
     V = np.array(r["Vaccounted"], dtype=float).reshape(len(r["Vaccounted_rows"]), -1)
-    rows = {"SS loadings": f.ss_loadings, "Proportion Var": f.proportion_var,
-            "Cumulative Var": f.cumulative_var, "Proportion Explained": f.proportion_explained,
-            "Cumulative Proportion": f.cumulative_proportion}
+    rows = {
+        "SS loadings": f.ss_loadings,
+        "Proportion Var": f.proportion_var,
+        "Cumulative Var": f.cumulative_var,
+        "Proportion Explained": f.proportion_explained,
+        "Cumulative Proportion": f.cumulative_proportion,
+    }
     for i, row in enumerate(r["Vaccounted_rows"]):
         np.testing.assert_allclose(rows[row], V[i], rtol=0, atol=TOL_L, err_msg=row)
 
@@ -219,11 +222,22 @@ def test_fa_fit_statistics(fa_results, name):
     f = fa_results[name]
     r = REF["fa"][name]
     assert f.dof == r["dof"]
-    for ours, key in [(f.chisq, "STATISTIC"), (f.objective, "objective"), (f.tli, "TLI"),
-                      (f.bic, "BIC"), (f.sabic, "SABIC"), (f.rms, "rms"), (f.crms, "crms"),
-                      (f.fit, "fit"), (f.fit_off, "fit_off"), (f.emp_chisq, "chi"),
-                      (f.emp_bic, "EBIC"), (f.null_chisq, "null_chisq"),
-                      (f.null_objective, "null_model"), (f.harmonic_n, "nh")]:
+    for ours, key in [
+        (f.chisq, "STATISTIC"),
+        (f.objective, "objective"),
+        (f.tli, "TLI"),
+        (f.bic, "BIC"),
+        (f.sabic, "SABIC"),
+        (f.rms, "rms"),
+        (f.crms, "crms"),
+        (f.fit, "fit"),
+        (f.fit_off, "fit_off"),
+        (f.emp_chisq, "chi"),
+        (f.emp_bic, "EBIC"),
+        (f.null_chisq, "null_chisq"),
+        (f.null_objective, "null_model"),
+        (f.harmonic_n, "nh"),
+    ]:
         assert rel(ours, r[key]) < TOL_REL, (key, ours, r[key])
     assert abs(f.pvalue - r["PVAL"]) < 1e-10
     assert abs(f.emp_pvalue - r["EPVAL"]) < 1e-10
@@ -245,7 +259,7 @@ def test_fa_bfi_oracle_numbers(fa_results):
     assert f.tli == pytest.approx(0.8672651, abs=1e-7)
     assert f.bic == pytest.approx(340.5285, abs=1e-4)
     assert f.rms == pytest.approx(0.02898448, abs=1e-8)
-    agree = int(np.argmax(f.loadings[1]))          # the factor A2 loads on
+    agree = int(np.argmax(f.loadings[1]))  # the factor A2 loads on
     assert f.factor_names[agree] == "MR5"
     a = f.loadings[:5, agree]
     np.testing.assert_allclose(a, [-0.414, 0.640, 0.660, 0.433, 0.532], atol=6e-4)
@@ -259,7 +273,7 @@ def test_fa_np_obs_changes_only_empirical_statistics(fa_results):
     raw, mat = fa_results["minres_oblimin_raw"], fa_results["minres_oblimin"]
     np.testing.assert_array_equal(raw.loadings, mat.loadings)
     assert raw.chisq == mat.chisq
-    assert raw.rms != mat.rms                      # harmonic-n weighted in psych's raw-data call
+    assert raw.rms != mat.rms  # harmonic-n weighted in psych's raw-data call
     assert rel(raw.rms, REF["fa"]["minres_oblimin_raw"]["rms"]) < 1e-10
     assert rel(mat.rms, REF["fa"]["minres_oblimin"]["rms"]) < 1e-10
 
@@ -291,7 +305,7 @@ def test_fa_pa_iteration_limit_is_a_warning(R_bfi):
 def test_fa_heywood_warning():
     # x1 and x2 correlate .95 with each other and little with the rest: a 2-factor
     # minres solution drives a uniqueness to its bound
-    R = np.array([[1, .95, .1, .1], [.95, 1, .1, .1], [.1, .1, 1, .3], [.1, .1, .3, 1]])
+    R = np.array([[1, 0.95, 0.1, 0.1], [0.95, 1, 0.1, 0.1], [0.1, 0.1, 1, 0.3], [0.1, 0.1, 0.3, 1]])
     f = fa(R, 2, n_obs=200)
     assert f.warnings  # Heywood / negative dof recorded, not raised
     assert any("Heywood" in w or "degrees of freedom" in w for w in f.warnings)
@@ -398,8 +412,10 @@ def test_parallel_bfi_200_draws(bfi):
     res = parallel_analysis(bfi, n_iter=200, rng=np.random.default_rng(1))
     assert (res.nfact, res.ncomp) == (ref["nfact"], ref["ncomp"]) == (6, 6)
     _compare_sim_means(res, ref, tol=0.005, tol_first_fa=0.035)
-    for col, count_key, mean_key in ((75, "n_heywood_sim", "fa_sim1_regular"),
-                                     (25, "n_heywood_resampled", "fa_simr1_regular")):
+    for col, count_key, mean_key in (
+        (75, "n_heywood_sim", "fa_sim1_regular"),
+        (25, "n_heywood_resampled", "fa_simr1_regular"),
+    ):
         first = res.values[:, col]
         heywood = first > 0.5
         assert abs(int(heywood.sum()) - ref[count_key]) <= 8, count_key

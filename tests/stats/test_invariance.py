@@ -18,9 +18,29 @@ INV = REF["invariance"]
 REL = 1e-4
 EST_ATOL = 1e-4  # lavaan stops its configural fit ~1e-5 short of the optimum in absolute terms
 
-FIT_KEYS = ["npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "logl",
-            "unrestricted.logl", "aic", "bic", "bic2", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
-            "rmsea.pvalue", "srmr", "nfi", "gfi", "fmin"]
+FIT_KEYS = [
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+    "nfi",
+    "gfi",
+    "fmin",
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +71,9 @@ def test_hs_levels_fit_and_parameters(hs, level):
     check_fit(res.fit, INV["fits"][level]["fit"])
     ref = pd.DataFrame(INV["fits"][level]["params"])
     ref["rhs"] = ref["rhs"].fillna("")
-    merged = ref.merge(res.params, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="left",
-                       validate="one_to_one")
+    merged = ref.merge(
+        res.params, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="left", validate="one_to_one"
+    )
     assert len(merged) == len(ref) == len(res.params)
     np.testing.assert_allclose(merged.est, merged.est_ref, rtol=REL, atol=EST_ATOL)
     np.testing.assert_allclose(merged.se, merged.se_ref, rtol=REL, atol=EST_ATOL)
@@ -125,15 +146,20 @@ def test_bfi_three_factor_by_gender(bfi):
     for prev, cur in zip(seq.steps, seq.steps[1:], strict=False):
         f0, f1 = ref["fits"][prev.level]["fit"], ref["fits"][cur.level]["fit"]
         cut = CHEN_2007[cur.level]
-        ok = (f1["cfi"] - f0["cfi"] >= cut["delta_cfi_min"] and f1["rmsea"] - f0["rmsea"] <= cut["delta_rmsea_max"]
-              and f1["srmr"] - f0["srmr"] <= cut["delta_srmr_max"])
+        ok = (
+            f1["cfi"] - f0["cfi"] >= cut["delta_cfi_min"]
+            and f1["rmsea"] - f0["rmsea"] <= cut["delta_rmsea_max"]
+            and f1["srmr"] - f0["srmr"] <= cut["delta_srmr_max"]
+        )
         assert cur.verdict == ("supported" if ok else "not supported")
 
 
 def test_19_items_converge(bfi):
     # speed of this workload is measured against lavaan in benchmarks/, not asserted here
-    model = ("agree =~ A2 + A1 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5\n"
-             "extra =~ E1 + E2 + E3 + E4 + E5\nneuro =~ N1 + N2 + N3 + N4")
+    model = (
+        "agree =~ A2 + A1 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5\n"
+        "extra =~ E1 + E2 + E3 + E4 + E5\nneuro =~ N1 + N2 + N3 + N4"
+    )
     seq = invariance_sequence(bfi, model, "gender", levels=("configural", "metric", "scalar"))
     assert all(s.fit.converged for s in seq.steps)
 
@@ -144,12 +170,15 @@ def test_does_not_mutate(hs):
     pd.testing.assert_frame_equal(hs, before)
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"group": "nope"}, "not in the data"),
-    ({"group": "x1"}, "also a model item"),
-    ({"group": "school", "equal": ("slopes",)}, "unknown equality"),
-    ({"group": "school", "equal": ("intercepts",)}, "need equal loadings"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"group": "nope"}, "not in the data"),
+        ({"group": "x1"}, "also a model item"),
+        ({"group": "school", "equal": ("slopes",)}, "unknown equality"),
+        ({"group": "school", "equal": ("intercepts",)}, "need equal loadings"),
+    ],
+)
 def test_multigroup_errors(hs, kwargs, fragment):
     with pytest.raises(UsageError, match=fragment):
         fit_multigroup(hs, INV["model"], **kwargs)
@@ -160,11 +189,14 @@ def test_single_group_refused(hs):
         fit_multigroup(hs[hs.school == "Pasteur"], INV["model"], "school")
 
 
-@pytest.mark.parametrize("levels, fragment", [
-    (("configural", "weak"), "unknown invariance level"),
-    (("metric", "configural"), "ordered"),
-    ((), "empty"),
-])
+@pytest.mark.parametrize(
+    "levels, fragment",
+    [
+        (("configural", "weak"), "unknown invariance level"),
+        (("metric", "configural"), "ordered"),
+        ((), "empty"),
+    ],
+)
 def test_sequence_errors(hs, levels, fragment):
     with pytest.raises(UsageError, match=fragment):
         invariance_sequence(hs, INV["model"], "school", levels=levels)
@@ -180,8 +212,9 @@ def _check_against(res, ref):
     assert checked >= 18
     tab = pd.DataFrame(ref["params"])
     tab["rhs"] = tab["rhs"].fillna("")
-    merged = tab.merge(res.params, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="left",
-                       validate="one_to_one")
+    merged = tab.merge(
+        res.params, on=["lhs", "op", "rhs", "group"], suffixes=("_ref", ""), how="left", validate="one_to_one"
+    )
     assert len(merged) == len(tab) == len(res.params)
     np.testing.assert_allclose(merged.est, merged.est_ref, rtol=REL, atol=EST_ATOL)
     np.testing.assert_allclose(merged.se, merged.se_ref, rtol=REL, atol=EST_ATOL)

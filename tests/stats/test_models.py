@@ -18,9 +18,9 @@ from wamkit.stats.models import TABLE_COLUMNS, cox, logistic, negative_binomial,
 HERE = Path(__file__).resolve().parents[1]
 REF = json.loads((HERE / "reference" / "outcomes.json").read_text())
 COX_PREDS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
-GLM_TOL = 1e-9    # GLMs follow glm.fit / glm.nb step for step: agree to ~1e-13
-COX_TOL = 1e-6    # coxph stops at its own eps = 1e-9 on the log-likelihood
-P_REL = 1e-6      # p values, relative (the brief allows 1e-3)
+GLM_TOL = 1e-9  # GLMs follow glm.fit / glm.nb step for step: agree to ~1e-13
+COX_TOL = 1e-6  # coxph stops at its own eps = 1e-9 on the log-likelihood
+P_REL = 1e-6  # p values, relative (the brief allows 1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_logistic_separation_is_reported():
     x = rng.normal(size=n)
     g = (np.arange(n) % 3 == 0).astype(float)
     y = (rng.random(n) < 0.4).astype(float)
-    y[g == 1] = 1.0   # quasi-complete separation on g
+    y[g == 1] = 1.0  # quasi-complete separation on g
     d = pd.DataFrame({"y": y, "x": x, "g": g})
     res = logistic(d, "y", ["x", "g"])
     assert res.separation
@@ -177,13 +177,16 @@ def test_count_errors(rossi):
 
 
 # ------------------------------------------------------------------- Cox
-@pytest.mark.parametrize("key,preds,kw", [
-    ("efron", COX_PREDS, {}),
-    ("efron_cluster", COX_PREDS, {"cluster": "cl"}),
-    ("efron_small", ["fin", "age", "prio"], {}),
-    ("efron_small_per_sd", ["fin", "age", "prio"], {"per_sd": True}),
-    ("breslow", COX_PREDS, {"ties": "breslow"}),
-])
+@pytest.mark.parametrize(
+    "key,preds,kw",
+    [
+        ("efron", COX_PREDS, {}),
+        ("efron_cluster", COX_PREDS, {"cluster": "cl"}),
+        ("efron_small", ["fin", "age", "prio"], {}),
+        ("efron_small_per_sd", ["fin", "age", "prio"], {"per_sd": True}),
+        ("breslow", COX_PREDS, {"ties": "breslow"}),
+    ],
+)
 def test_cox_matches_coxph(rossi, key, preds, kw):
     ref = REF["cox"][key]
     res = cox(rossi, "week", "arrest", preds, **kw)
@@ -204,9 +207,9 @@ def test_cox_matches_coxph(rossi, key, preds, kw):
 def test_cox_oracle_from_peers(rossi):
     # research notes §9.6 (rounded values printed there)
     res = cox(rossi, "week", "arrest", COX_PREDS)
-    np.testing.assert_allclose(res.table["coef"],
-                               [-0.37942, -0.05744, 0.31390, -0.14980, -0.43370, -0.08487, 0.09150],
-                               atol=6e-6)
+    np.testing.assert_allclose(
+        res.table["coef"], [-0.37942, -0.05744, 0.31390, -0.14980, -0.43370, -0.08487, 0.09150], atol=6e-6
+    )
     assert res.loglik == pytest.approx(-658.7477, abs=1e-4)
 
 
@@ -234,7 +237,7 @@ def test_cox_monotone_likelihood_is_reported():
     n = 80
     g = (np.arange(n) % 2).astype(float)
     t = rng.exponential(10, n).round() + 1
-    e = ((rng.random(n) < 0.5) & (g == 1)).astype(float)   # events only when g == 1
+    e = ((rng.random(n) < 0.5) & (g == 1)).astype(float)  # events only when g == 1
     d = pd.DataFrame({"t": t, "e": e, "g": g, "x": rng.normal(size=n)})
     res = cox(d, "t", "e", ["g", "x"])
     assert res.separation

@@ -47,10 +47,20 @@ def test_alpha_total_matches_psych(bfi, scale):
     res = alpha(keyed(bfi, ref["keys"]))
     t = ref["total"]
     assert res.n_obs == ref["n_obs"]
-    for ours, theirs in [("raw_alpha", "raw_alpha"), ("std_alpha", "std_alpha"), ("g6", "g6"),
-                         ("average_r", "average_r"), ("signal_noise", "signal_noise"), ("ase", "ase"),
-                         ("mean", "mean"), ("sd", "sd"), ("median_r", "median_r"), ("var_r", "var_r"),
-                         ("unidim", "unidim"), ("fit_off", "fit_off")]:
+    for ours, theirs in [
+        ("raw_alpha", "raw_alpha"),
+        ("std_alpha", "std_alpha"),
+        ("g6", "g6"),
+        ("average_r", "average_r"),
+        ("signal_noise", "signal_noise"),
+        ("ase", "ase"),
+        ("mean", "mean"),
+        ("sd", "sd"),
+        ("median_r", "median_r"),
+        ("var_r", "var_r"),
+        ("unidim", "unidim"),
+        ("fit_off", "fit_off"),
+    ]:
         assert getattr(res, ours) == pytest.approx(t[theirs], abs=TOL), ours
     assert res.feldt_lower == pytest.approx(ref["feldt"]["lower"], abs=TOL)
     assert res.feldt_upper == pytest.approx(ref["feldt"]["upper"], abs=TOL)
@@ -63,12 +73,29 @@ def test_alpha_item_stats_match_psych(bfi, scale):
     res = alpha(keyed(bfi, ref["keys"]), scale_min=1, scale_max=6)
     st = res.item_stats
     assert list(st.index) == ref["items"]
-    for col in ["n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd",
-                "missing_share", "floor_share", "ceiling_share"]:
+    for col in [
+        "n",
+        "raw_r",
+        "std_r",
+        "r_cor",
+        "r_drop",
+        "mean",
+        "sd",
+        "missing_share",
+        "floor_share",
+        "ceiling_share",
+    ]:
         np.testing.assert_allclose(st[col].to_numpy(float), ref["item_stats"][col], rtol=0, atol=TOL, err_msg=col)
-    drop = {"raw_alpha": "alpha_if_dropped", "std_alpha": "std_alpha_if_dropped", "g6": "g6_if_dropped",
-            "average_r": "average_r_if_dropped", "signal_noise": "signal_noise_if_dropped",
-            "alpha_se": "alpha_se_if_dropped", "var_r": "var_r_if_dropped", "median_r": "median_r_if_dropped"}
+    drop = {
+        "raw_alpha": "alpha_if_dropped",
+        "std_alpha": "std_alpha_if_dropped",
+        "g6": "g6_if_dropped",
+        "average_r": "average_r_if_dropped",
+        "signal_noise": "signal_noise_if_dropped",
+        "alpha_se": "alpha_se_if_dropped",
+        "var_r": "var_r_if_dropped",
+        "median_r": "median_r_if_dropped",
+    }
     for theirs, ours in drop.items():
         np.testing.assert_allclose(st[ours].to_numpy(), ref["alpha_drop"][theirs], rtol=0, atol=TOL, err_msg=ours)
 

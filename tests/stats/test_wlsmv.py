@@ -42,6 +42,7 @@ LOOSE = {"big_five"}  # cases where lavaan's own convergence limits the agreemen
 def est_tol(case: str) -> tuple[float, float]:
     return (1e-5, 5e-6) if case in LOOSE else (EST_REL, EST_ABS)
 
+
 CASES = {
     "agree": ({"agree": A}, True, "bfi"),
     "agree_marker": ({"agree": A}, False, "bfi"),
@@ -50,27 +51,57 @@ CASES = {
     "collapsed": ({"agree": A}, True, "collapsed"),
     "binary": ({"agree": A}, True, "binary"),
     "cross_loading": ({"agree": A + ["C1"], "consc": C}, False, "bfi"),
-    "big_five": ({"agree": A, "consc": C, "extra": [f"E{i}" for i in range(1, 6)],
-                  "neuro": [f"N{i}" for i in range(1, 6)], "open": [f"O{i}" for i in range(1, 6)]}, True, "big5"),
+    "big_five": (
+        {
+            "agree": A,
+            "consc": C,
+            "extra": [f"E{i}" for i in range(1, 6)],
+            "neuro": [f"N{i}" for i in range(1, 6)],
+            "open": [f"O{i}" for i in range(1, 6)],
+        },
+        True,
+        "big5",
+    ),
 }
 
 # lavaan fitMeasures() name -> WLSMVFit attribute
 FIT_NAMES = {
-    "npar": "npar", "fmin": "fmin", "chisq": "chisq", "df": "df", "chisq.scaled": "chisq_scaled",
-    "chisq.scaling.factor": "scaling_factor", "baseline.chisq": "baseline_chisq", "baseline.df": "baseline_df",
-    "baseline.chisq.scaled": "baseline_chisq_scaled", "baseline.chisq.scaling.factor": "baseline_scaling_factor",
-    "cfi": "cfi", "tli": "tli", "cfi.scaled": "cfi_scaled", "tli.scaled": "tli_scaled",
-    "cfi.robust": "cfi_robust", "tli.robust": "tli_robust",
-    "rmsea": "rmsea", "rmsea.ci.lower": "rmsea_ci_lower", "rmsea.ci.upper": "rmsea_ci_upper",
-    "rmsea.scaled": "rmsea_scaled", "rmsea.ci.lower.scaled": "rmsea_ci_lower_scaled",
-    "rmsea.ci.upper.scaled": "rmsea_ci_upper_scaled", "rmsea.robust": "rmsea_robust",
-    "rmsea.ci.lower.robust": "rmsea_ci_lower_robust", "rmsea.ci.upper.robust": "rmsea_ci_upper_robust",
-    "srmr": "srmr", "ntotal": "ntotal",
+    "npar": "npar",
+    "fmin": "fmin",
+    "chisq": "chisq",
+    "df": "df",
+    "chisq.scaled": "chisq_scaled",
+    "chisq.scaling.factor": "scaling_factor",
+    "baseline.chisq": "baseline_chisq",
+    "baseline.df": "baseline_df",
+    "baseline.chisq.scaled": "baseline_chisq_scaled",
+    "baseline.chisq.scaling.factor": "baseline_scaling_factor",
+    "cfi": "cfi",
+    "tli": "tli",
+    "cfi.scaled": "cfi_scaled",
+    "tli.scaled": "tli_scaled",
+    "cfi.robust": "cfi_robust",
+    "tli.robust": "tli_robust",
+    "rmsea": "rmsea",
+    "rmsea.ci.lower": "rmsea_ci_lower",
+    "rmsea.ci.upper": "rmsea_ci_upper",
+    "rmsea.scaled": "rmsea_scaled",
+    "rmsea.ci.lower.scaled": "rmsea_ci_lower_scaled",
+    "rmsea.ci.upper.scaled": "rmsea_ci_upper_scaled",
+    "rmsea.robust": "rmsea_robust",
+    "rmsea.ci.lower.robust": "rmsea_ci_lower_robust",
+    "rmsea.ci.upper.robust": "rmsea_ci_upper_robust",
+    "srmr": "srmr",
+    "ntotal": "ntotal",
 }
 P_NAMES = {
-    "pvalue": "pvalue", "pvalue.scaled": "pvalue_scaled", "baseline.pvalue": "baseline_pvalue",
-    "baseline.pvalue.scaled": "baseline_pvalue_scaled", "rmsea.pvalue": "rmsea_pvalue",
-    "rmsea.pvalue.scaled": "rmsea_pvalue_scaled", "rmsea.pvalue.robust": "rmsea_pvalue_robust",
+    "pvalue": "pvalue",
+    "pvalue.scaled": "pvalue_scaled",
+    "baseline.pvalue": "baseline_pvalue",
+    "baseline.pvalue.scaled": "baseline_pvalue_scaled",
+    "rmsea.pvalue": "rmsea_pvalue",
+    "rmsea.pvalue.scaled": "rmsea_pvalue_scaled",
+    "rmsea.pvalue.robust": "rmsea_pvalue_robust",
 }
 
 
@@ -155,8 +186,14 @@ def test_estimates_and_robust_se(fits, case):
     np.testing.assert_allclose(rv.est, vec(ref["residual_var"]["est"]), rtol=EST_REL)
     names = res.factor_names
     fc = ref["factor_cov"]
-    for lhs, rhs, est, se, std in zip(np.atleast_1d(fc["lhs"]), np.atleast_1d(fc["rhs"]), vec(fc["est"]),
-                                      vec(fc["se"]), vec(fc["std_all"]), strict=False):
+    for lhs, rhs, est, se, std in zip(
+        np.atleast_1d(fc["lhs"]),
+        np.atleast_1d(fc["rhs"]),
+        vec(fc["est"]),
+        vec(fc["se"]),
+        vec(fc["std_all"]),
+        strict=False,
+    ):
         a, b = names.index(lhs), names.index(rhs)
         assert res.factor_cov[a, b] == pytest.approx(est, rel=EST_REL)
         assert res.factor_cov_se[a, b] == pytest.approx(se, rel=EST_REL)
@@ -279,9 +316,23 @@ def test_just_identified_model(data):
     assert fm.chisq < 1e-12 and fm.chisq_scaled == fm.chisq
     assert np.isnan(fm.pvalue) and np.isnan(fm.pvalue_scaled) and np.isnan(fm.scaling_factor)
     assert ref["fit"]["pvalue"] is None and ref["fit"]["chisq.scaling.factor"] is None
-    for rname in ("cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust", "rmsea",
-                  "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.scaled", "rmsea.ci.lower.scaled",
-                  "rmsea.ci.upper.scaled", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"):
+    for rname in (
+        "cfi",
+        "tli",
+        "cfi.scaled",
+        "tli.scaled",
+        "cfi.robust",
+        "tli.robust",
+        "rmsea",
+        "rmsea.ci.lower",
+        "rmsea.ci.upper",
+        "rmsea.scaled",
+        "rmsea.ci.lower.scaled",
+        "rmsea.ci.upper.scaled",
+        "rmsea.robust",
+        "rmsea.ci.lower.robust",
+        "rmsea.ci.upper.robust",
+    ):
         assert getattr(fm, FIT_NAMES[rname]) == pytest.approx(ref["fit"][rname], abs=1e-12), rname
     for rname in ("baseline.chisq", "baseline.chisq.scaled", "baseline.chisq.scaling.factor"):
         assert getattr(fm, FIT_NAMES[rname]) == pytest.approx(ref["fit"][rname], rel=FIT_REL), rname

@@ -36,10 +36,12 @@ def _show_help(ctx: typer.Context, value: bool) -> None:
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback for errors (for bug reports)."),
-    version: bool = typer.Option(False, "--version", help="Print the wamkit version and exit.",
-                                 is_eager=True, callback=common.print_version),
-    help_: bool = typer.Option(False, "--help", "-h", help="Show this message and exit.", is_eager=True,
-                               callback=_show_help),
+    version: bool = typer.Option(
+        False, "--version", help="Print the wamkit version and exit.", is_eager=True, callback=common.print_version
+    ),
+    help_: bool = typer.Option(
+        False, "--help", "-h", help="Show this message and exit.", is_eager=True, callback=_show_help
+    ),
 ) -> None:
     common.STATE["debug"] = debug
 

@@ -27,14 +27,39 @@ def err(text: str) -> None:
 
 #: library parameter -> CLI flag, for messages (the library names parameters, the CLI speaks in flags)
 PARAM_FLAGS = {
-    "longitudinal": "--longitudinal", "across": "--across", "role": "--role", "missing": "--missing",
-    "group": "--group", "cluster": "--officer", "officer": "--officer", "invalid": "--invalid",
-    "header_row": "--header-row", "sheet": "--sheet", "instrument": "-i", "study": "--study", "dyad": "--dyad",
-    "wave": "--wave", "rater": "--rater", "person": "--person", "on": "--on", "outcome": "--outcome",
-    "event": "--event", "n_factors": "--n-factors", "min_answered": "--min-answered", "overwrite": "--force",
-    "column_map": "--map", "columns": "--columns", "wave_order": "--wave-order", "seed": "--seed",
-    "id_columns": "--id", "chunk_rows": "--chunk-rows", "instrument_id": "--id", "pattern": "--items",
-    "scale_min": "--min", "scale_max": "--max", "dialect": "--csv-dialect",
+    "longitudinal": "--longitudinal",
+    "across": "--across",
+    "role": "--role",
+    "missing": "--missing",
+    "group": "--group",
+    "cluster": "--officer",
+    "officer": "--officer",
+    "invalid": "--invalid",
+    "header_row": "--header-row",
+    "sheet": "--sheet",
+    "instrument": "-i",
+    "study": "--study",
+    "dyad": "--dyad",
+    "wave": "--wave",
+    "rater": "--rater",
+    "person": "--person",
+    "on": "--on",
+    "outcome": "--outcome",
+    "event": "--event",
+    "n_factors": "--n-factors",
+    "min_answered": "--min-answered",
+    "overwrite": "--force",
+    "column_map": "--map",
+    "columns": "--columns",
+    "wave_order": "--wave-order",
+    "seed": "--seed",
+    "id_columns": "--id",
+    "chunk_rows": "--chunk-rows",
+    "instrument_id": "--id",
+    "pattern": "--items",
+    "scale_min": "--min",
+    "scale_max": "--max",
+    "dialect": "--csv-dialect",
 }
 
 
@@ -52,8 +77,11 @@ def cli_message(text: str) -> str:
 
     names = "|".join(sorted(PARAM_FLAGS, key=len, reverse=True))
     # a message that starts with the parameter it is about: "group 'g': ..." -> "--group g: ..."
-    text = re.sub(rf"^({names})(?: '([^']*)')?: ",
-                  lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ", text)
+    text = re.sub(
+        rf"^({names})(?: '([^']*)')?: ",
+        lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ",
+        text,
+    )
     text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b|-?\d+(?:\.\d+)?\b)", flag, text)
     return re.sub(r"(?<![\w-])where (?=[^\s=]+(?:=|!=|>=|<=|>|<))", "--where ", text)
 
@@ -170,8 +198,9 @@ def parse_instruments(specs: list[str], rater: str | None, *, study: bool = Fals
     if not specs:
         if study:
             return None
-        raise UsageError("give an instrument with -i ID (or -i VALUE=ID per rater with --rater COLUMN), "
-                         "or a study file with --study")
+        raise UsageError(
+            "give an instrument with -i ID (or -i VALUE=ID per rater with --rater COLUMN), or a study file with --study"
+        )
     if len(specs) == 1 and "=" not in specs[0]:
         return {None: specs[0]}
     out: dict[str | None, str] = {}
@@ -257,8 +286,9 @@ def write_result(result, out, fmt: str, inputs=(), *, payload: dict | None = Non
     elif fmt in ("csv", "tsv"):
         from wamkit.io import frame_to_bytes
 
-        data = frame_to_bytes(result.to_frame() if frame is None else frame, fmt,
-                              dialect=getattr(out, "csv_dialect", None) or "standard")
+        data = frame_to_bytes(
+            result.to_frame() if frame is None else frame, fmt, dialect=getattr(out, "csv_dialect", None) or "standard"
+        )
     else:
         data = render_document(result.document(), fmt)
     emit(data, out.output, inputs, force=out.force)

@@ -13,20 +13,32 @@ SCORE_FORMATS = ("csv", "tsv", "json", "parquet", "xlsx")
 def score_command(
     read: ReadArgs,
     out: OutputArgs,
-    format: str | None = typer.Option(None, "--format", help="Output format: csv (default), tsv, json, "
-                                                                "parquet, xlsx; default from the -o extension."),
-    keep_items: bool = typer.Option(False, "--keep-items", help="Also output the keyed (reversed) item values "
-                                                                "as <item>_keyed."),
-    keep_counts: bool = typer.Option(False, "--keep-counts", help="Also output the number of answered items per "
-                                                                  "score as <score>_n."),
+    format: str | None = typer.Option(
+        None, "--format", help="Output format: csv (default), tsv, json, parquet, xlsx; default from the -o extension."
+    ),
+    keep_items: bool = typer.Option(
+        False, "--keep-items", help="Also output the keyed (reversed) item values as <item>_keyed."
+    ),
+    keep_counts: bool = typer.Option(
+        False, "--keep-counts", help="Also output the number of answered items per score as <score>_n."
+    ),
     pseudonymise: list[str] | None = typer.Option(
-        None, "--pseudonymise", "--pseudonymize", help="Replace this identifier column with keyed pseudonyms "
-                                                       "(repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY."),
-    key_file: str | None = typer.Option(None, "--key-file", help="File holding the pseudonymisation key "
-                                                                    "(at least 16 bytes)."),
-    chunk_rows: int | None = typer.Option(None, "--chunk-rows", help="Stream a CSV input in chunks of this "
-                                                                        "many rows (bounded memory; automatic for "
-                                                                        "inputs over 32 MiB scored into a file)."),
+        None,
+        "--pseudonymise",
+        "--pseudonymize",
+        help="Replace this identifier column with keyed pseudonyms "
+        "(repeatable); key from --key-file or $WAMKIT_PSEUDONYM_KEY.",
+    ),
+    key_file: str | None = typer.Option(
+        None, "--key-file", help="File holding the pseudonymisation key (at least 16 bytes)."
+    ),
+    chunk_rows: int | None = typer.Option(
+        None,
+        "--chunk-rows",
+        help="Stream a CSV input in chunks of this "
+        "many rows (bounded memory; automatic for "
+        "inputs over 32 MiB scored into a file).",
+    ),
 ) -> None:
     """Score item responses: one column per subscale and total, every input row kept in order.
 
@@ -49,20 +61,31 @@ def score_command(
     data = read.read()
     from wamkit.design.read import score_data
 
-    result = score_data(data, keep_items=keep_items, keep_counts=keep_counts, invalid=read.invalid,
-                        min_answered=read.min_answered)
+    result = score_data(
+        data, keep_items=keep_items, keep_counts=keep_counts, invalid=read.invalid, min_answered=read.min_answered
+    )
     if pseudonymise:
         from wamkit.pseudonym import pseudonymise_columns
 
-        result = dataclasses.replace(result, scores=pseudonymise_columns(result.scores, pseudonymise, key,
-                                                                         source=data.source), problems=())
+        result = dataclasses.replace(
+            result, scores=pseudonymise_columns(result.scores, pseudonymise, key, source=data.source), problems=()
+        )
     dialect = out.csv_dialect or "standard"
     if fmt == "json":
         from wamkit.provenance import data_provenance
 
-        payload = {"provenance": data_provenance("score", data, {
-            "invalid": result.invalid_policy, "min_answered": result.min_answered,
-            "pseudonymised": pseudonymise or []}), **result.to_dict()}
+        payload = {
+            "provenance": data_provenance(
+                "score",
+                data,
+                {
+                    "invalid": result.invalid_policy,
+                    "min_answered": result.min_answered,
+                    "pseudonymised": pseudonymise or [],
+                },
+            ),
+            **result.to_dict(),
+        }
         emit(json_bytes(payload), out.output, read.inputs(), force=out.force)
     elif not out.to_file:
         emit(frame_to_bytes(result.scores, fmt, dialect=dialect), None)
@@ -96,30 +119,56 @@ def _stream(read: ReadArgs, out: OutputArgs, fmt: str, chunk_rows: int | None, p
     if read.data is None or read.data == "-" and not chunk_rows:
         return False
     instruments = read.instruments() if read.study is None else None
-    eligible = (read.study is None and instruments is not None and list(instruments) == [None] and not read.where
-                and not pseudonymise and out.to_file and fmt in ("csv", "tsv", "parquet")
-                and read.rater is None)
-    opts = StreamOptions(sheet=read.sheet, input_format=read.input_format,
-                         column_map=read.settings()["column_map"] or {}, column_template=read.columns,
-                         invalid=read.invalid or "error", min_answered=read.min_answered)
+    eligible = (
+        read.study is None
+        and instruments is not None
+        and list(instruments) == [None]
+        and not read.where
+        and not pseudonymise
+        and out.to_file
+        and fmt in ("csv", "tsv", "parquet")
+        and read.rater is None
+    )
+    opts = StreamOptions(
+        sheet=read.sheet,
+        input_format=read.input_format,
+        column_map=read.settings()["column_map"] or {},
+        column_template=read.columns,
+        invalid=read.invalid or "error",
+        min_answered=read.min_answered,
+    )
     if not should_stream(read.data, opts, chunk_rows, eligible=eligible):
         return False
     if not eligible:
-        raise UsageError("--chunk-rows streams one instrument, without --study, --where, --rater or "
-                         "--pseudonymise, into a csv, tsv or parquet file given with -o")
+        raise UsageError(
+            "--chunk-rows streams one instrument, without --study, --where, --rater or "
+            "--pseudonymise, into a csv, tsv or parquet file given with -o"
+        )
     from wamkit.cli.common import render_document
     from wamkit.instrument import load_instrument
 
-    summary = stream_score(read.data, load_instrument(instruments[None]), opts, output=out.output, fmt=fmt,
-                           chunk_rows=chunk_rows, keep_items=False, keep_counts=False,
-                           progress=not out.quiet and sys.stderr.isatty(), overwrite=out.force,
-                           dialect=out.csv_dialect or "standard", header_row=read.header_row)
+    summary = stream_score(
+        read.data,
+        load_instrument(instruments[None]),
+        opts,
+        output=out.output,
+        fmt=fmt,
+        chunk_rows=chunk_rows,
+        keep_items=False,
+        keep_counts=False,
+        progress=not out.quiet and sys.stderr.isatty(),
+        overwrite=out.force,
+        dialect=out.csv_dialect or "standard",
+        header_row=read.header_row,
+    )
     if not out.quiet:
         from wamkit.render.document import Document
         from wamkit.render.reports.scoring import SUMMARY_COLUMNS
 
-        doc = Document(title=f"scores: {summary['instrument']}",
-                       subtitle=f"{summary['rows_read']} rows read, {summary['rows_scored']} scored")
+        doc = Document(
+            title=f"scores: {summary['instrument']}",
+            subtitle=f"{summary['rows_read']} rows read, {summary['rows_scored']} scored",
+        )
         doc.table(summary["scales"], SUMMARY_COLUMNS)
         sys.stderr.write(render_document(doc, "table").decode("utf-8"))
     return True
@@ -129,10 +178,12 @@ def _stream(read: ReadArgs, out: OutputArgs, fmt: str, chunk_rows: int | None, p
 def inspect_command(
     read: ReadArgs,
     out: OutputArgs,
-    id_: list[str] | None = typer.Option(None, "--id", help="Key column(s) that should identify a row "
-                                                               "(repeatable); default: dyad, rater, wave."),
-    format: str | None = typer.Option(None, "--format", help="table (default), json, md or html; default from "
-                                                                "the -o extension."),
+    id_: list[str] | None = typer.Option(
+        None, "--id", help="Key column(s) that should identify a row (repeatable); default: dyad, rater, wave."
+    ),
+    format: str | None = typer.Option(
+        None, "--format", help="table (default), json, md or html; default from the -o extension."
+    ),
 ) -> None:
     """Data-quality report without scoring: invalid cells, missingness, floor/ceiling, straight-lining, duplicate keys.
 

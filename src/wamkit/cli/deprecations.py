@@ -33,7 +33,7 @@ def _report_dyad_ids(argv: list[str], warn) -> list[str]:
     """In ``report`` with the old ``--dyad-column``, ``--dyad ID`` picked a dyad: it is now ``--dyad-id ID``."""
     if _command(argv) != "report" or not any(a.partition("=")[0] == "--dyad-column" for a in argv):
         return argv
-    out = [("--dyad-id" + a[len("--dyad"):]) if a.partition("=")[0] == "--dyad" else a for a in argv]
+    out = [("--dyad-id" + a[len("--dyad") :]) if a.partition("=")[0] == "--dyad" else a for a in argv]
     if out != argv:
         warn(f"wamkit: note: report --dyad ID is now --dyad-id ID (the old form works until wamkit {UNTIL})")
     return out
@@ -61,8 +61,10 @@ def rewrite(argv: list[str], warn=None) -> list[str]:
             nxt = argv[i + 1] if i + 1 < len(argv) else None
             if nxt is None or nxt.startswith("-"):
                 if a not in told:
-                    warn(f"wamkit: note: {a} without a column is now --pseudonymise COLUMN; pseudonymising the "
-                         f"dyad and officer columns (the old form works until wamkit {UNTIL})")
+                    warn(
+                        f"wamkit: note: {a} without a column is now --pseudonymise COLUMN; pseudonymising the "
+                        f"dyad and officer columns (the old form works until wamkit {UNTIL})"
+                    )
                     told.add(a)
                 out.append("--pseudonymise-ids")
                 continue

@@ -284,9 +284,7 @@ def _write_folder(folder: str, sheets: dict[str, Any], lang: str, out: OutputArg
 def report_command(
     read: ReadArgs,
     out: OutputArgs,
-    dyad_id: list[str] | None = typer.Option(
-        None, "--dyad-id", help="Dyad to make a sheet for (repeatable)."
-    ),
+    dyad_id: list[str] | None = typer.Option(None, "--dyad-id", help="Dyad to make a sheet for (repeatable)."),
     all_: bool = typer.Option(
         False,
         "--all",

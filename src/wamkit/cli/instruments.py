@@ -6,8 +6,9 @@ import typer
 
 from wamkit.cli.common import emit, json_bytes, render_document
 
-app = typer.Typer(help="List, show, check and draft instrument definitions (YAML).", no_args_is_help=True,
-                  rich_markup_mode=None)
+app = typer.Typer(
+    help="List, show, check and draft instrument definitions (YAML).", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("list")
@@ -25,8 +26,10 @@ def list_command(format: str = typer.Option("table", "--format", help="table or 
 
 
 @app.command("show")
-def show_command(instrument: str = typer.Argument(..., help="Instrument id or YAML path."),
-                 format: str = typer.Option("table", "--format", help="table or json.")) -> None:
+def show_command(
+    instrument: str = typer.Argument(..., help="Instrument id or YAML path."),
+    format: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
     """Show an instrument's items, reverse keys, subscales and scoring rules."""
     from wamkit.instrument import load_instrument
 
@@ -63,7 +66,7 @@ def check_command(paths: list[str] = typer.Argument(..., help="Instrument YAML f
         status = "ok" if not bad else "FAIL"
         lines.append(f"{status} {ins.id} ({p}): schema valid, {n_ex} worked example(s), {len(checks)} score(s) checked")
         lines += [f"   example {c.example}, {c.score_id}: expected {c.expected}, got {c.got}" for c in bad]
-    if broken:      # an error: the report goes to stderr as the error's detail lines, stdout stays empty
+    if broken:  # an error: the report goes to stderr as the error's detail lines, stdout stays empty
         first = broken[0]
         raise type(first)(f"{len(broken)} instrument file(s) invalid; first: {first.message}", details=lines)
     if failed:

@@ -24,8 +24,9 @@ __all__ = ["OutputArgs", "ReadArgs", "expand", "opt"]
 
 def opt(default: Any, *names: str, help: str, **kw: Any) -> Any:
     """A dataclass field carrying its Typer option."""
-    return field(default=None if default is ... else default,
-                 metadata={"typer": typer.Option(default, *names, help=help, **kw)})
+    return field(
+        default=None if default is ... else default, metadata={"typer": typer.Option(default, *names, help=help, **kw)}
+    )
 
 
 def arg(default: Any, help: str, **kw: Any) -> Any:
@@ -36,44 +37,75 @@ def arg(default: Any, help: str, **kw: Any) -> Any:
 class ReadArgs:
     """Where the data are and what their design is (every command that reads item data)."""
 
-    data: str | None = arg(None, "Data file: CSV/TSV, XLSX, SPSS .sav or Parquet ('-' reads CSV from stdin). "
-                                    "Optional with --study.", show_default=False)
-    study: str | None = opt(None, "--study", help="Study file (study.yaml) declaring data, roles, instruments, "
-                                                     "ids, waves and outcomes; options given here override it.")
-    instrument: list[str] | None = opt(None, "-i", "--instrument",
-                                          help="Instrument id or YAML path; or VALUE=INSTRUMENT per rater value "
-                                               "(repeatable, with --rater). Default: from --study.")
+    data: str | None = arg(
+        None,
+        "Data file: CSV/TSV, XLSX, SPSS .sav or Parquet ('-' reads CSV from stdin). Optional with --study.",
+        show_default=False,
+    )
+    study: str | None = opt(
+        None,
+        "--study",
+        help="Study file (study.yaml) declaring data, roles, instruments, "
+        "ids, waves and outcomes; options given here override it.",
+    )
+    instrument: list[str] | None = opt(
+        None,
+        "-i",
+        "--instrument",
+        help="Instrument id or YAML path; or VALUE=INSTRUMENT per rater value "
+        "(repeatable, with --rater). Default: from --study.",
+    )
     rater: str | None = opt(None, "--rater", help="Column holding the rater role (client / professional).")
     dyad: str | None = opt(None, "--dyad", help="Column identifying the client-professional dyad.")
     wave: str | None = opt(None, "--wave", help="Column holding the wave (T0, T1, ...).")
-    wave_order: str | None = opt(None, "--wave-order", help="Waves in time order, comma-separated, e.g. T0,T1,T2 "
-                                                              "(default: from --study, else natural order).")
-    officer: str | None = opt(None, "--officer", help="Column of the nesting unit (officer, team). "
-                                                         "Old names --cluster/--caseload still work.")
-    person: str | None = opt(None, "--person", help="Column identifying the client when a client can have "
-                                                       "several dyads (default: the dyad).")
-    where: list[str] | None = opt(None, "--where", help="Keep rows where COLUMN=VALUE (also !=, lists "
-                                                           "wave=T0,T1, and >=, <=, >, < for numbers); repeatable.")
-    invalid: str | None = opt(None, "--invalid", help="'error' (default): stop on invalid item cells; "
-                                                         "'missing': treat them as missing and count them.")
-    min_answered: float | None = opt(None, "--min-answered", help="Fraction of a subscale's items that must be "
-                                                                     "answered (overrides the instrument).")
+    wave_order: str | None = opt(
+        None,
+        "--wave-order",
+        help="Waves in time order, comma-separated, e.g. T0,T1,T2 (default: from --study, else natural order).",
+    )
+    officer: str | None = opt(
+        None, "--officer", help="Column of the nesting unit (officer, team). Old names --cluster/--caseload still work."
+    )
+    person: str | None = opt(
+        None, "--person", help="Column identifying the client when a client can have several dyads (default: the dyad)."
+    )
+    where: list[str] | None = opt(
+        None,
+        "--where",
+        help="Keep rows where COLUMN=VALUE (also !=, lists wave=T0,T1, and >=, <=, >, < for numbers); repeatable.",
+    )
+    invalid: str | None = opt(
+        None,
+        "--invalid",
+        help="'error' (default): stop on invalid item cells; 'missing': treat them as missing and count them.",
+    )
+    min_answered: float | None = opt(
+        None, "--min-answered", help="Fraction of a subscale's items that must be answered (overrides the instrument)."
+    )
     sheet: str | None = opt(None, "--sheet", help="XLSX sheet name or 1-based number (default: the first).")
-    header_row: int | None = opt(None, "--header-row", help="1-based row holding the column names "
-                                                               "(for exports with title rows).")
+    header_row: int | None = opt(
+        None, "--header-row", help="1-based row holding the column names (for exports with title rows)."
+    )
     map_: list[str] | None = opt(None, "--map", help="Item column override ITEM=COLUMN (repeatable).")
     columns: str | None = opt(None, "--columns", help="Column-name template for all items, e.g. 'Q1_{n}'.")
-    input_format: str | None = opt(None, "--input-format", help="Input format when the extension does not tell: "
-                                                                   "csv, tsv, xlsx, sav, parquet.")
+    input_format: str | None = opt(
+        None, "--input-format", help="Input format when the extension does not tell: csv, tsv, xlsx, sav, parquet."
+    )
 
     def settings(self) -> dict[str, Any]:
         """Keyword settings for :func:`wamkit.design.read.read`."""
         from wamkit.cli.common import parse_pairs
 
         out: dict[str, Any] = {
-            "rater": self.rater, "dyad": self.dyad, "wave": self.wave, "officer": self.officer,
-            "person": self.person, "sheet": self.sheet, "header_row": self.header_row,
-            "input_format": self.input_format, "column_map": parse_pairs(self.map_, "--map") or None,
+            "rater": self.rater,
+            "dyad": self.dyad,
+            "wave": self.wave,
+            "officer": self.officer,
+            "person": self.person,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "input_format": self.input_format,
+            "column_map": parse_pairs(self.map_, "--map") or None,
             "columns": self.columns,
         }
         if self.wave_order is not None:
@@ -108,8 +140,14 @@ class ReadArgs:
         from wamkit.design.read import read
 
         self.check()
-        return read(self.data, study=self.study, instrument=self.instruments(), where=self.where or (),
-                    **self.settings(), **extra)
+        return read(
+            self.data,
+            study=self.study,
+            instrument=self.instruments(),
+            where=self.where or (),
+            **self.settings(),
+            **extra,
+        )
 
     def inputs(self) -> list[str]:
         """Files this run reads (data, study, instrument files): never an output."""
@@ -121,13 +159,19 @@ class ReadArgs:
 class OutputArgs:
     """Where results go and in which form."""
 
-    format: str | None = opt(None, "--format", help="Output format (see the command's help); default from the "
-                                                       "-o extension, else a table on stdout.")
+    format: str | None = opt(
+        None,
+        "--format",
+        help="Output format (see the command's help); default from the -o extension, else a table on stdout.",
+    )
     output: str | None = opt(None, "-o", "--output", help="Write the result to this file (default: stdout).")
     force: bool = opt(False, "--force", help="Replace an existing output file.")
     quiet: bool = opt(False, "-q", "--quiet", help="No summary or notes on stderr.")
-    csv_dialect: str | None = opt(None, "--csv-dialect", help="CSV flavour: 'standard' (comma, point; default) or "
-                                                                 "'excel-nl' (semicolon, decimal comma, BOM).")
+    csv_dialect: str | None = opt(
+        None,
+        "--csv-dialect",
+        help="CSV flavour: 'standard' (comma, point; default) or 'excel-nl' (semicolon, decimal comma, BOM).",
+    )
 
     @property
     def to_file(self) -> bool:

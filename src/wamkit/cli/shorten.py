@@ -112,7 +112,7 @@ def shorten_command(
     criterion: str | None = typer.Option(
         None, "--criterion", help="Column of a criterion: adds validity and the bestScales-style baseline."
     ),
-    cutoff: list[str] | None = typer.Option(  # noqa: B008 - typer's idiom
+    cutoff: list[str] | None = typer.Option(
         None,
         "--cutoff",
         help="Alert cut-off in score units, SCORE or SUBSCALE=SCORE (repeatable): information counts around it.",

@@ -6,7 +6,9 @@ import typer
 
 
 def simulate_command(
-    output_dir: str = typer.Option("examples", "-o", "--output-dir", help="Folder to write wam_demo.csv and wam_demo_outcomes.csv into."),
+    output_dir: str = typer.Option(
+        "examples", "-o", "--output-dir", help="Folder to write wam_demo.csv and wam_demo_outcomes.csv into."
+    ),
     dyads: int = typer.Option(400, "--dyads", help="Number of client-professional dyads."),
     officers: int = typer.Option(40, "--officers", help="Number of officers (professionals) the dyads are nested in."),
     seed: int = typer.Option(2026, "--seed", help="Random seed (same seed, same data)."),
@@ -32,10 +34,15 @@ def simulate_command(
     targets = [folder / "wam_demo.csv", folder / "wam_demo_outcomes.csv"]
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
-        raise UsageError(f"{', '.join(existing)} exist(s); add --force to replace (the shipped examples are "
-                         "this command's output for seed 2026)")
+        raise UsageError(
+            f"{', '.join(existing)} exist(s); add --force to replace (the shipped examples are "
+            "this command's output for seed 2026)"
+        )
     demo = simulate_demo(n_dyads=dyads, n_officers=officers, seed=seed)
     write_frame(demo.items, str(folder / "wam_demo.csv"), "csv", overwrite=force)
     write_frame(demo.outcomes, str(folder / "wam_demo_outcomes.csv"), "csv", overwrite=force)
-    typer.echo(f"wrote {folder / 'wam_demo.csv'} ({len(demo.items)} rows) and "
-               f"{folder / 'wam_demo_outcomes.csv'} ({len(demo.outcomes)} rows), seed {seed}", err=True)
+    typer.echo(
+        f"wrote {folder / 'wam_demo.csv'} ({len(demo.items)} rows) and "
+        f"{folder / 'wam_demo_outcomes.csv'} ({len(demo.outcomes)} rows), seed {seed}",
+        err=True,
+    )

@@ -6,8 +6,12 @@ import typer
 
 from wamkit.cli.options import OutputArgs, ReadArgs, expand
 
-app = typer.Typer(help="Study files: draft one from a data file, check one against its data.",
-                  no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app = typer.Typer(
+    help="Study files: draft one from a data file, check one against its data.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
 
 
 @app.command("new")
@@ -64,8 +68,9 @@ def reshape_command(
     read: ReadArgs,
     out: OutputArgs,
     to: str = typer.Option(..., "--to", help="Layout to write: long or wide.", show_default=False),
-    pattern: str | None = typer.Option(None, "--pattern", help="Column-name pattern for --to wide "
-                                                                  "(default: the study's, else '{role}_{wave}_{item}')."),
+    pattern: str | None = typer.Option(
+        None, "--pattern", help="Column-name pattern for --to wide (default: the study's, else '{role}_{wave}_{item}')."
+    ),
     format: str | None = typer.Option(None, "--format", help="csv (default), tsv, json, parquet or xlsx."),
 ) -> None:
     """Write the data in the other layout: long (one row per person x role x wave) or wide (one row per dyad).

@@ -46,12 +46,22 @@ class StudyCheck(Result):
     document_builder = "wamkit.render.reports.design:study_check_document"
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
-            "study": self.study, "source": self.source, "layout": self.layout, "rows_read": self.rows_read,
-            "rows": self.rows, "dyads": self.dyads, "persons": self.persons, "completeness": self.completeness,
-            "officers": self.officers, "outcomes": self.outcomes, "invalid_cells": self.invalid_cells,
-            "notes": list(self.notes),
-        })
+        return to_jsonable(
+            {
+                "study": self.study,
+                "source": self.source,
+                "layout": self.layout,
+                "rows_read": self.rows_read,
+                "rows": self.rows,
+                "dyads": self.dyads,
+                "persons": self.persons,
+                "completeness": self.completeness,
+                "officers": self.officers,
+                "outcomes": self.outcomes,
+                "invalid_cells": self.invalid_cells,
+                "notes": list(self.notes),
+            }
+        )
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         return {"persons": self.persons, "completeness": self.completeness, "officers": self.officers}
@@ -98,11 +108,16 @@ def _officers(data: StudyData) -> pd.DataFrame:
     rows = []
     for wave, sub in f.groupby(by, sort=False):
         sizes = sub.dropna(subset=[d.officer]).groupby(d.officer)[person].nunique()
-        rows.append({"wave": wave[0] if isinstance(wave, tuple) else wave, "officers": int(sizes.size),
-                     "clients_mean": float(sizes.mean()) if sizes.size else np.nan,
-                     "clients_min": int(sizes.min()) if sizes.size else 0,
-                     "clients_max": int(sizes.max()) if sizes.size else 0,
-                     "blank_officer_rows": int(sub[d.officer].isna().sum())})
+        rows.append(
+            {
+                "wave": wave[0] if isinstance(wave, tuple) else wave,
+                "officers": int(sizes.size),
+                "clients_mean": float(sizes.mean()) if sizes.size else np.nan,
+                "clients_min": int(sizes.min()) if sizes.size else 0,
+                "clients_max": int(sizes.max()) if sizes.size else 0,
+                "blank_officer_rows": int(sub[d.officer].isna().sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -124,18 +139,28 @@ def _outcomes(data: StudyData) -> dict[str, Any] | None:
             raise study.error(f"column '{c}' is in neither {data.source} nor {table.source}", "covariates", i)
     joined = join_check(data, frame, keys)
     if joined == 0:
-        raise study.error(f"no row of {data.source} finds its key in {table.source} "
-                          f"(data keys e.g. {', '.join(map(str, data.frame[list(keys)[0]].dropna().unique()[:3]))}; "
-                          f"outcomes keys e.g. {', '.join(map(str, frame[list(keys)[0]].dropna().unique()[:3]))})",
-                          "outcomes", "on")
+        raise study.error(
+            f"no row of {data.source} finds its key in {table.source} "
+            f"(data keys e.g. {', '.join(map(str, data.frame[list(keys)[0]].dropna().unique()[:3]))}; "
+            f"outcomes keys e.g. {', '.join(map(str, frame[list(keys)[0]].dropna().unique()[:3]))})",
+            "outcomes",
+            "on",
+        )
     data_keys = data.frame[list(keys)].astype("string").drop_duplicates()
     out_keys = frame[list(keys)].astype("string")
     merged = data_keys.merge(out_keys.drop_duplicates(), how="outer", indicator=True)
-    return {"file": table.source, "on": keys, "rows": len(frame), "data_rows_joined": joined,
-            "data_rows": len(data.frame), "keys_joined": int((merged["_merge"] == "both").sum()),
-            "data_keys_without_outcomes": int((merged["_merge"] == "left_only").sum()),
-            "outcome_rows_without_data": int((merged["_merge"] == "right_only").sum()),
-            "variables": dict(spec.variables), "events": {k: v.time for k, v in spec.events.items()}}
+    return {
+        "file": table.source,
+        "on": keys,
+        "rows": len(frame),
+        "data_rows_joined": joined,
+        "data_rows": len(data.frame),
+        "keys_joined": int((merged["_merge"] == "both").sum()),
+        "data_keys_without_outcomes": int((merged["_merge"] == "left_only").sum()),
+        "outcome_rows_without_data": int((merged["_merge"] == "right_only").sum()),
+        "variables": dict(spec.variables),
+        "events": {k: v.time for k, v in spec.events.items()},
+    }
 
 
 def describe_design(data: StudyData) -> dict[str, pd.DataFrame]:
@@ -150,7 +175,17 @@ def check_study(study: Study | str, **settings: Any) -> StudyCheck:
     scored = score_data(data, invalid="missing")
     parts = describe_design(data)
     d = data.design
-    return StudyCheck(study=data.study.id, source=data.source, layout=data.study.layout, rows_read=data.rows_read,
-                      rows=len(data.frame), dyads=int(data.frame[d.dyad].nunique()) if d.dyad else None,
-                      persons=parts["persons"], completeness=parts["completeness"], officers=parts["officers"],
-                      outcomes=_outcomes(data), invalid_cells=scored.n_invalid, notes=data.notes)
+    return StudyCheck(
+        study=data.study.id,
+        source=data.source,
+        layout=data.study.layout,
+        rows_read=data.rows_read,
+        rows=len(data.frame),
+        dyads=int(data.frame[d.dyad].nunique()) if d.dyad else None,
+        persons=parts["persons"],
+        completeness=parts["completeness"],
+        officers=parts["officers"],
+        outcomes=_outcomes(data),
+        invalid_cells=scored.n_invalid,
+        notes=data.notes,
+    )

@@ -18,13 +18,40 @@ import pandas as pd
 
 __all__ = ["draft_study", "guess_wide_pattern"]
 
-ROLE_WORDS = {"client": ("client", "cliënt", "cl", "klant", "deelnemer", "participant", "patient", "youth"),
-              "professional": ("professional", "prof", "officer", "po", "begeleider", "worker", "counsellor",
-                               "counselor", "therapist", "coach", "reclasseringswerker", "staff", "mentor")}
-ID_NAMES = {"dyad": ("dyad", "dyad_id", "pair", "case", "case_id", "casus", "dossier", "participant id",
-                     "participant_id", "client_id", "id"),
-            "officer": ("officer", "officer_id", "po", "worker", "begeleider", "caseworker", "counsellor",
-                        "therapist", "team")}
+ROLE_WORDS = {
+    "client": ("client", "cliënt", "cl", "klant", "deelnemer", "participant", "patient", "youth"),
+    "professional": (
+        "professional",
+        "prof",
+        "officer",
+        "po",
+        "begeleider",
+        "worker",
+        "counsellor",
+        "counselor",
+        "therapist",
+        "coach",
+        "reclasseringswerker",
+        "staff",
+        "mentor",
+    ),
+}
+ID_NAMES = {
+    "dyad": (
+        "dyad",
+        "dyad_id",
+        "pair",
+        "case",
+        "case_id",
+        "casus",
+        "dossier",
+        "participant id",
+        "participant_id",
+        "client_id",
+        "id",
+    ),
+    "officer": ("officer", "officer_id", "po", "worker", "begeleider", "caseworker", "counsellor", "therapist", "team"),
+}
 WAVE_NAMES = ("wave", "meting", "time", "occasion", "measurement", "tijdstip", "t")
 WAVE_VALUE = re.compile(r"^(t|w|wave|meting|m)?\s*\d+$", re.IGNORECASE)
 
@@ -119,11 +146,15 @@ def draft_study(data_path: str, *, sheet: str | None = None, header_row: int | N
     frame = table.frame
     cols = [str(c) for c in frame.columns]
     wide = guess_wide_pattern(cols)
-    lines = [f"# Draft study file for {table.source} written by `wamkit study new`. Check every line;",
-             "# replace each TODO, then run `wamkit study check` on this file.",
-             f"study: {os.path.splitext(table.source)[0]}",
-             f"data: {{path: {os.path.basename(data_path)}"
-             + (f", sheet: {sheet}" if sheet else "") + (f", header_row: {header_row}" if header_row else "") + "}"]
+    lines = [
+        f"# Draft study file for {table.source} written by `wamkit study new`. Check every line;",
+        "# replace each TODO, then run `wamkit study check` on this file.",
+        f"study: {os.path.splitext(table.source)[0]}",
+        f"data: {{path: {os.path.basename(data_path)}"
+        + (f", sheet: {sheet}" if sheet else "")
+        + (f", header_row: {header_row}" if header_row else "")
+        + "}",
+    ]
     skip: set[str] = set()
     if wide:
         pattern, role_labels, waves = wide
@@ -161,7 +192,11 @@ def draft_study(data_path: str, *, sheet: str | None = None, header_row: int | N
     ids = ", ".join(f"{k}: {v}" for k, v in (("dyad", dyad), ("officer", officer)) if v)
     lines.append(f"ids: {{{ids}}}" if ids else "ids: {dyad: TODO}")
     lines.append(wave_block)
-    lines += ["# outcomes:", "#   path: TODO.csv", "#   on: {dyad: dyad}",
-              "#   variables: {stagnations: count, dropout: binary}",
-              "#   events: {rearrest: {time: days_to_rearrest, origin_wave: T0}}"]
+    lines += [
+        "# outcomes:",
+        "#   path: TODO.csv",
+        "#   on: {dyad: dyad}",
+        "#   variables: {stagnations: count, dropout: binary}",
+        "#   events: {rearrest: {time: days_to_rearrest, origin_wave: T0}}",
+    ]
     return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ def pattern_regex(pattern: str, roles: Sequence[str], waves: Sequence[str]) -> r
 
     out, pos = [], 0
     for m in re.finditer(r"\{(role|wave|item)\}", pattern):
-        out.append(re.escape(pattern[pos:m.start()]))
+        out.append(re.escape(pattern[pos : m.start()]))
         field = m.group(1)
         if field == "role":
             out.append(f"(?P<role>{alternatives(roles)})")
@@ -71,8 +71,13 @@ class WideLayout:
         return column
 
 
-def _layout(columns: Sequence[str], pattern: str, role_labels: Mapping[str, str], waves: Sequence[str],
-            item_columns: Mapping[str, set[str]]) -> WideLayout:
+def _layout(
+    columns: Sequence[str],
+    pattern: str,
+    role_labels: Mapping[str, str],
+    waves: Sequence[str],
+    item_columns: Mapping[str, set[str]],
+) -> WideLayout:
     """Match column names to (role, wave, item); role_labels maps label -> role value."""
     rx = pattern_regex(pattern, list(role_labels), waves)
     by_label = {k.lower(): v for k, v in role_labels.items()}
@@ -91,20 +96,29 @@ def _layout(columns: Sequence[str], pattern: str, role_labels: Mapping[str, str]
         wave = by_wave.get(groups["wave"].lower(), groups["wave"]) if groups.get("wave") else None
         item = groups["item"]
         if item not in item_columns.get(role or "", set()) and item not in item_columns.get("", set()):
-            person.append(col)      # matches the pattern but is no item (e.g. client_T0_comment)
+            person.append(col)  # matches the pattern but is no item (e.g. client_T0_comment)
             continue
         blocks.setdefault((role, wave), {})[item] = col
     if not blocks:
-        raise DataError(f"no column matches the wide pattern '{pattern}' (with role labels "
-                        f"{', '.join(role_labels) or '-'} and waves {', '.join(waves) or '-'}); "
-                        f"columns are e.g. {', '.join(map(str, list(columns)[:6]))}")
-    return WideLayout(blocks=tuple(WideBlock(r, w, c) for (r, w), c in blocks.items()),
-                      person_columns=tuple(person))
+        raise DataError(
+            f"no column matches the wide pattern '{pattern}' (with role labels "
+            f"{', '.join(role_labels) or '-'} and waves {', '.join(waves) or '-'}); "
+            f"columns are e.g. {', '.join(map(str, list(columns)[:6]))}"
+        )
+    return WideLayout(blocks=tuple(WideBlock(r, w, c) for (r, w), c in blocks.items()), person_columns=tuple(person))
 
 
-def wide_to_long(frame: pd.DataFrame, *, pattern: str, role_labels: Mapping[str, str], role_column: str,
-                 waves: Sequence[str], wave_column: str | None, item_columns: Mapping[str, set[str]],
-                 role_order: Sequence[str] = ()) -> tuple[pd.DataFrame, np.ndarray, WideLayout, int]:
+def wide_to_long(
+    frame: pd.DataFrame,
+    *,
+    pattern: str,
+    role_labels: Mapping[str, str],
+    role_column: str,
+    waves: Sequence[str],
+    wave_column: str | None,
+    item_columns: Mapping[str, set[str]],
+    role_order: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray, WideLayout, int]:
     """Reshape a wide frame into long rows.
 
     Parameters
@@ -128,8 +142,10 @@ def wide_to_long(frame: pd.DataFrame, *, pattern: str, role_labels: Mapping[str,
     layout = _layout(list(frame.columns), pattern, role_labels, waves, item_columns)
     for c in (role_column, wave_column):
         if c is not None and c in layout.person_columns:
-            raise UsageError(f"the wide file already has a column '{c}'; name the role/wave column differently "
-                             "in the study (roles.column / waves.column)")
+            raise UsageError(
+                f"the wide file already has a column '{c}'; name the role/wave column differently "
+                "in the study (roles.column / waves.column)"
+            )
     wave_rank = {w: i for i, w in enumerate(waves)}
     role_rank = {r: i for i, r in enumerate(role_order)}
     person = frame.loc[:, list(layout.person_columns)]
@@ -138,8 +154,9 @@ def wide_to_long(frame: pd.DataFrame, *, pattern: str, role_labels: Mapping[str,
     for b in layout.blocks:
         cols = list(b.columns.values())
         block = frame.loc[:, cols]
-        answered = block.notna().to_numpy() & (block.astype("string").apply(lambda s: s.str.strip() != "")
-                                               .fillna(False).to_numpy(dtype=bool))
+        answered = block.notna().to_numpy() & (
+            block.astype("string").apply(lambda s: s.str.strip() != "").fillna(False).to_numpy(dtype=bool)
+        )
         keep = answered.any(axis=1)
         empty += int((~keep).sum())
         if not keep.any():
@@ -154,8 +171,15 @@ def wide_to_long(frame: pd.DataFrame, *, pattern: str, role_labels: Mapping[str,
         pos = np.flatnonzero(keep)
         parts.append(part)
         rows.append(pos)
-        keys.append(np.column_stack([pos, np.full(pos.size, wave_rank.get(b.wave or "", 0)),
-                                     np.full(pos.size, role_rank.get(b.role or "", 0))]))
+        keys.append(
+            np.column_stack(
+                [
+                    pos,
+                    np.full(pos.size, wave_rank.get(b.wave or "", 0)),
+                    np.full(pos.size, role_rank.get(b.role or "", 0)),
+                ]
+            )
+        )
     if not parts:
         raise DataError("the wide file has no answered item in any role × wave block")
     long = pd.concat(parts, axis=0, ignore_index=True, sort=False)
@@ -165,9 +189,17 @@ def wide_to_long(frame: pd.DataFrame, *, pattern: str, role_labels: Mapping[str,
     return long, src[order], layout, empty
 
 
-def long_to_wide(frame: pd.DataFrame, *, pattern: str, id_column: str, role_column: str | None,
-                 role_labels: Mapping[str, str], wave_column: str | None, waves: Sequence[str],
-                 columns: Sequence[str]) -> pd.DataFrame:
+def long_to_wide(
+    frame: pd.DataFrame,
+    *,
+    pattern: str,
+    id_column: str,
+    role_column: str | None,
+    role_labels: Mapping[str, str],
+    wave_column: str | None,
+    waves: Sequence[str],
+    columns: Sequence[str],
+) -> pd.DataFrame:
     """One row per ``id_column`` value; ``columns`` spread as ``pattern`` names them.
 
     ``role_labels`` maps role value -> label in column names. Columns not spread and
@@ -178,8 +210,10 @@ def long_to_wide(frame: pd.DataFrame, *, pattern: str, id_column: str, role_colu
     dup = frame.duplicated(subset=keys, keep=False)
     if dup.any():
         first = frame.loc[dup, keys].iloc[0].tolist()
-        raise DataError(f"{int(dup.sum())} rows share {' / '.join(keys)} (e.g. {' / '.join(map(str, first))}); "
-                        "the wide layout needs one row per id × role × wave")
+        raise DataError(
+            f"{int(dup.sum())} rows share {' / '.join(keys)} (e.g. {' / '.join(map(str, first))}); "
+            "the wide layout needs one row per id × role × wave"
+        )
     spread = [c for c in columns if c in frame.columns]
     rest = [c for c in frame.columns if c not in spread and c not in keys]
     const = frame.groupby(id_column, sort=False)[rest].nunique(dropna=False) <= 1 if rest else pd.DataFrame()
@@ -200,8 +234,10 @@ def long_to_wide(frame: pd.DataFrame, *, pattern: str, id_column: str, role_colu
             if not mask.any():
                 continue
             sub = frame.loc[mask, [id_column, *spread]].set_index(id_column)
-            sub.columns = [pattern.format(role=role_labels.get(r, r) if r is not None else "", wave=w or "", item=c)
-                           for c in spread]
+            sub.columns = [
+                pattern.format(role=role_labels.get(r, r) if r is not None else "", wave=w or "", item=c)
+                for c in spread
+            ]
             out.append(sub)
     wide = pd.concat(out, axis=1, sort=False)
     return wide.reset_index()

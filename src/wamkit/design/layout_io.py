@@ -27,6 +27,13 @@ def reshape_data(data: StudyData, *, to: str, pattern: str | None = None) -> pd.
     for ins in data.instruments.values():
         items += [c for c in resolve_columns(ins).values() if c not in items]
     labels = {r.value: r.label for r in d.roles}
-    return long_to_wide(data.frame, pattern=pattern, id_column=d.dyad, role_column=d.role, role_labels=labels,
-                        wave_column=d.wave, waves=d.ordered_waves(data.frame[d.wave].dropna()) if d.wave else [],
-                        columns=items)
+    return long_to_wide(
+        data.frame,
+        pattern=pattern,
+        id_column=d.dyad,
+        role_column=d.role,
+        role_labels=labels,
+        wave_column=d.wave,
+        waves=d.ordered_waves(data.frame[d.wave].dropna()) if d.wave else [],
+        columns=items,
+    )

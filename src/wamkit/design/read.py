@@ -30,8 +30,18 @@ from wamkit.instrument import Instrument, load_instrument
 from wamkit.io import Table, read_table
 from wamkit.results import Result, to_jsonable
 
-__all__ = ["StudyData", "join_check", "number_values", "read", "read_outcomes", "read_scores", "role_columns",
-           "row_numbers", "score_data", "text_values"]
+__all__ = [
+    "StudyData",
+    "join_check",
+    "number_values",
+    "read",
+    "read_outcomes",
+    "read_scores",
+    "role_columns",
+    "row_numbers",
+    "score_data",
+    "text_values",
+]
 
 
 @dataclass(frozen=True)
@@ -88,12 +98,19 @@ class StudyData(Result):
         return np.flatnonzero((self.frame[col] == role_value).to_numpy(dtype=bool, na_value=False))
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
-            "study": self.study.id, "source": self.source, "layout": self.study.layout,
-            "rows_read": self.rows_read, "rows": len(self.frame), "filters": list(self.filters),
-            "design": self.design.to_dict(),
-            "instruments": {str(k): v.id for k, v in self.instruments.items()}, "notes": list(self.notes),
-        })
+        return to_jsonable(
+            {
+                "study": self.study.id,
+                "source": self.source,
+                "layout": self.study.layout,
+                "rows_read": self.rows_read,
+                "rows": len(self.frame),
+                "filters": list(self.filters),
+                "design": self.design.to_dict(),
+                "instruments": {str(k): v.id for k, v in self.instruments.items()},
+                "notes": list(self.notes),
+            }
+        )
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         return {"data": self.frame}
@@ -137,9 +154,12 @@ def _resolve_study(source: Any, study: Study | str | None, settings: Mapping[str
 
 def _override_instruments(study: Study, instruments: Mapping[str | None, str]) -> Study:
     if None in instruments and len(instruments) == 1:
-        return study.replace(instrument=instruments[None],
-                             design=dataclasses.replace(study.design, roles=tuple(
-                                 dataclasses.replace(r, instrument=None) for r in study.design.roles)))
+        return study.replace(
+            instrument=instruments[None],
+            design=dataclasses.replace(
+                study.design, roles=tuple(dataclasses.replace(r, instrument=None) for r in study.design.roles)
+            ),
+        )
     roles = list(study.design.roles)
     for value, ref in instruments.items():
         for i, r in enumerate(roles):
@@ -147,8 +167,10 @@ def _override_instruments(study: Study, instruments: Mapping[str | None, str]) -
                 roles[i] = dataclasses.replace(r, instrument=ref)
                 break
         else:
-            raise UsageError(f"instrument for '{value}': the study has no role with that value "
-                             f"(roles: {', '.join(r.value for r in roles)})")
+            raise UsageError(
+                f"instrument for '{value}': the study has no role with that value "
+                f"(roles: {', '.join(r.value for r in roles)})"
+            )
     return study.replace(design=dataclasses.replace(study.design, roles=tuple(roles)))
 
 
@@ -177,8 +199,9 @@ def _item_columns(study: Study, instruments: Mapping[str | None, Instrument]) ->
         cmap = dict(study.column_map)
         cmap.update(spec.column_map if spec else {})
         template = (spec.columns if spec and spec.columns else None) or study.columns
-        out["" if value is None else value] = set(resolve_columns(ins, column_map=cmap,
-                                                                  column_template=template).values())
+        out["" if value is None else value] = set(
+            resolve_columns(ins, column_map=cmap, column_template=template).values()
+        )
     return out
 
 
@@ -239,15 +262,25 @@ def _check_columns(study: Study, frame: pd.DataFrame, table: Table) -> None:
         (d.person, ("ids", "person") if study.path else ("person",)),
     ]
     if study.layout == "long":
-        checks += [(d.role, ("roles", "column") if study.path else ("rater",)),
-                   (d.wave, ("waves", "column") if study.path else ("wave",))]
+        checks += [
+            (d.role, ("roles", "column") if study.path else ("rater",)),
+            (d.wave, ("waves", "column") if study.path else ("wave",)),
+        ]
     for column, key in checks:
         if column is not None and column not in frame.columns:
             raise _missing_column(study, column, key, table, frame)
 
 
-def _normalise(frame: pd.DataFrame, column: str, allowed: Sequence[str], study: Study, key: tuple[str, ...],
-               what: str, table: Table, rows: np.ndarray) -> pd.Series:
+def _normalise(
+    frame: pd.DataFrame,
+    column: str,
+    allowed: Sequence[str],
+    study: Study,
+    key: tuple[str, ...],
+    what: str,
+    table: Table,
+    rows: np.ndarray,
+) -> pd.Series:
     """Values of a design column matched (trimmed, case-insensitively) to the declared values."""
     text = text_values(frame[column])
     if not allowed:
@@ -260,11 +293,15 @@ def _normalise(frame: pd.DataFrame, column: str, allowed: Sequence[str], study: 
         first = int(np.flatnonzero(bad.to_numpy())[0])
         where = f"{table.source}, row {rows[first]}, column {column}: value {text.iloc[first]!r}"
         if what == "role" and study.path is None:
-            msg = (f"{where} has no instrument ({int(bad.sum())} rows; values without an instrument: "
-                   f"{', '.join(values[:8])}); give an instrument for it or filter with where")
+            msg = (
+                f"{where} has no instrument ({int(bad.sum())} rows; values without an instrument: "
+                f"{', '.join(values[:8])}); give an instrument for it or filter with where"
+            )
         else:
-            msg = (f"{where} is not a declared {what} ({', '.join(allowed)}); values not declared: "
-                   f"{', '.join(values[:8])} ({int(bad.sum())} rows); declare them or filter with where")
+            msg = (
+                f"{where} is not a declared {what} ({', '.join(allowed)}); values not declared: "
+                f"{', '.join(values[:8])} ({int(bad.sum())} rows); declare them or filter with where"
+            )
         if study.path is not None:
             raise study.error(msg, *key)
         raise DataError(msg)
@@ -326,11 +363,13 @@ def read(
     frame, rows, wide, notes = _to_long(study_obj, table, instruments, item_cols)
     design = study_obj.design
     if design.role is not None and design.role in frame.columns and design.roles:
-        frame[design.role] = _normalise(frame, design.role, [r.value for r in design.roles], study_obj,
-                                        ("roles",), "role", table, rows)
+        frame[design.role] = _normalise(
+            frame, design.role, [r.value for r in design.roles], study_obj, ("roles",), "role", table, rows
+        )
     if design.wave is not None and design.wave in frame.columns:
-        frame[design.wave] = _normalise(frame, design.wave, list(design.waves), study_obj, ("waves", "order"),
-                                        "wave", table, rows)
+        frame[design.wave] = _normalise(
+            frame, design.wave, list(design.waves), study_obj, ("waves", "order"), "wave", table, rows
+        )
         if not design.waves:
             present = frame[design.wave].dropna()
             labelled = [str(v) for v in table.meta.get("label_order", {}).get(design.wave, ())]
@@ -343,13 +382,23 @@ def read(
         mask, removed = filter_mask(frame, parsed, table.source)
         notes += tuple(removed)
         frame, rows = frame.loc[mask].reset_index(drop=True), rows[mask]
-    return StudyData(frame=frame, design=design, instruments=instruments, study=study_obj.replace(design=design),
-                     rows=rows, tables=(table,), notes=tuple(notes), filters=tuple(filters),
-                     rows_read=len(table.frame), wide=wide)
+    return StudyData(
+        frame=frame,
+        design=design,
+        instruments=instruments,
+        study=study_obj.replace(design=design),
+        rows=rows,
+        tables=(table,),
+        notes=tuple(notes),
+        filters=tuple(filters),
+        rows_read=len(table.frame),
+        wide=wide,
+    )
 
 
-def read_scores(source: Any = None, *, where: Sequence[str] = (), text_columns: Sequence[str] = (),
-                **settings: Any) -> StudyData:
+def read_scores(
+    source: Any = None, *, where: Sequence[str] = (), text_columns: Sequence[str] = (), **settings: Any
+) -> StudyData:
     """Read a file that already holds scores (``wamkit score`` output) on the shared read path.
 
     Like :func:`read` without an instrument: the design columns (``rater``, ``wave``, ``dyad``,
@@ -374,8 +423,9 @@ def read_scores(source: Any = None, *, where: Sequence[str] = (), text_columns: 
     for c in keep & set(frame.columns):
         frame[c] = text_values(frame[c])
     if design.wave is not None:
-        frame[design.wave] = _normalise(frame, design.wave, list(design.waves), study, ("waves", "order"), "wave",
-                                        table, rows)
+        frame[design.wave] = _normalise(
+            frame, design.wave, list(design.waves), study, ("waves", "order"), "wave", table, rows
+        )
         design = dataclasses.replace(design, waves=tuple(design.ordered_waves(frame[design.wave].dropna())))
     notes: list[str] = list(table.meta.get("notes", ()))
     if where:
@@ -387,8 +437,17 @@ def read_scores(source: Any = None, *, where: Sequence[str] = (), text_columns: 
             v = number_values(frame[c], table.decimal_comma)
             if v is not None and v.notna().any():
                 frame[c] = v.to_numpy(dtype=float)
-    return StudyData(frame=frame, design=design, instruments={}, study=study.replace(design=design), rows=rows,
-                     tables=(table,), notes=tuple(notes), filters=tuple(where), rows_read=len(raw))
+    return StudyData(
+        frame=frame,
+        design=design,
+        instruments={},
+        study=study.replace(design=design),
+        rows=rows,
+        tables=(table,),
+        notes=tuple(notes),
+        filters=tuple(where),
+        rows_read=len(raw),
+    )
 
 
 def _read_table(study: Study, infer: set[str]) -> Table:
@@ -399,8 +458,9 @@ def _read_table(study: Study, infer: set[str]) -> Table:
     return read_table(spec.path, **kwargs)
 
 
-def _to_long(study: Study, table: Table, instruments: Mapping[str | None, Instrument],
-             item_cols: Mapping[str, set[str]]) -> tuple[pd.DataFrame, np.ndarray, Any, list[str]]:
+def _to_long(
+    study: Study, table: Table, instruments: Mapping[str | None, Instrument], item_cols: Mapping[str, set[str]]
+) -> tuple[pd.DataFrame, np.ndarray, Any, list[str]]:
     from wamkit.design.layout import wide_to_long
 
     frame = table.frame
@@ -411,17 +471,30 @@ def _to_long(study: Study, table: Table, instruments: Mapping[str | None, Instru
     d = study.design
     assert study.wide_pattern is not None and d.role is not None
     labels = {r.label: r.value for r in d.roles}
-    long, pos, layout, empty = wide_to_long(frame, pattern=study.wide_pattern, role_labels=labels,
-                                            role_column=d.role, waves=d.waves, wave_column=d.wave,
-                                            item_columns=item_cols, role_order=[r.value for r in d.roles])
+    long, pos, layout, empty = wide_to_long(
+        frame,
+        pattern=study.wide_pattern,
+        role_labels=labels,
+        role_column=d.role,
+        waves=d.waves,
+        wave_column=d.wave,
+        item_columns=item_cols,
+        role_order=[r.value for r in d.roles],
+    )
     if empty:
         notes.append(f"{empty} role × wave blocks of {table.source} hold no answer and give no row")
     _check_columns(study, long, table)
     return long, _source_rows(table, pos), layout, notes
 
 
-def _check_roles(study: Study, frame: pd.DataFrame, design: Design, instruments: Mapping[str | None, Instrument],
-                 table: Table, rows: np.ndarray) -> None:
+def _check_roles(
+    study: Study,
+    frame: pd.DataFrame,
+    design: Design,
+    instruments: Mapping[str | None, Instrument],
+    table: Table,
+    rows: np.ndarray,
+) -> None:
     """Every row belongs to a role with an instrument (no silently dropped rows); declared values occur."""
     if None in instruments or design.role is None:
         return
@@ -429,20 +502,28 @@ def _check_roles(study: Study, frame: pd.DataFrame, design: Design, instruments:
     missing = col.isna().to_numpy()
     if missing.any():
         first = int(np.flatnonzero(missing)[0])
-        raise DataError(f"{table.source}, row {rows[first]}, column {design.role}: the role is blank "
-                        f"({int(missing.sum())} rows); filter them out with where or fill them in")
+        raise DataError(
+            f"{table.source}, row {rows[first]}, column {design.role}: the role is blank "
+            f"({int(missing.sum())} rows); filter them out with where or fill them in"
+        )
     no_instrument = ~col.isin(list(instruments)).to_numpy()
     if no_instrument.any():
         first = int(np.flatnonzero(no_instrument)[0])
         others = sorted(set(col[no_instrument].tolist()))
-        raise DataError(f"{table.source}, row {rows[first]}, column {design.role}: value {col.iloc[first]!r} has "
-                        f"no instrument ({int(no_instrument.sum())} rows; values without an instrument: "
-                        f"{', '.join(others[:10])}); give an instrument for it or filter with where")
+        raise DataError(
+            f"{table.source}, row {rows[first]}, column {design.role}: value {col.iloc[first]!r} has "
+            f"no instrument ({int(no_instrument.sum())} rows; values without an instrument: "
+            f"{', '.join(others[:10])}); give an instrument for it or filter with where"
+        )
     if study.path is not None:
         for r in design.roles:
             if r.value in instruments and not (col == r.value).any():
-                raise study.error(f"value '{r.value}' does not occur in column '{design.role}' of {table.source}",
-                                  "roles", r.key, "value")
+                raise study.error(
+                    f"value '{r.value}' does not occur in column '{design.role}' of {table.source}",
+                    "roles",
+                    r.key,
+                    "value",
+                )
         present = set(frame[design.wave].dropna()) if design.wave is not None and design.wave in frame else set()
         for i, w in enumerate(design.waves):
             if present and w not in present:
@@ -452,8 +533,14 @@ def _check_roles(study: Study, frame: pd.DataFrame, design: Design, instruments:
 # --------------------------------------------------------------------------- scoring
 
 
-def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool = False,
-               invalid: str | None = None, min_answered: float | None = None) -> Any:
+def score_data(
+    data: StudyData,
+    *,
+    keep_items: bool = False,
+    keep_counts: bool = False,
+    invalid: str | None = None,
+    min_answered: float | None = None,
+) -> Any:
     """Score every row of ``data`` with its role's instrument (see :func:`wamkit.scoring.score`).
 
     Returns a :class:`wamkit.scoring.ScoreResult` whose ``scores`` frame has ``data.frame``'s
@@ -482,10 +569,20 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
         if rows.size == 0:
             continue
         sub = frame.iloc[rows].set_axis(data.rows[rows] - 1)
-        res = score(sub, ins, source=data.source, column_map=cmap, column_template=template,
-                    min_answered=min_ans, invalid="missing", keep_items=keep_items, keep_counts=keep_counts,
-                    decimal_comma=data.tables[0].decimal_comma,
-                    answer_codes=bool(data.tables[0].meta.get("answer_codes", False)), locate=data.tables[0].locate)
+        res = score(
+            sub,
+            ins,
+            source=data.source,
+            column_map=cmap,
+            column_template=template,
+            min_answered=min_ans,
+            invalid="missing",
+            keep_items=keep_items,
+            keep_counts=keep_counts,
+            decimal_comma=data.tables[0].decimal_comma,
+            answer_codes=bool(data.tables[0].meta.get("answer_codes", False)),
+            locate=data.tables[0].locate,
+        )
         problems += [_relocate(p, data, block) for p in res.problems]
         n_invalid += res.n_invalid
         straight += res.straightlined
@@ -496,16 +593,24 @@ def score_data(data: StudyData, *, keep_items: bool = False, keep_counts: bool =
         raise_problems(problems, f"{data.source}: invalid item values", total=n_invalid)
     combined = _combine(parts, len(frame), frame, item_cols, score_ids)
     subscale_ids = {s.id for ins in data.instruments.values() for s in ins.subscales}
-    summary = tuple(summarise_scale(sid, "subscale" if sid in subscale_ids else "total",
-                                    combined[sid].to_numpy(dtype=float)) for sid in score_ids)
+    summary = tuple(
+        summarise_scale(sid, "subscale" if sid in subscale_ids else "total", combined[sid].to_numpy(dtype=float))
+        for sid in score_ids
+    )
     mat = combined[score_ids].to_numpy(dtype=float)
     ins_list = list(data.instruments.items())
     return ScoreResult(
         scores=combined,
         instrument_id=",".join(f"{k}={v.id}" if k is not None else v.id for k, v in ins_list),
-        instrument_version=",".join(v.version for _, v in ins_list), score_ids=tuple(score_ids),
-        rows_read=len(frame), rows_scored=int((~np.isnan(mat)).any(axis=1).sum()), n_invalid=n_invalid,
-        invalid_policy=policy, straightlined=straight, scales=summary, problems=tuple(problems),
+        instrument_version=",".join(v.version for _, v in ins_list),
+        score_ids=tuple(score_ids),
+        rows_read=len(frame),
+        rows_scored=int((~np.isnan(mat)).any(axis=1).sum()),
+        n_invalid=n_invalid,
+        invalid_policy=policy,
+        straightlined=straight,
+        scales=summary,
+        problems=tuple(problems),
         min_answered=used,
     )
 
@@ -520,8 +625,11 @@ def role_columns(study: Study, value: str | None) -> tuple[dict[str, str], str |
 def _score_blocks(data: StudyData):
     """(role value, instrument, row positions, (role, wave) of a wide block or None) to score together."""
     d = data.design
-    groups = [(None, data.instruments[None], np.arange(len(data.frame)))] if None in data.instruments else [
-        (v, ins, data.role_rows(v)) for v, ins in data.instruments.items()]
+    groups = (
+        [(None, data.instruments[None], np.arange(len(data.frame)))]
+        if None in data.instruments
+        else [(v, ins, data.role_rows(v)) for v, ins in data.instruments.items()]
+    )
     if data.wide is None or d.wave is None:
         for v, ins, rows in groups:
             yield v, ins, rows, None
@@ -540,14 +648,16 @@ def _relocate(p: DataProblem, data: StudyData, block: tuple[Any, Any] | None) ->
     return dataclasses.replace(p, column=data.wide.source_column(block[0], block[1], str(p.column)))
 
 
-def _combine(parts: list[tuple[np.ndarray, pd.DataFrame]], n: int, frame: pd.DataFrame, item_cols: set[str],
-             score_ids: list[str]) -> pd.DataFrame:
+def _combine(
+    parts: list[tuple[np.ndarray, pd.DataFrame]], n: int, frame: pd.DataFrame, item_cols: set[str], score_ids: list[str]
+) -> pd.DataFrame:
     """Scores of all blocks back in the frame's row order; the union of their columns."""
     passthrough = [c for c in frame.columns if c not in item_cols]
     clash = [sid for sid in score_ids if sid in passthrough]
     if clash:
-        raise UsageError(f"the data already have a column named '{clash[0]}', which is also a score id; "
-                         "rename that column")
+        raise UsageError(
+            f"the data already have a column named '{clash[0]}', which is also a score id; rename that column"
+        )
     out = {c: frame[c].reset_index(drop=True) for c in passthrough}
     extra: list[str] = []
     for _, part in parts:
@@ -564,9 +674,15 @@ def _combine(parts: list[tuple[np.ndarray, pd.DataFrame]], n: int, frame: pd.Dat
 # --------------------------------------------------------------------------- outcomes
 
 
-def read_outcomes(data: StudyData, path: str | None = None, *, on: Mapping[str, str] | None = None,
-                  sheet: str | None = None, header_row: int | None = None,
-                  input_format: str | None = None) -> tuple[pd.DataFrame, Table, dict[str, str]]:
+def read_outcomes(
+    data: StudyData,
+    path: str | None = None,
+    *,
+    on: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    input_format: str | None = None,
+) -> tuple[pd.DataFrame, Table, dict[str, str]]:
     """Read the outcomes file (of the study, or ``path``), every column as text.
 
     Returns the frame with its key columns renamed to the data's names (``on``: data column
@@ -600,8 +716,10 @@ def read_outcomes(data: StudyData, path: str | None = None, *, on: Mapping[str, 
     rename = {o: d for d, o in keys.items() if o != d}
     clash = [(o, d) for o, d in rename.items() if d in frame.columns]
     if clash:
-        msg = (f"{table.source} has a column '{clash[0][1]}' besides '{clash[0][0]}', which is joined as "
-               f"'{clash[0][1]}'; join on '{clash[0][1]}' or rename one of them")
+        msg = (
+            f"{table.source} has a column '{clash[0][1]}' besides '{clash[0][0]}', which is joined as "
+            f"'{clash[0][1]}'; join on '{clash[0][1]}' or rename one of them"
+        )
         if data.study.path is not None and spec is not None and spec.on:
             raise data.study.error(msg, "outcomes", "on")
         raise UsageError(f"on: {msg}")
@@ -614,4 +732,3 @@ def join_check(data: StudyData, outcomes: pd.DataFrame, keys: Mapping[str, str])
     left = pd.MultiIndex.from_frame(pd.DataFrame({c: text_values(data.frame[c]) for c in cols}))
     right = pd.MultiIndex.from_frame(pd.DataFrame({c: text_values(outcomes[c]) for c in cols}))
     return int(left.isin(right).sum())
-

@@ -148,11 +148,16 @@ class Design:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "dyad": self.dyad, "officer": self.officer, "person": self.person, "role": self.role,
+            "dyad": self.dyad,
+            "officer": self.officer,
+            "person": self.person,
+            "role": self.role,
             "roles": {r.key: {"value": r.value, "label": r.label, "instrument": r.instrument} for r in self.roles},
-            "wave": self.wave, "waves": list(self.waves),
+            "wave": self.wave,
+            "waves": list(self.waves),
             "months": list(self.months) if self.months is not None else None,
-            "covariates": list(self.covariates), "pairs": dict(self.pairs),
+            "covariates": list(self.covariates),
+            "pairs": dict(self.pairs),
         }
 
 
@@ -220,14 +225,23 @@ class Study:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "study": self.id, "path": self.path, "layout": self.layout, "wide_pattern": self.wide_pattern,
-            "data": dataclasses.asdict(self.data), "design": self.design.to_dict(), "where": list(self.where),
+            "study": self.id,
+            "path": self.path,
+            "layout": self.layout,
+            "wide_pattern": self.wide_pattern,
+            "data": dataclasses.asdict(self.data),
+            "design": self.design.to_dict(),
+            "where": list(self.where),
             "lang": self.lang,
         }
         if self.outcomes is not None:
             o = self.outcomes
-            out["outcomes"] = {"file": dataclasses.asdict(o.file), "on": dict(o.on), "variables": dict(o.variables),
-                               "events": {k: dataclasses.asdict(v) for k, v in o.events.items()}}
+            out["outcomes"] = {
+                "file": dataclasses.asdict(o.file),
+                "on": dict(o.on),
+                "variables": dict(o.variables),
+                "events": {k: dataclasses.asdict(v) for k, v in o.events.items()},
+            }
         return out
 
 
@@ -348,32 +362,61 @@ def _build(raw: dict[str, Any], path: str | None, lines: Mapping[tuple, int]) ->
                 raise proto.error("must not decrease (waves are in time order)", "waves", "months")
         wave_column = waves_raw.get("column")
         if layout == "long" and wave_column is None and len(waves) > 1:
-            raise proto.error("several waves in long data need 'column' (the column holding each row's wave)",
-                              "waves")
+            raise proto.error("several waves in long data need 'column' (the column holding each row's wave)", "waves")
     if layout == "wide":
         role_column = role_column or "rater"
         wave_column = wave_column or ("wave" if waves else None)
-    design = Design(dyad=ids.get("dyad"), officer=ids.get("officer"), person=ids.get("person"), role=role_column,
-                    roles=roles, wave=wave_column, waves=waves, months=months,
-                    covariates=tuple(raw.get("covariates", ())), pairs=dict(raw.get("pairs", {})))
+    design = Design(
+        dyad=ids.get("dyad"),
+        officer=ids.get("officer"),
+        person=ids.get("person"),
+        role=role_column,
+        roles=roles,
+        wave=wave_column,
+        waves=waves,
+        months=months,
+        covariates=tuple(raw.get("covariates", ())),
+        pairs=dict(raw.get("pairs", {})),
+    )
     outcomes = _outcomes(proto, raw["outcomes"], waves) if "outcomes" in raw else None
     scoring = raw.get("scoring", {})
-    return Study(id=str(raw["study"]), data=data, design=design, layout=layout, wide_pattern=pattern,
-                 outcomes=outcomes, where=tuple(raw.get("where", ())), invalid=scoring.get("invalid"),
-                 min_answered=scoring.get("min_answered"), lang=raw.get("lang", "en"), title=raw.get("title"),
-                 path=path, lines=lines)
+    return Study(
+        id=str(raw["study"]),
+        data=data,
+        design=design,
+        layout=layout,
+        wide_pattern=pattern,
+        outcomes=outcomes,
+        where=tuple(raw.get("where", ())),
+        invalid=scoring.get("invalid"),
+        min_answered=scoring.get("min_answered"),
+        lang=raw.get("lang", "en"),
+        title=raw.get("title"),
+        path=path,
+        lines=lines,
+    )
 
 
 def _file_spec(raw: Mapping[str, Any]) -> FileSpec:
     sheet = raw.get("sheet")
-    return FileSpec(path=str(raw["path"]), sheet=None if sheet is None else str(sheet),
-                    header_row=raw.get("header_row"), format=raw.get("format"))
+    return FileSpec(
+        path=str(raw["path"]),
+        sheet=None if sheet is None else str(sheet),
+        header_row=raw.get("header_row"),
+        format=raw.get("format"),
+    )
 
 
 def _role(key: str, raw: Mapping[str, Any]) -> RoleSpec:
     value = _text(raw.get("value", key))
-    return RoleSpec(key=key, value=value, label=str(raw.get("label", value)), instrument=raw.get("instrument"),
-                    column_map=dict(raw.get("map", {})), columns=raw.get("columns"))
+    return RoleSpec(
+        key=key,
+        value=value,
+        label=str(raw.get("label", value)),
+        instrument=raw.get("instrument"),
+        column_map=dict(raw.get("map", {})),
+        columns=raw.get("columns"),
+    )
 
 
 def _check_pattern(proto: Study, pattern: str, layout: str, has_waves: bool, n_roles: int) -> None:
@@ -396,15 +439,22 @@ def _outcomes(proto: Study, raw: Mapping[str, Any], waves: tuple[str, ...]) -> O
     for name, ev in raw.get("events", {}).items():
         origin = _text(ev["origin_wave"]) if "origin_wave" in ev else None
         if origin is not None and origin not in waves:
-            raise proto.error(f"wave '{origin}' is not in waves.order ({', '.join(waves) or 'no waves declared'})",
-                              "outcomes", "events", name, "origin_wave")
-        events[name] = EventSpec(name=name, time=ev["time"], event=ev.get("event", name), origin_wave=origin,
-                                 unit=ev.get("unit", "days"))
+            raise proto.error(
+                f"wave '{origin}' is not in waves.order ({', '.join(waves) or 'no waves declared'})",
+                "outcomes",
+                "events",
+                name,
+                "origin_wave",
+            )
+        events[name] = EventSpec(
+            name=name, time=ev["time"], event=ev.get("event", name), origin_wave=origin, unit=ev.get("unit", "days")
+        )
     both = set(raw.get("variables", {})) & set(events)
     if both:
         raise proto.error(f"'{sorted(both)[0]}' is both a variable and an event", "outcomes", "events")
-    return OutcomeSpec(file=_file_spec(raw), on=dict(raw.get("on", {})), variables=dict(raw.get("variables", {})),
-                       events=events)
+    return OutcomeSpec(
+        file=_file_spec(raw), on=dict(raw.get("on", {})), variables=dict(raw.get("variables", {})), events=events
+    )
 
 
 # --------------------------------------------------------------------------- from options
@@ -440,17 +490,31 @@ def study_from_options(
     instruments = dict(instruments or {})
     roles: list[RoleSpec] = [
         RoleSpec(key=_role_key(value, client_value, professional_value), value=value, label=value, instrument=ref)
-        for value, ref in instruments.items() if value is not None
+        for value, ref in instruments.items()
+        if value is not None
     ]
     if rater is not None and not roles:
         for key, value in (("client", client_value), ("professional", professional_value)):
             if value not in {r.value for r in roles} and key not in {r.key for r in roles}:
                 roles.append(RoleSpec(key=key, value=value, label=value))
-    design = Design(dyad=dyad, officer=officer, person=person, role=rater, roles=tuple(roles), wave=wave,
-                    waves=tuple(wave_order or ()), covariates=tuple(covariates))
-    return Study(id=os.path.splitext(os.path.basename(data))[0] if data != "-" else "stdin",
-                 data=FileSpec(path=data, sheet=sheet, header_row=header_row, format=input_format), design=design,
-                 instrument=instruments.get(None), column_map=dict(column_map or {}), columns=columns)
+    design = Design(
+        dyad=dyad,
+        officer=officer,
+        person=person,
+        role=rater,
+        roles=tuple(roles),
+        wave=wave,
+        waves=tuple(wave_order or ()),
+        covariates=tuple(covariates),
+    )
+    return Study(
+        id=os.path.splitext(os.path.basename(data))[0] if data != "-" else "stdin",
+        data=FileSpec(path=data, sheet=sheet, header_row=header_row, format=input_format),
+        design=design,
+        instrument=instruments.get(None),
+        column_map=dict(column_map or {}),
+        columns=columns,
+    )
 
 
 def _role_key(value: str, client_value: str, professional_value: str) -> str:

@@ -157,35 +157,68 @@ class Instrument:
         def scale_dict(sc: Scale | None):
             if sc is None:
                 return None
-            return {"min": sc.min, "max": sc.max, "discrete": sc.discrete,
-                    "labels": {_num_key(k): list(v) for k, v in sc.labels.items()}}
+            return {
+                "min": sc.min,
+                "max": sc.max,
+                "discrete": sc.discrete,
+                "labels": {_num_key(k): list(v) for k, v in sc.labels.items()},
+            }
 
         return {
-            "id": self.id, "name": self.name, "version": self.version,
-            "description": self.description, "citation": self.citation,
-            "license": self.license, "rater": self.rater,
-            "demonstration": self.demonstration, "extends": self.extends,
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "citation": self.citation,
+            "license": self.license,
+            "rater": self.rater,
+            "demonstration": self.demonstration,
+            "extends": self.extends,
             "scale": scale_dict(self.scale),
             "missing_codes": list(self.missing_codes),
             "missing_labels": list(self.missing_labels),
             "min_answered": self.min_answered,
-            "items": [{"id": i.id, "column": i.column, "reverse": i.reverse,
-                       "label": i.label, "text": i.text, "scale": scale_dict(i.scale),
-                       "translations": i.translations}
-                      for i in self.items],
-            "subscales": [{"id": s.id, "name": s.name, "items": list(s.items),
-                           "method": s.method, "min_answered": s.min_answered,
-                           "higher_is_better": s.higher_is_better, "description": s.description,
-                           "translations": s.translations}
-                          for s in self.subscales],
-            "totals": [{"id": t.id, "name": t.name,
-                        "items": list(t.items) if t.items is not None else None,
-                        "subscales": list(t.subscales) if t.subscales is not None else None,
-                        "method": t.method, "min_answered": t.min_answered, "description": t.description,
-                        "translations": t.translations}
-                       for t in self.totals],
+            "items": [
+                {
+                    "id": i.id,
+                    "column": i.column,
+                    "reverse": i.reverse,
+                    "label": i.label,
+                    "text": i.text,
+                    "scale": scale_dict(i.scale),
+                    "translations": i.translations,
+                }
+                for i in self.items
+            ],
+            "subscales": [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "items": list(s.items),
+                    "method": s.method,
+                    "min_answered": s.min_answered,
+                    "higher_is_better": s.higher_is_better,
+                    "description": s.description,
+                    "translations": s.translations,
+                }
+                for s in self.subscales
+            ],
+            "totals": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "items": list(t.items) if t.items is not None else None,
+                    "subscales": list(t.subscales) if t.subscales is not None else None,
+                    "method": t.method,
+                    "min_answered": t.min_answered,
+                    "description": t.description,
+                    "translations": t.translations,
+                }
+                for t in self.totals
+            ],
             "translations": self.translations,
-            "path": self.path, "sha256": self.sha256,
+            "path": self.path,
+            "sha256": self.sha256,
         }
 
 
@@ -329,10 +362,18 @@ def list_instruments(extra_dirs: list | None = None) -> list[dict[str, Any]]:
             if iid in seen:
                 continue
             seen.add(iid)
-            out.append({"id": iid, "name": data.get("name", ""), "version": str(data.get("version", "")),
-                        "rater": data.get("rater"), "demonstration": bool(data.get("demonstration", False)),
-                        "extends": data.get("extends"), "path": str(p),
-                        "bundled": d == bundled_dir()})
+            out.append(
+                {
+                    "id": iid,
+                    "name": data.get("name", ""),
+                    "version": str(data.get("version", "")),
+                    "rater": data.get("rater"),
+                    "demonstration": bool(data.get("demonstration", False)),
+                    "extends": data.get("extends"),
+                    "path": str(p),
+                    "bundled": d == bundled_dir(),
+                }
+            )
     return out
 
 
@@ -367,7 +408,9 @@ def _load_path(path: Path, *, extra_dirs: list | None) -> Instrument:
         try:
             ppath = find_instrument_file(parent_id, dirs)
         except InstrumentError:
-            raise InstrumentError(f"{src.name}:{src.line_of(('extends',))}: extends unknown instrument '{parent_id}'") from None
+            raise InstrumentError(
+                f"{src.name}:{src.line_of(('extends',))}: extends unknown instrument '{parent_id}'"
+            ) from None
         chain.append(_read_yaml(ppath))
         seen_ids.append(parent_id)
         if len(chain) > 16:
@@ -413,7 +456,9 @@ def _schema_validator():
     if _SCHEMA is None:
         import jsonschema
 
-        schema = json.loads((resources.files("wamkit.instrument") / "schema" / "instrument.schema.json").read_text("utf-8"))
+        schema = json.loads(
+            (resources.files("wamkit.instrument") / "schema" / "instrument.schema.json").read_text("utf-8")
+        )
         _SCHEMA = jsonschema.Draft202012Validator(schema)
     return _SCHEMA
 
@@ -457,11 +502,16 @@ def _refuse_placeholders(head: _Source) -> None:
     msgs = []
     for path, value in found:
         shown = value if len(value) <= 40 else value[:37] + "..."
-        msgs.append(f"{head.name}:{head.line_of(path)}: {_path_text(path)} still holds the draft placeholder "
-                    f"{shown!r}; replace it")
+        msgs.append(
+            f"{head.name}:{head.line_of(path)}: {_path_text(path)} still holds the draft placeholder "
+            f"{shown!r}; replace it"
+        )
     more = f" ({len(found)} placeholders left; a draft is used only when none is)" if len(found) > 1 else ""
-    raise InstrumentError(msgs[0] + more, details=msgs[1:MAX_LISTED_PLACEHOLDERS] + (
-        [f"... and {len(found) - MAX_LISTED_PLACEHOLDERS} more"] if len(found) > MAX_LISTED_PLACEHOLDERS else []))
+    raise InstrumentError(
+        msgs[0] + more,
+        details=msgs[1:MAX_LISTED_PLACEHOLDERS]
+        + ([f"... and {len(found) - MAX_LISTED_PLACEHOLDERS} more"] if len(found) > MAX_LISTED_PLACEHOLDERS else []),
+    )
 
 
 MAX_LISTED_PLACEHOLDERS = 20
@@ -510,9 +560,21 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         iscale = _scale(raw.get("scale"), ("items", i, "scale"), bad) if raw.get("scale") else None
         reverse = bool(raw.get("reverse", False))
         if reverse and iscale is None and scale is None:
-            bad(("items", i, "reverse"), f"item '{iid}' is reversed but no response range is declared (scale: {{min, max}})")
-        items.append(Item(id=iid, column=col, reverse=reverse, text=raw.get("text"),
-                          label=raw.get("label"), scale=iscale, translations=_translations(raw)))
+            bad(
+                ("items", i, "reverse"),
+                f"item '{iid}' is reversed but no response range is declared (scale: {{min, max}})",
+            )
+        items.append(
+            Item(
+                id=iid,
+                column=col,
+                reverse=reverse,
+                text=raw.get("text"),
+                label=raw.get("label"),
+                scale=iscale,
+                translations=_translations(raw),
+            )
+        )
 
     subscales: list[Subscale] = []
     score_ids: dict[str, str] = {}
@@ -531,10 +593,18 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
             elif members.index(it) != k:
                 bad(("subscales", j, "items", k), f"subscale '{sid}' lists item '{it}' twice")
         in_subscale.update(members)
-        subscales.append(Subscale(id=sid, items=tuple(members), name=raw.get("name", sid),
-                                  method=raw.get("method", "mean"), min_answered=raw.get("min_answered"),
-                                  higher_is_better=raw.get("higher_is_better", True),
-                                  description=raw.get("description", ""), translations=_translations(raw)))
+        subscales.append(
+            Subscale(
+                id=sid,
+                items=tuple(members),
+                name=raw.get("name", sid),
+                method=raw.get("method", "mean"),
+                min_answered=raw.get("min_answered"),
+                higher_is_better=raw.get("higher_is_better", True),
+                description=raw.get("description", ""),
+                translations=_translations(raw),
+            )
+        )
     for it in items:
         if it.id not in in_subscale:
             bad(("items", seen_items[it.id]), f"item '{it.id}' is in no subscale")
@@ -552,11 +622,18 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         for k, s in enumerate(raw.get("subscales") or []):
             if s not in sub_ids:
                 bad(("totals", j, "subscales", k), f"total '{tid}' lists unknown subscale '{s}'")
-        totals.append(Total(id=tid, items=tuple(raw["items"]) if "items" in raw else None,
-                            subscales=tuple(raw["subscales"]) if "subscales" in raw else None,
-                            name=raw.get("name", tid), method=raw.get("method", "mean"),
-                            min_answered=raw.get("min_answered"), description=raw.get("description", ""),
-                            translations=_translations(raw)))
+        totals.append(
+            Total(
+                id=tid,
+                items=tuple(raw["items"]) if "items" in raw else None,
+                subscales=tuple(raw["subscales"]) if "subscales" in raw else None,
+                name=raw.get("name", tid),
+                method=raw.get("method", "mean"),
+                min_answered=raw.get("min_answered"),
+                description=raw.get("description", ""),
+                translations=_translations(raw),
+            )
+        )
 
     examples = []
     for j, raw in enumerate(data.get("examples") or []):
@@ -566,36 +643,49 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         for k in raw["scores"]:
             if k not in score_ids:
                 bad(("examples", j, "scores", k), f"example {j + 1} expects unknown score '{k}'")
-        examples.append(Example(responses=dict(raw["responses"]), scores=dict(raw["scores"]),
-                                note=raw.get("note", "")))
+        examples.append(Example(responses=dict(raw["responses"]), scores=dict(raw["scores"]), note=raw.get("note", "")))
 
     missing_codes = tuple(float(c) for c in data.get("missing_codes") or [])
     for k, c in enumerate(missing_codes):
         for sc in [scale, *[it.scale for it in items]]:
             if sc is not None and sc.min <= c <= sc.max:
-                bad(("missing_codes", k), f"missing code {_num_key(c)} lies inside the response range {_num_key(sc.min)}-{_num_key(sc.max)}")
+                bad(
+                    ("missing_codes", k),
+                    f"missing code {_num_key(c)} lies inside the response range {_num_key(sc.min)}-{_num_key(sc.max)}",
+                )
                 break
     if problems:
         raise InstrumentError(problems[0], details=problems[1:] if len(problems) > 1 else None)
 
     return Instrument(
-        id=data["id"], name=data["name"], version=str(data["version"]), items=tuple(items),
-        subscales=tuple(subscales), totals=tuple(totals), scale=scale,
+        id=data["id"],
+        name=data["name"],
+        version=str(data["version"]),
+        items=tuple(items),
+        subscales=tuple(subscales),
+        totals=tuple(totals),
+        scale=scale,
         missing_codes=missing_codes,
         missing_labels=tuple(str(x) for x in data.get("missing_labels") or []),
         min_answered=float(data.get("min_answered", DEFAULT_MIN_ANSWERED)),
-        description=data.get("description", ""), citation=data.get("citation", ""),
-        license=data.get("license", ""), rater=data.get("rater"),
+        description=data.get("description", ""),
+        citation=data.get("citation", ""),
+        license=data.get("license", ""),
+        rater=data.get("rater"),
         demonstration=bool(data.get("demonstration", False)),
-        extends=chain[0].data.get("extends"), examples=tuple(examples),
-        path=str(head.path), sha256=sha, translations=_translations(data),
+        extends=chain[0].data.get("extends"),
+        examples=tuple(examples),
+        path=str(head.path),
+        sha256=sha,
+        translations=_translations(data),
     )
 
 
 def _translations(raw: dict) -> dict[str, dict[str, str]]:
     """``translations`` of one element: language -> field -> text (validated by the schema)."""
-    return {str(lang): {str(k): str(v) for k, v in texts.items()}
-            for lang, texts in (raw.get("translations") or {}).items()}
+    return {
+        str(lang): {str(k): str(v) for k, v in texts.items()} for lang, texts in (raw.get("translations") or {}).items()
+    }
 
 
 def _scale(raw: dict | None, path: tuple, bad) -> Scale | None:

@@ -35,8 +35,9 @@ def _loader_class() -> Any:
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                 list("tTfF"))
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
     _LOADER = Loader
     return Loader
 
@@ -87,8 +88,9 @@ def _walk(node, path: tuple, out: dict, name: str, error_cls) -> None:
                 raise error_cls(f"{name}:{line}: mapping keys must be plain text, not a list or mapping")
             key = k.value
             if key in seen:
-                raise error_cls(f"{name}:{line}: key '{key}' is given twice in this mapping "
-                                f"(first on line {seen[key]})")
+                raise error_cls(
+                    f"{name}:{line}: key '{key}' is given twice in this mapping (first on line {seen[key]})"
+                )
             seen[key] = line
             out[path + (key,)] = line
             _walk(v, path + (key,), out, name, error_cls)

@@ -32,8 +32,14 @@ def group_structure(factors: dict[str, tuple[str, ...]]) -> dict[str, list[str]]
     return {f: list(its) for f, its in factors.items() if len(its) >= 2}
 
 
-def _sequence(wide: pd.DataFrame, structure: dict[str, list[str]], occasions: list[str],
-              columns: dict[tuple[str, str], str], settings: ValidateSettings, design: str) -> Any:
+def _sequence(
+    wide: pd.DataFrame,
+    structure: dict[str, list[str]],
+    occasions: list[str],
+    columns: dict[tuple[str, str], str],
+    settings: ValidateSettings,
+    design: str,
+) -> Any:
     kw: dict[str, Any] = {"partial": settings.partial}
     if settings.ordinal:
         from wamkit.stats.ordinal_invariance import longitudinal_ordinal_invariance
@@ -42,8 +48,16 @@ def _sequence(wide: pd.DataFrame, structure: dict[str, list[str]], occasions: li
         return longitudinal_ordinal_invariance(data, structure, occasions, columns=columns, **kw)
     from wamkit.stats.sem.invariance import longitudinal_invariance
 
-    return longitudinal_invariance(wide, structure, occasions, columns=columns, missing=settings.missing,
-                                   levels=settings.levels, design=design, **kw)
+    return longitudinal_invariance(
+        wide,
+        structure,
+        occasions,
+        columns=columns,
+        missing=settings.missing,
+        levels=settings.levels,
+        design=design,
+        **kw,
+    )
 
 
 def _widen(frame: pd.DataFrame, ids: list[str], by: str, items: list[str]) -> tuple[pd.DataFrame, dict]:
@@ -52,14 +66,23 @@ def _widen(frame: pd.DataFrame, ids: list[str], by: str, items: list[str]) -> tu
     dup = frame.duplicated(subset=[*ids, by], keep=False)
     if dup.any():
         first = frame.loc[dup, [*ids, by]].iloc[0].tolist()
-        raise DataError(f"{int(dup.sum())} rows share {' / '.join([*ids, by])} (e.g. {' / '.join(map(str, first))}); "
-                        "invariance over waves or roles needs one row per person and wave")
+        raise DataError(
+            f"{int(dup.sum())} rows share {' / '.join([*ids, by])} (e.g. {' / '.join(map(str, first))}); "
+            "invariance over waves or roles needs one row per person and wave"
+        )
     return widen(frame, id=ids, by=by, items=items)
 
 
-def longitudinal(keyed: pd.DataFrame, person: pd.Series, wave: pd.Series, factors: dict[str, tuple[str, ...]],
-                 order: list[str], settings: ValidateSettings, warnings: list[str],
-                 step: Callable[[str], None]) -> Any:
+def longitudinal(
+    keyed: pd.DataFrame,
+    person: pd.Series,
+    wave: pd.Series,
+    factors: dict[str, tuple[str, ...]],
+    order: list[str],
+    settings: ValidateSettings,
+    warnings: list[str],
+    step: Callable[[str], None],
+) -> Any:
     """Configural -> metric -> scalar -> strict over ``order`` (waves), one row per person."""
     structure = group_structure(factors)
     items = [i for its in structure.values() for i in its]
@@ -67,11 +90,14 @@ def longitudinal(keyed: pd.DataFrame, person: pd.Series, wave: pd.Series, factor
     frame = frame[frame["_person"].notna() & frame["_wave"].isin(order)]
     waves = [w for w in order if (frame["_wave"] == w).any()]
     if len(waves) < 2:
-        raise UsageError(f"longitudinal invariance needs at least two waves; the rows hold {', '.join(waves) or 'none'}")
+        raise UsageError(
+            f"longitudinal invariance needs at least two waves; the rows hold {', '.join(waves) or 'none'}"
+        )
     wide, cols = _widen(frame, ["_person"], "_wave", items)
     step(f"longitudinal invariance over {', '.join(waves)} ({len(wide)} persons)")
-    return fit_or_warn("longitudinal invariance", warnings,
-                       lambda: _sequence(wide, structure, waves, cols, settings, "occasions"))
+    return fit_or_warn(
+        "longitudinal invariance", warnings, lambda: _sequence(wide, structure, waves, cols, settings, "occasions")
+    )
 
 
 def _paired_structure(client: Any, professional: Any, pairs: dict[str, str]) -> dict[str, list[str]]:
@@ -83,13 +109,20 @@ def _paired_structure(client: Any, professional: Any, pairs: dict[str, str]) -> 
         if other in prof and tuple(s.items) == prof[other] and len(s.items) >= 2:
             out[s.id] = list(s.items)
     if not out:
-        raise UsageError("the client and professional forms share no subscale with the same items; invariance "
-                         "across roles needs the same items on both forms (declare pairs in the study)")
+        raise UsageError(
+            "the client and professional forms share no subscale with the same items; invariance "
+            "across roles needs the same items on both forms (declare pairs in the study)"
+        )
     return out
 
 
-def across_roles(data: Any, keyed_by_role: dict[str, pd.DataFrame], settings: ValidateSettings,
-                 warnings: list[str], step: Callable[[str], None]) -> Any:
+def across_roles(
+    data: Any,
+    keyed_by_role: dict[str, pd.DataFrame],
+    settings: ValidateSettings,
+    warnings: list[str],
+    step: Callable[[str], None],
+) -> Any:
     """Configural -> ... across the client and professional roles, one row per dyad (one wave)."""
     d = data.design
     if d.dyad is None or d.role is None:
@@ -107,12 +140,19 @@ def across_roles(data: Any, keyed_by_role: dict[str, pd.DataFrame], settings: Va
     frame = frame[frame["_dyad"].notna()]
     wide, cols = _widen(frame, ["_dyad"], "_role", items)
     step(f"invariance across roles ({len(wide)} dyads)")
-    return fit_or_warn("invariance across roles", warnings,
-                       lambda: _sequence(wide, structure, [client, prof], cols, settings, "roles"))
+    return fit_or_warn(
+        "invariance across roles", warnings, lambda: _sequence(wide, structure, [client, prof], cols, settings, "roles")
+    )
 
 
-def ordinal_groups(items: pd.DataFrame, groups: pd.Series, factors: dict[str, tuple[str, ...]],
-                   settings: ValidateSettings, warnings: list[str], step: Callable[[str], None]) -> Any:
+def ordinal_groups(
+    items: pd.DataFrame,
+    groups: pd.Series,
+    factors: dict[str, tuple[str, ...]],
+    settings: ValidateSettings,
+    warnings: list[str],
+    step: Callable[[str], None],
+) -> Any:
     """Multi-group ordinal invariance (WLSMV, thresholds; Wu & Estabrook 2016); blank groups left out."""
     from wamkit.stats.ordinal_invariance import ordinal_invariance
 
@@ -125,10 +165,15 @@ def ordinal_groups(items: pd.DataFrame, groups: pd.Series, factors: dict[str, tu
     data = items.loc[keep, cols].assign(__group__=g[keep].to_numpy())
     complete = data.dropna()
     if len(complete) < len(data):
-        warnings.append(f"ordinal invariance: {len(data) - len(complete)} rows with a missing item are left out "
-                        "(listwise, lavaan's WLSMV default)")
+        warnings.append(
+            f"ordinal invariance: {len(data) - len(complete)} rows with a missing item are left out "
+            "(listwise, lavaan's WLSMV default)"
+        )
     if complete["__group__"].nunique() < 2:
         raise DataError(f"group {settings.group!r}: needs at least two groups with complete rows")
     step(f"ordinal measurement invariance by {settings.group}")
-    return fit_or_warn("ordinal invariance", warnings, lambda: ordinal_invariance(
-        complete.reset_index(drop=True), structure, "__group__", partial=settings.partial))
+    return fit_or_warn(
+        "ordinal invariance",
+        warnings,
+        lambda: ordinal_invariance(complete.reset_index(drop=True), structure, "__group__", partial=settings.partial),
+    )

@@ -25,20 +25,32 @@ def check_group_column(group: str, design: Any, frame: pd.DataFrame) -> str | No
     if design is None:
         return None
     if design.wave is not None and group == design.wave:
-        raise UsageError(f"group={group!r} is the wave column: the same clients are measured at each wave, so the "
-                         "waves are not independent groups; use longitudinal invariance (longitudinal=True) instead")
+        raise UsageError(
+            f"group={group!r} is the wave column: the same clients are measured at each wave, so the "
+            "waves are not independent groups; use longitudinal invariance (longitudinal=True) instead"
+        )
     if design.role is not None and group == design.role:
         if design.dyad is not None:
-            raise UsageError(f"group={group!r} is the role column: the client and the professional of a dyad rate "
-                             "the same relationship, so the roles are not independent groups; use invariance across "
-                             "roles within dyads (across='roles') instead")
-        return (f"group={group!r} treats the roles as independent groups (no dyad column is known, so the pairing "
-                "of client and professional rows cannot be used)")
+            raise UsageError(
+                f"group={group!r} is the role column: the client and the professional of a dyad rate "
+                "the same relationship, so the roles are not independent groups; use invariance across "
+                "roles within dyads (across='roles') instead"
+            )
+        return (
+            f"group={group!r} treats the roles as independent groups (no dyad column is known, so the pairing "
+            "of client and professional rows cannot be used)"
+        )
     return None
 
 
-def group_invariance(items: pd.DataFrame, groups: pd.Series, model_text: str, settings: ValidateSettings,
-                     warnings: list[str], step: Callable[[str], None]) -> Any:
+def group_invariance(
+    items: pd.DataFrame,
+    groups: pd.Series,
+    model_text: str,
+    settings: ValidateSettings,
+    warnings: list[str],
+    step: Callable[[str], None],
+) -> Any:
     """Configural -> metric -> scalar -> strict across ``groups`` (blank group values left out and counted)."""
     from wamkit.stats.invariance import invariance_sequence
 
@@ -53,5 +65,8 @@ def group_invariance(items: pd.DataFrame, groups: pd.Series, model_text: str, se
     if levels < 2:
         raise DataError(f"group {settings.group!r}: needs at least two groups, found {levels}")
     step(f"measurement invariance by {settings.group}")
-    return fit_or_warn("invariance", warnings, lambda: invariance_sequence(
-        gdata, model_text, "__group__", levels=settings.levels, missing=settings.missing))
+    return fit_or_warn(
+        "invariance",
+        warnings,
+        lambda: invariance_sequence(gdata, model_text, "__group__", levels=settings.levels, missing=settings.missing),
+    )

@@ -17,8 +17,10 @@ from wamkit.errors import DataError
 
 __all__ = ["nesting"]
 
-DEFF_NOTE = {True: "nesting matters: design effect above 2 (analyse with cluster-robust SEs or multilevel models)",
-             False: "design effect below 2"}
+DEFF_NOTE = {
+    True: "nesting matters: design effect above 2 (analyse with cluster-robust SEs or multilevel models)",
+    False: "design effect below 2",
+}
 
 
 def _person_rows(scores: pd.DataFrame, officer: pd.Series, person: pd.Series | None) -> tuple[pd.DataFrame, int]:
@@ -33,14 +35,14 @@ def _person_rows(scores: pd.DataFrame, officer: pd.Series, person: pd.Series | N
     officers = frame.groupby("_person")["_officer"].nunique(dropna=True)
     if (officers > 1).any():
         p = officers.index[officers > 1][0]
-        raise DataError(f"person {p!r} has rows with different officers in one wave; nesting needs one officer "
-                        "per client and wave")
+        raise DataError(
+            f"person {p!r} has rows with different officers in one wave; nesting needs one officer per client and wave"
+        )
     agg = frame.groupby("_person", sort=False).agg({**{c: "mean" for c in scores.columns}, "_officer": "first"})
     return agg.reset_index(drop=True), repeated
 
 
-def _one_wave(scores: pd.DataFrame, officer: pd.Series, person: pd.Series | None,
-              factors: list[str]) -> dict[str, Any]:
+def _one_wave(scores: pd.DataFrame, officer: pd.Series, person: pd.Series | None, factors: list[str]) -> dict[str, Any]:
     from wamkit.stats.icc import cluster_icc
 
     rows, repeated = _person_rows(scores, officer, person)
@@ -48,11 +50,15 @@ def _one_wave(scores: pd.DataFrame, officer: pd.Series, person: pd.Series | None
     rows = rows[rows["_officer"].notna()]
     sizes = rows.groupby("_officer").size()
     out: dict[str, Any] = {
-        "clients": int(len(rows)), "officers": int(sizes.size), "blank_officer": blank,
+        "clients": int(len(rows)),
+        "officers": int(sizes.size),
+        "blank_officer": blank,
         "rows_merged": repeated,
-        "clients_per_officer": {"mean": float(sizes.mean()) if sizes.size else None,
-                                "min": int(sizes.min()) if sizes.size else None,
-                                "max": int(sizes.max()) if sizes.size else None},
+        "clients_per_officer": {
+            "mean": float(sizes.mean()) if sizes.size else None,
+            "min": int(sizes.min()) if sizes.size else None,
+            "max": int(sizes.max()) if sizes.size else None,
+        },
         "subscales": {},
     }
     g = rows["_officer"].astype("string").to_numpy()
@@ -67,8 +73,15 @@ def _one_wave(scores: pd.DataFrame, officer: pd.Series, person: pd.Series | None
     return out
 
 
-def nesting(scores: pd.DataFrame, factors: list[str], *, officer: pd.Series, officer_name: str,
-            person: pd.Series | None = None, wave: pd.Series | None = None) -> dict[str, Any]:
+def nesting(
+    scores: pd.DataFrame,
+    factors: list[str],
+    *,
+    officer: pd.Series,
+    officer_name: str,
+    person: pd.Series | None = None,
+    wave: pd.Series | None = None,
+) -> dict[str, Any]:
     """ICCs of the subscale ``scores`` of clients nested in officers, per wave, one row per client.
 
     ``officer``, ``person`` and ``wave`` are aligned with ``scores``; blank officers are left out
@@ -79,7 +92,10 @@ def nesting(scores: pd.DataFrame, factors: list[str], *, officer: pd.Series, off
     out: dict[str, Any] = {"cluster": officer_name, "unit": "one row per client per wave", "waves": {}}
     for w in waves:
         sel = np.ones(len(scores), dtype=bool) if wave is None else (wave == w).to_numpy(dtype=bool)
-        out["waves"][str(w)] = _one_wave(scores.loc[sel].reset_index(drop=True),
-                                         officer[sel].reset_index(drop=True),
-                                         None if person is None else person[sel].reset_index(drop=True), factors)
+        out["waves"][str(w)] = _one_wave(
+            scores.loc[sel].reset_index(drop=True),
+            officer[sel].reset_index(drop=True),
+            None if person is None else person[sel].reset_index(drop=True),
+            factors,
+        )
     return out

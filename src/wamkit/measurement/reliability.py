@@ -11,8 +11,9 @@ from wamkit.measurement.settings import Structure, ValidateSettings
 __all__ = ["scale_reliability"]
 
 
-def scale_reliability(block: pd.DataFrame, structure: Structure, settings: ValidateSettings, rng,
-                      n_group_factors: int = 1) -> dict[str, Any]:
+def scale_reliability(
+    block: pd.DataFrame, structure: Structure, settings: ValidateSettings, rng, n_group_factors: int = 1
+) -> dict[str, Any]:
     """Alpha with item analysis (psych::alpha), omega, and with ``settings.ordinal`` ordinal alpha/omega.
 
     A subscale gets psych's one-factor omega total (``omega(x, nfactors = 1)``; needs 3 items). A total
@@ -38,15 +39,32 @@ def scale_reliability(block: pd.DataFrame, structure: Structure, settings: Valid
     item_out = {}
     for it in its:
         row = st.loc[it]
-        entry = {"r_drop": row["r_drop"], "alpha_if_dropped": row["alpha_if_dropped"], "mean": row["mean"],
-                 "sd": row["sd"], "missing": row["missing_share"], "n": int(row["n"])}
+        entry = {
+            "r_drop": row["r_drop"],
+            "alpha_if_dropped": row["alpha_if_dropped"],
+            "mean": row["mean"],
+            "sd": row["sd"],
+            "missing": row["missing_share"],
+            "n": int(row["n"]),
+        }
         if "floor_share" in st.columns:
             entry["floor"] = row["floor_share"]
             entry["ceiling"] = row["ceiling_share"]
         item_out[it] = entry
-    out = {"alpha": a.raw_alpha, "alpha_ci": [a.feldt_lower, a.feldt_upper], "alpha_ci_method": "Feldt",
-           "std_alpha": a.std_alpha, "g6": a.g6, "average_r": a.average_r, **omega,
-           "n": a.n_obs, "mean": a.mean, "sd": a.sd, "items": item_out, "warnings": list(a.warnings) + notes}
+    out = {
+        "alpha": a.raw_alpha,
+        "alpha_ci": [a.feldt_lower, a.feldt_upper],
+        "alpha_ci_method": "Feldt",
+        "std_alpha": a.std_alpha,
+        "g6": a.g6,
+        "average_r": a.average_r,
+        **omega,
+        "n": a.n_obs,
+        "mean": a.mean,
+        "sd": a.sd,
+        "items": item_out,
+        "warnings": list(a.warnings) + notes,
+    }
     if settings.bootstrap:
         out["alpha_boot_ci"] = [a.boot_lower, a.boot_upper]
         out["bootstrap"] = settings.bootstrap
@@ -70,21 +88,29 @@ def _omega(R: Any, items: list[str], n_group_factors: int, notes: list[str]) -> 
         notes.append(f"omega needs at least 3 items; {len(items)} items get alpha only")
         return {"omega_total": None}
     if n_group_factors < 2:
-        return {"omega_total": omega_total(R, items=items).omega_total,
-                "omega_kind": "psych::omega(nfactors = 1): one-factor omega total"}
+        return {
+            "omega_total": omega_total(R, items=items).omega_total,
+            "omega_kind": "psych::omega(nfactors = 1): one-factor omega total",
+        }
     om = omega_hierarchical(R, n_group_factors, items=items)
     notes.extend(om.warnings)
-    return {"omega_total": om.omega_total, "omega_hierarchical": om.omega_h, "omega_limit": om.omega_limit,
-            "ecv": om.ecv, "omega_kind": f"psych::omega(nfactors = {n_group_factors}): Schmid-Leiman omega "
-                                         "hierarchical and total"}
+    return {
+        "omega_total": om.omega_total,
+        "omega_hierarchical": om.omega_h,
+        "omega_limit": om.omega_limit,
+        "ecv": om.ecv,
+        "omega_kind": f"psych::omega(nfactors = {n_group_factors}): Schmid-Leiman omega hierarchical and total",
+    }
 
 
-def _omega_ci(block: pd.DataFrame, items: list[str], n_group_factors: int, settings: ValidateSettings,
-              rng: Any) -> dict[str, Any]:
+def _omega_ci(
+    block: pd.DataFrame, items: list[str], n_group_factors: int, settings: ValidateSettings, rng: Any
+) -> dict[str, Any]:
     from wamkit.stats.omega import omega_bootstrap
 
-    boot = omega_bootstrap(block.to_numpy(dtype=float), n_factors=max(1, n_group_factors), items=items,
-                           n_boot=settings.bootstrap, rng=rng)
+    boot = omega_bootstrap(
+        block.to_numpy(dtype=float), n_factors=max(1, n_group_factors), items=items, n_boot=settings.bootstrap, rng=rng
+    )
     out: dict[str, Any] = {"omega_boot_ci": list(boot.omega_total_ci), "omega_boot_failed": boot.n_failed}
     if n_group_factors >= 2:
         out["omega_hierarchical_boot_ci"] = list(boot.omega_h_ci)

@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 from wamkit.instrument import Instrument, Item, Subscale
 
-__all__ = ["CHEN_CUTOFFS", "DEFAULT_SEED", "Structure", "ValidateSettings", "instrument_from_model",
-           "structure_from_instrument"]
+__all__ = [
+    "CHEN_CUTOFFS",
+    "DEFAULT_SEED",
+    "Structure",
+    "ValidateSettings",
+    "instrument_from_model",
+    "structure_from_instrument",
+]
 
 #: the seed used when none is given, so that every run (CLI or library) is reproducible; recorded in the output
 DEFAULT_SEED = 20261122
@@ -75,7 +81,6 @@ class Structure:
         return "; ".join(f"{f} =~ {' + '.join(its)}" for f, its in self.factors.items() if len(its) >= 2)
 
 
-
 def structure_from_instrument(ins: Instrument) -> Structure:
     factors = {s.id: tuple(s.items) for s in ins.subscales}
     totals = {t.id: tuple(ins.total_items(t)) for t in ins.totals}
@@ -117,5 +122,10 @@ def structure_with_model(structure: Structure, model_text: str | None, *, source
     merged = dict(structure.factors)
     merged.update({f: tuple(its) for f, its in factors.items()})
     kept = [f"{f} =~ {' + '.join(its)}" for f, its in structure.factors.items() if f not in factors and len(its) >= 2]
-    return Structure(factors=merged, totals=structure.totals if source == "instrument" else {},
-                     scales=structure.scales, source=source, cfa_syntax="; ".join([*kept, *statements]))
+    return Structure(
+        factors=merged,
+        totals=structure.totals if source == "instrument" else {},
+        scales=structure.scales,
+        source=source,
+        cfa_syntax="; ".join([*kept, *statements]),
+    )

@@ -43,15 +43,28 @@ from wamkit.measurement.settings import (
     structure_with_model,
 )
 
-__all__ = ["ValidateSettings", "Structure", "ValidationReport", "validate", "validate_items",
-           "structure_from_instrument", "instrument_from_model"]
+__all__ = [
+    "ValidateSettings",
+    "Structure",
+    "ValidationReport",
+    "validate",
+    "validate_items",
+    "structure_from_instrument",
+    "instrument_from_model",
+]
 
 
-def _reliability(items: pd.DataFrame, structure: Structure, settings: ValidateSettings,
-                 rng: np.random.Generator, step: Callable[[str], None]) -> dict[str, Any]:
+def _reliability(
+    items: pd.DataFrame,
+    structure: Structure,
+    settings: ValidateSettings,
+    rng: np.random.Generator,
+    step: Callable[[str], None],
+) -> dict[str, Any]:
     step("reliability" + (f" ({settings.bootstrap} bootstrap resamples)" if settings.bootstrap else ""))
-    out = {name: scale_reliability(items[list(its)], structure, settings, rng)
-           for name, its in structure.factors.items()}
+    out = {
+        name: scale_reliability(items[list(its)], structure, settings, rng) for name, its in structure.factors.items()
+    }
     for name, its in structure.totals.items():
         groups = sum(1 for f_items in structure.factors.values() if set(f_items) <= set(its))
         out[name] = scale_reliability(items[list(its)], structure, settings, rng, n_group_factors=groups)
@@ -65,16 +78,27 @@ def _check_items(items: pd.DataFrame, cols: list[str]) -> np.ndarray:
     X = items[cols].to_numpy(dtype=float)
     answered_rows = int((~np.isnan(X)).any(axis=1).sum())
     if answered_rows < max(10, X.shape[1] + 1):
-        raise DataError(f"too few rows for a factor model: {answered_rows} rows with answers for {X.shape[1]} "
-                        f"items (need at least {max(10, X.shape[1] + 1)})")
+        raise DataError(
+            f"too few rows for a factor model: {answered_rows} rows with answers for {X.shape[1]} "
+            f"items (need at least {max(10, X.shape[1] + 1)})"
+        )
     return X
 
 
-def validate_items(items: pd.DataFrame, structure: Structure, *, settings: ValidateSettings | None = None,
-                   groups: pd.Series | None = None, clusters: pd.Series | None = None,
-                   scores: pd.DataFrame | None = None, instrument_id: str | None = None,
-                   persons: pd.Series | None = None, waves: pd.Series | None = None,
-                   progress: Callable[[str], None] | None = None, notes: tuple[str, ...] = ()) -> ValidationReport:
+def validate_items(
+    items: pd.DataFrame,
+    structure: Structure,
+    *,
+    settings: ValidateSettings | None = None,
+    groups: pd.Series | None = None,
+    clusters: pd.Series | None = None,
+    scores: pd.DataFrame | None = None,
+    instrument_id: str | None = None,
+    persons: pd.Series | None = None,
+    waves: pd.Series | None = None,
+    progress: Callable[[str], None] | None = None,
+    notes: tuple[str, ...] = (),
+) -> ValidationReport:
     """Reliability, sampling adequacy, number of factors, EFA, CFA, invariance and nesting.
 
     Parameters
@@ -121,17 +145,34 @@ def validate_items(items: pd.DataFrame, structure: Structure, *, settings: Valid
         if clusters is None:
             raise UsageError("cluster needs the officer column")
         if scores is None:
-            scores = pd.DataFrame({f: items[list(its)].mean(axis=1, skipna=True)
-                                   for f, its in structure.factors.items()})
+            scores = pd.DataFrame(
+                {f: items[list(its)].mean(axis=1, skipna=True) for f, its in structure.factors.items()}
+            )
         step(f"nesting in {settings.cluster}")
-        nest = nesting(scores.reset_index(drop=True), list(structure.factors), officer=clusters.reset_index(drop=True),
-                       officer_name=settings.cluster,
-                       person=None if persons is None else persons.reset_index(drop=True),
-                       wave=None if waves is None else waves.reset_index(drop=True))
-    return ValidationReport(instrument=instrument_id, n=X.shape[0], settings=settings, structure=structure,
-                            reliability=reliability, sampling=samp, n_factors=n_factors, efa=efa,
-                            cfa=cfa, cfa_ordinal=cfa_ord, invariance=inv, nesting=nest, mod_indices=mods,
-                            warnings=tuple(warnings))
+        nest = nesting(
+            scores.reset_index(drop=True),
+            list(structure.factors),
+            officer=clusters.reset_index(drop=True),
+            officer_name=settings.cluster,
+            person=None if persons is None else persons.reset_index(drop=True),
+            wave=None if waves is None else waves.reset_index(drop=True),
+        )
+    return ValidationReport(
+        instrument=instrument_id,
+        n=X.shape[0],
+        settings=settings,
+        structure=structure,
+        reliability=reliability,
+        sampling=samp,
+        n_factors=n_factors,
+        efa=efa,
+        cfa=cfa,
+        cfa_ordinal=cfa_ord,
+        invariance=inv,
+        nesting=nest,
+        mod_indices=mods,
+        warnings=tuple(warnings),
+    )
 
 
 def _with_seed(settings: ValidateSettings) -> ValidateSettings:
@@ -150,8 +191,10 @@ def _role_of(data: Any, role: str | None, model: str | None) -> tuple[str | None
     present = [v for v in data.instruments if data.role_rows(v).size]
     if role is None:
         if len(present) != 1:
-            raise UsageError(f"the data hold {len(present)} roles ({', '.join(map(str, present))}), each with its own "
-                             "instrument: validate one at a time with role='client' (or select rows with where)")
+            raise UsageError(
+                f"the data hold {len(present)} roles ({', '.join(map(str, present))}), each with its own "
+                "instrument: validate one at a time with role='client' (or select rows with where)"
+            )
         role = present[0]
     value = data.design.role_value(role) or role
     if value not in data.instruments:
@@ -165,13 +208,16 @@ def _one_wave(data: Any, rows: np.ndarray) -> None:
         return
     waves = data.frame[d.wave].iloc[rows].dropna().unique()
     if len(waves) > 1:
-        raise UsageError(f"the rows hold {len(waves)} waves ({', '.join(map(str, waves))}) of the same clients, which "
-                         f"are not independent observations: validate one wave (e.g. where {d.wave}={waves[0]}); "
-                         "compare waves with longitudinal invariance (longitudinal=True)")
+        raise UsageError(
+            f"the rows hold {len(waves)} waves ({', '.join(map(str, waves))}) of the same clients, which "
+            f"are not independent observations: validate one wave (e.g. where {d.wave}={waves[0]}); "
+            "compare waves with longitudinal invariance (longitudinal=True)"
+        )
 
 
-def _keyed_items(data: Any, value: str | None, rows: np.ndarray, ins: Instrument, invalid: str,
-                 min_answered: float | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _keyed_items(
+    data: Any, value: str | None, rows: np.ndarray, ins: Instrument, invalid: str, min_answered: float | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     from wamkit.design.read import role_columns
     from wamkit.scoring import compute_scores, key_items, parse_items, resolve_columns
 
@@ -187,9 +233,16 @@ def _keyed_items(data: Any, value: str | None, rows: np.ndarray, ins: Instrument
     return keyed, scores
 
 
-def validate(data: Any, *, role: str | None = None, model: str | None = None,
-             settings: ValidateSettings | None = None, invalid: str | None = None,
-             min_answered: float | None = None, progress: Callable[[str], None] | None = None) -> ValidationReport:
+def validate(
+    data: Any,
+    *,
+    role: str | None = None,
+    model: str | None = None,
+    settings: ValidateSettings | None = None,
+    invalid: str | None = None,
+    min_answered: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ValidationReport:
     """Validate one role's instrument on read data (:class:`~wamkit.design.read.StudyData`).
 
     Parameters
@@ -220,19 +273,28 @@ def validate(data: Any, *, role: str | None = None, model: str | None = None,
     ins = instrument_from_model(model) if from_model else data.instrument_for(value)
     policy = invalid or data.study.invalid or "error"
     keyed, scores = _keyed_items(data, value, rows, ins, policy, min_answered)
-    structure = structure_with_model(structure_from_instrument(ins), model,
-                                     source="model" if from_model else "instrument")
+    structure = structure_with_model(
+        structure_from_instrument(ins), model, source="model" if from_model else "instrument"
+    )
     sub = data.frame.iloc[rows].reset_index(drop=True)
     first = _first_wave_rows(sub, d, settings, notes)
 
     def col(name: str | None) -> pd.Series | None:
         return sub[name][first].reset_index(drop=True) if name is not None and name in sub.columns else None
 
-    report = validate_items(keyed[first].reset_index(drop=True), structure, settings=settings,
-                            groups=col(settings.group), clusters=col(settings.cluster),
-                            scores=scores[first].reset_index(drop=True),
-                            instrument_id=None if from_model else ins.id, persons=col(d.person_column),
-                            waves=col(d.wave), progress=progress, notes=tuple(notes))
+    report = validate_items(
+        keyed[first].reset_index(drop=True),
+        structure,
+        settings=settings,
+        groups=col(settings.group),
+        clusters=col(settings.cluster),
+        scores=scores[first].reset_index(drop=True),
+        instrument_id=None if from_model else ins.id,
+        persons=col(d.person_column),
+        waves=col(d.wave),
+        progress=progress,
+        notes=tuple(notes),
+    )
     return _with_designs(report, data, sub, keyed, structure, settings, policy, min_answered, progress)
 
 
@@ -262,14 +324,24 @@ def _first_wave_rows(sub: pd.DataFrame, d: Any, settings: ValidateSettings, note
     if not settings.longitudinal or d.wave is None or d.wave not in sub.columns:
         return np.ones(len(sub), dtype=bool)
     order = d.ordered_waves(sub[d.wave].dropna())
-    notes.append(f"reliability, factor analyses and nesting use the first wave ({order[0]}); the longitudinal "
-                 f"invariance uses every wave ({', '.join(order)})")
+    notes.append(
+        f"reliability, factor analyses and nesting use the first wave ({order[0]}); the longitudinal "
+        f"invariance uses every wave ({', '.join(order)})"
+    )
     return (sub[d.wave] == order[0]).to_numpy(dtype=bool)
 
 
-def _with_designs(report: ValidationReport, data: Any, sub: pd.DataFrame, keyed: pd.DataFrame, structure: Structure,
-                  settings: ValidateSettings, policy: str, min_answered: float | None,
-                  progress: Callable[[str], None] | None) -> ValidationReport:
+def _with_designs(
+    report: ValidationReport,
+    data: Any,
+    sub: pd.DataFrame,
+    keyed: pd.DataFrame,
+    structure: Structure,
+    settings: ValidateSettings,
+    policy: str,
+    min_answered: float | None,
+    progress: Callable[[str], None] | None,
+) -> ValidationReport:
     """Add longitudinal / across-roles invariance to a report."""
     import dataclasses
 
@@ -281,11 +353,14 @@ def _with_designs(report: ValidationReport, data: Any, sub: pd.DataFrame, keyed:
     changes: dict[str, Any] = {}
     if settings.longitudinal:
         if d.wave is None or d.person_column is None:
-            raise UsageError("longitudinal invariance needs the wave and person (or dyad) columns "
-                             "(wave=..., dyad=... or person=..., or a study file)")
+            raise UsageError(
+                "longitudinal invariance needs the wave and person (or dyad) columns "
+                "(wave=..., dyad=... or person=..., or a study file)"
+            )
         order = d.ordered_waves(sub[d.wave].dropna())
         changes["longitudinal_invariance"] = designs.longitudinal(
-            keyed, sub[d.person_column], sub[d.wave], structure.factors, order, settings, warnings, step)
+            keyed, sub[d.person_column], sub[d.wave], structure.factors, order, settings, warnings, step
+        )
     if settings.across == "roles":
         keyed_by_role = {}
         for v, ins in data.instruments.items():

@@ -104,8 +104,14 @@ class Table:
     note: str | None = None
 
     @classmethod
-    def from_frame(cls, frame: Any, columns: Sequence[Column | str] | None = None, *, title: str | None = None,
-                   note: str | None = None) -> Table:
+    def from_frame(
+        cls,
+        frame: Any,
+        columns: Sequence[Column | str] | None = None,
+        *,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> Table:
         """A table from a DataFrame (or a list of dicts); plain strings in ``columns`` are keys."""
         records = tuple(frame.to_dict(orient="records") if hasattr(frame, "to_dict") else frame)
         if columns is None:
@@ -163,8 +169,14 @@ class Document:
             self.blocks.append(Figure(svg, caption))
         return self
 
-    def table(self, frame: Any, columns: Sequence[Column | str] | None = None, *, title: str | None = None,
-              note: str | None = None) -> Document:
+    def table(
+        self,
+        frame: Any,
+        columns: Sequence[Column | str] | None = None,
+        *,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> Document:
         t = frame if isinstance(frame, Table) else Table.from_frame(frame, columns, title=title, note=note)
         if t.records:
             self.blocks.append(t)

@@ -26,8 +26,20 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MISSING", "KINDS", "as_float", "ci", "fixed", "fmt", "integer", "num", "p_value", "percent", "r_apa",
-           "signed"]
+__all__ = [
+    "MISSING",
+    "KINDS",
+    "as_float",
+    "ci",
+    "fixed",
+    "fmt",
+    "integer",
+    "num",
+    "p_value",
+    "percent",
+    "r_apa",
+    "signed",
+]
 
 #: how a missing value is shown
 MISSING = "–"

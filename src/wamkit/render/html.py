@@ -33,16 +33,21 @@ background:#fdf2f0;margin:.4em 0}div.note{border-left:4px solid #888;padding:.2e
 def _html_table(block: Table) -> str:
     esc = html.escape
     cap = f"<caption>{esc(block.title)}</caption>" if block.title else ""
-    head = "".join(f'<th class="t">{esc(c.header)}</th>' if c.is_text else f"<th>{esc(c.header)}</th>"
-                   for c in block.columns)
+    head = "".join(
+        f'<th class="t">{esc(c.header)}</th>' if c.is_text else f"<th>{esc(c.header)}</th>" for c in block.columns
+    )
     body = []
     for row in block.rows():
-        cells = "".join(f'<td class="t">{esc(v)}</td>' if c.is_text else f"<td>{esc(v)}</td>"
-                        for c, v in zip(block.columns, row, strict=False))
+        cells = "".join(
+            f'<td class="t">{esc(v)}</td>' if c.is_text else f"<td>{esc(v)}</td>"
+            for c, v in zip(block.columns, row, strict=False)
+        )
         body.append(f"<tr>{cells}</tr>")
     note = f'<p class="tnote">{esc(block.note)}</p>' if block.note else ""
-    return (f'<div class="wk-wrap"><table class="apa">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>{note}")
+    return (
+        f'<div class="wk-wrap"><table class="apa">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>{note}"
+    )
 
 
 def _block_html(b) -> str:
@@ -74,7 +79,8 @@ def render_html(doc: Document, *, standalone: bool = True, lang: str = "en") -> 
     parts += [_block_html(b) for b in doc.blocks]
     if not standalone:
         return '<div class="wamkit-result">' + "".join(parts) + "</div>"
-    return (f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(doc.title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(doc.title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    )

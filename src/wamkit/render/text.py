@@ -33,8 +33,14 @@ def _table(block: Table):
     from rich import box
     from rich.table import Table as RichTable
 
-    t = RichTable(title=block.title, title_justify="left", box=box.SIMPLE_HEAD, caption=block.note,
-                  caption_justify="left", pad_edge=False)
+    t = RichTable(
+        title=block.title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption=block.note,
+        caption_justify="left",
+        pad_edge=False,
+    )
     for col in block.columns:
         t.add_column(col.header, justify="left" if col.is_text else "right", overflow="fold")
     for row in block.rows():
@@ -48,8 +54,16 @@ def render_text(doc: Document, width: int | None = None) -> str:
 
     buf = io.StringIO()
     width = UNLIMITED_WIDTH if width is None else width
-    con = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False,
-                  emoji=False, markup=False, soft_wrap=width >= UNLIMITED_WIDTH)
+    con = Console(
+        file=buf,
+        width=width,
+        force_terminal=False,
+        color_system=None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=width >= UNLIMITED_WIDTH,
+    )
     con.print(doc.title + (f" — {doc.subtitle}" if doc.subtitle else ""))
     for b in doc.blocks:
         if isinstance(b, Heading):

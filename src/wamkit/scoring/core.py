@@ -108,20 +108,27 @@ class ScoreResult(Result):
     def summary_dict(self) -> dict[str, Any]:
         from wamkit.results import to_jsonable
 
-        return to_jsonable({
-            "instrument": self.instrument_id, "instrument_version": self.instrument_version,
-            "rows_read": self.rows_read, "rows_scored": self.rows_scored,
-            "invalid_cells": self.n_invalid, "invalid_policy": self.invalid_policy,
-            "straightlined_rows": self.straightlined, "min_answered": self.min_answered,
-            "scales": [s.__dict__ for s in self.scales],
-        })
+        return to_jsonable(
+            {
+                "instrument": self.instrument_id,
+                "instrument_version": self.instrument_version,
+                "rows_read": self.rows_read,
+                "rows_scored": self.rows_scored,
+                "invalid_cells": self.n_invalid,
+                "invalid_policy": self.invalid_policy,
+                "straightlined_rows": self.straightlined,
+                "min_answered": self.min_answered,
+                "scales": [s.__dict__ for s in self.scales],
+            }
+        )
 
 
 # --------------------------------------------------------------------------- column mapping
 
 
-def resolve_columns(instrument: Instrument, *, column_map: dict[str, str] | None = None,
-                    column_template: str | None = None) -> dict[str, str]:
+def resolve_columns(
+    instrument: Instrument, *, column_map: dict[str, str] | None = None, column_template: str | None = None
+) -> dict[str, str]:
     """Item id -> data column, from the YAML ``column``, a template and explicit overrides.
 
     ``column_template`` uses ``{id}`` (item id), ``{n}`` (1-based position) and
@@ -134,7 +141,9 @@ def resolve_columns(instrument: Instrument, *, column_map: dict[str, str] | None
             try:
                 col = column_template.format(id=item.id, n=pos, column=item.column)
             except (KeyError, IndexError, ValueError) as e:
-                raise UsageError(f"--columns template '{column_template}' is invalid ({e}); use {{id}} and {{n}}") from None
+                raise UsageError(
+                    f"--columns template '{column_template}' is invalid ({e}); use {{id}} and {{n}}"
+                ) from None
         out[item.id] = col
     for k, v in (column_map or {}).items():
         if k not in out:
@@ -192,11 +201,19 @@ def _label_lookup(instrument: Instrument, scale: Scale | None, answer_codes: boo
     return lut
 
 
-def parse_items(frame: Any, instrument: Instrument, *, source: str = "<data>",
-                columns: dict[str, str] | None = None, decimal_comma: bool = False,
-                row_offset: int = 0, value_labels: dict | None = None, answer_codes: bool = False,
-                locate: Callable[[int], str | None] | None = None,
-                row_index: np.ndarray | None = None) -> ItemMatrix:
+def parse_items(
+    frame: Any,
+    instrument: Instrument,
+    *,
+    source: str = "<data>",
+    columns: dict[str, str] | None = None,
+    decimal_comma: bool = False,
+    row_offset: int = 0,
+    value_labels: dict | None = None,
+    answer_codes: bool = False,
+    locate: Callable[[int], str | None] | None = None,
+    row_index: np.ndarray | None = None,
+) -> ItemMatrix:
     """Parse the item columns of ``frame`` (a pandas DataFrame or a pyarrow Table) into numbers;
     collect every invalid cell.
 
@@ -229,8 +246,14 @@ def parse_items(frame: Any, instrument: Instrument, *, source: str = "<data>",
         else:
             # text: parse and check each distinct value once, then spread the results over the rows
             codes, uniques = data.codes, data.uniques
-            u_val, u_reason = _parse_uniques(uniques, scale, missing_labels, decimal_comma,
-                                             _label_lookup(instrument, scale, answer_codes), answer_codes)
+            u_val, u_reason = _parse_uniques(
+                uniques,
+                scale,
+                missing_labels,
+                decimal_comma,
+                _label_lookup(instrument, scale, answer_codes),
+                answer_codes,
+            )
             u_x, u_status = _check_values(u_val, scale, missing_codes)
             u_status[(u_reason != "") & (u_status == _OK)] = _TEXT
             x, status = u_x.take(codes), u_status.take(codes)
@@ -254,15 +277,27 @@ def parse_items(frame: Any, instrument: Instrument, *, source: str = "<data>",
                     what = reasons[0][reasons[1][r]] if reasons is not None else "is not a number"
                 assert rownum is not None
                 row = int(rownum[r]) + 1 + row_offset
-                problems.append(DataProblem(file=source, row=row, column=col,
-                                            value=_display(value), problem=what,
-                                            code="out-of-range" if st == _OUT_OF_RANGE else "invalid",
-                                            line=locate(row) if locate is not None else None))
+                problems.append(
+                    DataProblem(
+                        file=source,
+                        row=row,
+                        column=col,
+                        value=_display(value),
+                        problem=what,
+                        code="out-of-range" if st == _OUT_OF_RANGE else "invalid",
+                        line=locate(row) if locate is not None else None,
+                    )
+                )
         values[:, j] = x
         invalid[:, j] = bad
-    return ItemMatrix(values=values, item_ids=tuple(instrument.item_ids),
-                      columns=tuple(columns[i] for i in instrument.item_ids), invalid_mask=invalid,
-                      problems=tuple(problems), n_invalid=n_invalid)
+    return ItemMatrix(
+        values=values,
+        item_ids=tuple(instrument.item_ids),
+        columns=tuple(columns[i] for i in instrument.item_ids),
+        invalid_mask=invalid,
+        problems=tuple(problems),
+        n_invalid=n_invalid,
+    )
 
 
 # status of a parsed cell
@@ -280,7 +315,7 @@ def _check_values(x: np.ndarray, scale: Scale | None, missing_codes: list[float]
     status = np.zeros(x.shape, dtype=np.int8)
     if scale is not None:
         with np.errstate(invalid="ignore"):
-            outside = (x < scale.min) | (x > scale.max)      # False for NaN
+            outside = (x < scale.min) | (x > scale.max)  # False for NaN
             status[outside] = _OUT_OF_RANGE
             if scale.discrete:
                 status[~outside & (np.floor(x) != x) & ~np.isnan(x)] = _NOT_WHOLE
@@ -360,8 +395,14 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _parse_uniques(uniques, scale: Scale | None, missing_labels: set[str], decimal_comma: bool,
-                   labels: dict[str, float], answer_codes: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _parse_uniques(
+    uniques,
+    scale: Scale | None,
+    missing_labels: set[str],
+    decimal_comma: bool,
+    labels: dict[str, float],
+    answer_codes: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Value and problem text ("" when fine) of each distinct cell, plus a last slot for missing (code -1)."""
     u_val = np.empty(len(uniques) + 1, dtype=float)
     u_reason = np.empty(len(uniques) + 1, dtype=object)
@@ -374,8 +415,11 @@ def _parse_uniques(uniques, scale: Scale | None, missing_labels: set[str], decim
         val, reason = _parse_cell(u, missing_labels, decimal_comma, labels)
         if reason and answer_codes and isinstance(u, str) and re.fullmatch(r"\s*[Aa]\d+\s*", u):
             n_values = len(scale_values(scale))
-            reason = (f"is an answer code beyond the scale's {n_values} values" if n_values
-                      else "is an answer code, but the item's scale has no list of values (discrete min-max)")
+            reason = (
+                f"is an answer code beyond the scale's {n_values} values"
+                if n_values
+                else "is an answer code, but the item's scale has no list of values (discrete min-max)"
+            )
         u_val[i] = val
         u_reason[i] = reason + (label_hint if reason.startswith("is not a number") else "") if reason else ""
     return u_val, u_reason
@@ -418,7 +462,7 @@ def key_items(values: np.ndarray, instrument: Instrument, *, inplace: bool = Fal
     for j, item in enumerate(instrument.items):
         if item.reverse:
             sc = instrument.item_scale(item)
-            assert sc is not None   # the loader refuses reversed items without a declared range
+            assert sc is not None  # the loader refuses reversed items without a declared range
             keyed[:, j] = sc.min + sc.max - keyed[:, j]
     return keyed
 
@@ -435,7 +479,7 @@ def _item_score(keyed: np.ndarray, idx: list[int], method: str, min_answered: fl
     total = np.zeros(n)
     for j in idx:
         col = keyed[:, j]
-        ok = col == col            # not NaN
+        ok = col == col  # not NaN
         answered += ok
         total += np.where(ok, col, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -447,8 +491,9 @@ def _item_score(keyed: np.ndarray, idx: list[int], method: str, min_answered: fl
     return score, answered
 
 
-def compute_scores(keyed: np.ndarray, instrument: Instrument, *, min_answered: float | None = None
-                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
+def compute_scores(
+    keyed: np.ndarray, instrument: Instrument, *, min_answered: float | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
     """Subscale and total scores from keyed item values.
 
     Returns (scores by id, answered counts by id, min_answered used by id).
@@ -481,7 +526,7 @@ def straightlined_rows(values: np.ndarray, min_items: int = 3) -> np.ndarray:
     if k < min_items:
         return np.zeros(n, dtype=bool)
     first = values[:, 0]
-    same = first == first          # answered (NaN never equals itself)
+    same = first == first  # answered (NaN never equals itself)
     for j in range(1, k):
         same &= values[:, j] == first
     return same
@@ -502,13 +547,23 @@ class ScoredColumns:
     min_answered: dict[str, float]
 
 
-def score_columns(frame: Any, instrument: Instrument, *, source: str = "<data>",
-                  column_map: dict[str, str] | None = None, column_template: str | None = None,
-                  min_answered: float | None = None, invalid: Literal["error", "missing"] = "error",
-                  keep_items: bool = False, keep_counts: bool = False, decimal_comma: bool = False,
-                  row_offset: int = 0, answer_codes: bool = False,
-                  locate: Callable[[int], str | None] | None = None,
-                  row_index: np.ndarray | None = None) -> ScoredColumns:
+def score_columns(
+    frame: Any,
+    instrument: Instrument,
+    *,
+    source: str = "<data>",
+    column_map: dict[str, str] | None = None,
+    column_template: str | None = None,
+    min_answered: float | None = None,
+    invalid: Literal["error", "missing"] = "error",
+    keep_items: bool = False,
+    keep_counts: bool = False,
+    decimal_comma: bool = False,
+    row_offset: int = 0,
+    answer_codes: bool = False,
+    locate: Callable[[int], str | None] | None = None,
+    row_index: np.ndarray | None = None,
+) -> ScoredColumns:
     """The arrays :func:`score` puts into its frame, for a pandas DataFrame or a pyarrow Table
     (the streaming scorer builds an Arrow table from them without pandas). Same checks, same errors."""
     if invalid not in ("error", "missing"):
@@ -516,21 +571,31 @@ def score_columns(frame: Any, instrument: Instrument, *, source: str = "<data>",
     if min_answered is not None and not (0 < min_answered <= 1):
         raise UsageError(f"min_answered must be a fraction in (0, 1], not {min_answered}")
     columns = resolve_columns(instrument, column_map=column_map, column_template=column_template)
-    items = parse_items(frame, instrument, source=source, columns=columns,
-                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes,
-                        locate=locate, row_index=row_index)
+    items = parse_items(
+        frame,
+        instrument,
+        source=source,
+        columns=columns,
+        decimal_comma=decimal_comma,
+        row_offset=row_offset,
+        answer_codes=answer_codes,
+        locate=locate,
+        row_index=row_index,
+    )
     if items.n_invalid and invalid == "error":
         raise_problems(list(items.problems), f"{source}: invalid item values", total=items.n_invalid)
-    straight = int(straightlined_rows(items.values).sum())      # on the raw answers, before keying
-    keyed = key_items(items.values, instrument, inplace=True)   # the parsed matrix is ours: no copy
+    straight = int(straightlined_rows(items.values).sum())  # on the raw answers, before keying
+    keyed = key_items(items.values, instrument, inplace=True)  # the parsed matrix is ours: no copy
     scores, counts, used = compute_scores(keyed, instrument, min_answered=min_answered)
 
     item_cols = set(columns.values())
     passthrough = tuple(c for c in column_names(frame) if c not in item_cols)
     clash = [sid for sid in instrument.score_ids if sid in passthrough]
     if clash:
-        raise UsageError(f"{source}: the data already has a column named '{clash[0]}', which is also a score id "
-                         f"of {instrument.id}; rename that column")
+        raise UsageError(
+            f"{source}: the data already has a column named '{clash[0]}', which is also a score id "
+            f"of {instrument.id}; rename that column"
+        )
     out: dict[str, np.ndarray] = {sid: scores[sid] for sid in instrument.score_ids}
     if keep_items:
         for j, iid in enumerate(instrument.item_ids):
@@ -542,16 +607,33 @@ def score_columns(frame: Any, instrument: Instrument, *, source: str = "<data>",
     any_score = np.zeros(n, dtype=bool)
     for sid in instrument.score_ids:
         any_score |= ~np.isnan(scores[sid])
-    return ScoredColumns(passthrough=passthrough, columns=out, scores=scores, items=items, straightlined=straight,
-                         rows_scored=int(any_score.sum()), min_answered=used)
+    return ScoredColumns(
+        passthrough=passthrough,
+        columns=out,
+        scores=scores,
+        items=items,
+        straightlined=straight,
+        rows_scored=int(any_score.sum()),
+        min_answered=used,
+    )
 
 
-def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>",
-          column_map: dict[str, str] | None = None, column_template: str | None = None,
-          min_answered: float | None = None, invalid: Literal["error", "missing"] = "error",
-          keep_items: bool = False, keep_counts: bool = False, decimal_comma: bool = False,
-          row_offset: int = 0, answer_codes: bool = False,
-          locate: Callable[[int], str | None] | None = None) -> ScoreResult:
+def score(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    source: str = "<data>",
+    column_map: dict[str, str] | None = None,
+    column_template: str | None = None,
+    min_answered: float | None = None,
+    invalid: Literal["error", "missing"] = "error",
+    keep_items: bool = False,
+    keep_counts: bool = False,
+    decimal_comma: bool = False,
+    row_offset: int = 0,
+    answer_codes: bool = False,
+    locate: Callable[[int], str | None] | None = None,
+) -> ScoreResult:
     """Score every row of ``frame`` with ``instrument``.
 
     Parameters
@@ -576,22 +658,42 @@ def score(frame: pd.DataFrame, instrument: Instrument, *, source: str = "<data>"
     """
     import pandas as pd
 
-    res = score_columns(frame, instrument, source=source, column_map=column_map, column_template=column_template,
-                        min_answered=min_answered, invalid=invalid, keep_items=keep_items, keep_counts=keep_counts,
-                        decimal_comma=decimal_comma, row_offset=row_offset, answer_codes=answer_codes, locate=locate)
+    res = score_columns(
+        frame,
+        instrument,
+        source=source,
+        column_map=column_map,
+        column_template=column_template,
+        min_answered=min_answered,
+        invalid=invalid,
+        keep_items=keep_items,
+        keep_counts=keep_counts,
+        decimal_comma=decimal_comma,
+        row_offset=row_offset,
+        answer_codes=answer_codes,
+        locate=locate,
+    )
     out: dict[str, Any] = {c: frame[c] for c in res.passthrough}
     out.update(res.columns)
     result_frame = pd.DataFrame(out, index=frame.index)
     subscales = {s.id for s in instrument.subscales}
-    summary = tuple(summarise_scale(sid, "subscale" if sid in subscales else "total", res.scores[sid])
-                    for sid in instrument.score_ids)
+    summary = tuple(
+        summarise_scale(sid, "subscale" if sid in subscales else "total", res.scores[sid])
+        for sid in instrument.score_ids
+    )
     return ScoreResult(
-        scores=result_frame, instrument_id=instrument.id, instrument_version=instrument.version,
-        score_ids=tuple(instrument.score_ids), rows_read=len(frame),
+        scores=result_frame,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        score_ids=tuple(instrument.score_ids),
+        rows_read=len(frame),
         rows_scored=res.rows_scored,
-        n_invalid=res.items.n_invalid, invalid_policy=invalid,
-        straightlined=res.straightlined, scales=summary,
-        problems=res.items.problems, min_answered=res.min_answered,
+        n_invalid=res.items.n_invalid,
+        invalid_policy=invalid,
+        straightlined=res.straightlined,
+        scales=summary,
+        problems=res.items.problems,
+        min_answered=res.min_answered,
     )
 
 
@@ -620,10 +722,16 @@ class ScoreMoments:
 
     def summary(self, sid: str, kind: str) -> ScaleSummary:
         n = self.n
-        return ScaleSummary(id=sid, kind=kind, n=n, missing=self.missing,
-                            mean=self.mean if n else math.nan,
-                            sd=math.sqrt(self.m2 / (n - 1)) if n > 1 else math.nan,
-                            min=self.min if n else math.nan, max=self.max if n else math.nan)
+        return ScaleSummary(
+            id=sid,
+            kind=kind,
+            n=n,
+            missing=self.missing,
+            mean=self.mean if n else math.nan,
+            sd=math.sqrt(self.m2 / (n - 1)) if n > 1 else math.nan,
+            min=self.min if n else math.nan,
+            max=self.max if n else math.nan,
+        )
 
 
 def summarise_scale(sid: str, kind: str, x: np.ndarray) -> ScaleSummary:

@@ -51,13 +51,17 @@ def where_mask(frame: pd.DataFrame, where: list[tuple[str, str]], source: str) -
     mask = np.ones(len(frame), dtype=bool)
     for col, val in where:
         if col not in frame.columns:
-            raise UsageError(f"--where {col}={val}: {source} has no column '{col}' "
-                             f"(columns: {', '.join(map(str, frame.columns[:15]))})")
+            raise UsageError(
+                f"--where {col}={val}: {source} has no column '{col}' "
+                f"(columns: {', '.join(map(str, frame.columns[:15]))})"
+            )
         text = frame[col].astype("string").str.strip()
         hit = (text == val).fillna(False).to_numpy(dtype=bool)
         if not hit.any():
             seen = sorted(text.dropna().unique().tolist())[:10]
-            raise DataError(f"--where {col}={val} matches no row of {source} (values seen: {', '.join(map(str, seen))})")
+            raise DataError(
+                f"--where {col}={val} matches no row of {source} (values seen: {', '.join(map(str, seen))})"
+            )
         mask &= hit
     if not mask.any():
         raise DataError(f"the --where filters together match no row of {source}")
@@ -96,8 +100,9 @@ def read_multi_table(path: str, instruments: dict[str | None, Instrument], opts:
     return read_table(path, infer_columns=infer, sheet=opts.sheet, format=opts.input_format)
 
 
-def rater_groups(frame: pd.DataFrame, instruments: dict[str | None, Instrument], rater_column: str | None,
-                 source: str) -> dict[str | None, np.ndarray]:
+def rater_groups(
+    frame: pd.DataFrame, instruments: dict[str | None, Instrument], rater_column: str | None, source: str
+) -> dict[str | None, np.ndarray]:
     """Row positions per instrument; every row must belong to one (no silently dropped rows)."""
     if list(instruments) == [None]:
         return {None: np.arange(len(frame))}
@@ -113,15 +118,24 @@ def rater_groups(frame: pd.DataFrame, instruments: dict[str | None, Instrument],
     if not covered.all():
         first = int(np.flatnonzero(~covered)[0])
         others = sorted(set(text[~covered].fillna("(blank)").tolist()))
-        raise DataError(f"{source}: row {first + 1}, column {rater_column}: value {text.iloc[first]!r} has no "
-                        f"instrument ({(~covered).sum()} rows; values without an instrument: {', '.join(others[:10])}); "
-                        f"add -i VALUE=INSTRUMENT or filter with --where")
+        raise DataError(
+            f"{source}: row {first + 1}, column {rater_column}: value {text.iloc[first]!r} has no "
+            f"instrument ({(~covered).sum()} rows; values without an instrument: {', '.join(others[:10])}); "
+            f"add -i VALUE=INSTRUMENT or filter with --where"
+        )
     return groups
 
 
-def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_column: str | None,
-                opts: ReadOptions = ReadOptions(), *, keep_items: bool = False, keep_counts: bool = False,
-                frame: pd.DataFrame | None = None) -> ScoreResult:
+def score_multi(
+    table: Table,
+    instruments: dict[str | None, Instrument],
+    rater_column: str | None,
+    opts: ReadOptions = ReadOptions(),
+    *,
+    keep_items: bool = False,
+    keep_counts: bool = False,
+    frame: pd.DataFrame | None = None,
+) -> ScoreResult:
     """Score each rater's rows with its own instrument; scores side by side, rows in file order.
 
     Score columns are the union of the instruments' score ids; a row has NaN in
@@ -129,15 +143,25 @@ def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_c
     """
     frame = table.frame if frame is None else frame
     if list(instruments) == [None]:
-        return score(frame, instruments[None], source=table.source, column_map=opts.column_map,
-                     column_template=opts.column_template, min_answered=opts.min_answered,
-                     invalid=opts.invalid, keep_items=keep_items, keep_counts=keep_counts,
-                     decimal_comma=table.decimal_comma)
+        return score(
+            frame,
+            instruments[None],
+            source=table.source,
+            column_map=opts.column_map,
+            column_template=opts.column_template,
+            min_answered=opts.min_answered,
+            invalid=opts.invalid,
+            keep_items=keep_items,
+            keep_counts=keep_counts,
+            decimal_comma=table.decimal_comma,
+        )
     groups = rater_groups(frame, instruments, rater_column, table.source)
     item_cols: set[str] = set()
     score_ids: list[str] = []
     for ins in instruments.values():
-        item_cols |= set(resolve_columns(ins, column_map=opts.column_map, column_template=opts.column_template).values())
+        item_cols |= set(
+            resolve_columns(ins, column_map=opts.column_map, column_template=opts.column_template).values()
+        )
         score_ids += [s for s in ins.score_ids if s not in score_ids]
     parts = []
     results = {}
@@ -145,9 +169,18 @@ def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_c
     for value, rows in groups.items():
         if rows.size == 0:
             continue
-        res = score(frame.iloc[rows], instruments[value], source=table.source, column_map=opts.column_map,
-                    column_template=opts.column_template, min_answered=opts.min_answered, invalid="missing",
-                    keep_items=keep_items, keep_counts=keep_counts, decimal_comma=table.decimal_comma)
+        res = score(
+            frame.iloc[rows],
+            instruments[value],
+            source=table.source,
+            column_map=opts.column_map,
+            column_template=opts.column_template,
+            min_answered=opts.min_answered,
+            invalid="missing",
+            keep_items=keep_items,
+            keep_counts=keep_counts,
+            decimal_comma=table.decimal_comma,
+        )
         results[value] = res
         problems += list(res.problems)
         parts.append(res.scores)
@@ -164,15 +197,23 @@ def score_multi(table: Table, instruments: dict[str | None, Instrument], rater_c
     from wamkit.scoring.core import summarise_scale
 
     subscale_ids = {s.id for ins in instruments.values() for s in ins.subscales}
-    summary = tuple(summarise_scale(sid, "subscale" if sid in subscale_ids else "total",
-                               combined[sid].to_numpy(dtype=float)) for sid in score_ids)
+    summary = tuple(
+        summarise_scale(sid, "subscale" if sid in subscale_ids else "total", combined[sid].to_numpy(dtype=float))
+        for sid in score_ids
+    )
     mat = combined[score_ids].to_numpy(dtype=float)
     first = next(iter(results.values()))
     return ScoreResult(
-        scores=combined, instrument_id=",".join(f"{k}={v.id}" for k, v in instruments.items()),
-        instrument_version=",".join(v.version for v in instruments.values()), score_ids=tuple(score_ids),
-        rows_read=len(frame), rows_scored=int((~np.isnan(mat)).any(axis=1).sum()), n_invalid=n_invalid,
-        invalid_policy=opts.invalid, straightlined=sum(r.straightlined for r in results.values()),
-        scales=summary, problems=tuple(problems),
+        scores=combined,
+        instrument_id=",".join(f"{k}={v.id}" for k, v in instruments.items()),
+        instrument_version=",".join(v.version for v in instruments.values()),
+        score_ids=tuple(score_ids),
+        rows_read=len(frame),
+        rows_scored=int((~np.isnan(mat)).any(axis=1).sum()),
+        n_invalid=n_invalid,
+        invalid_policy=opts.invalid,
+        straightlined=sum(r.straightlined for r in results.values()),
+        scales=summary,
+        problems=tuple(problems),
         min_answered={k: v for r in results.values() for k, v in r.min_answered.items()} or first.min_answered,
     )

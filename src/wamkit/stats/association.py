@@ -91,10 +91,15 @@ class CorrelationResult(StatResult):
 
     def to_dict(self) -> dict:
         return {
-            "r": to_jsonable(self.r), "ci_low": to_jsonable(self.ci_low),
-            "ci_high": to_jsonable(self.ci_high), "p": to_jsonable(self.p), "n": self.n,
-            "method": self.method, "ci_level": self.ci_level,
-            "statistic": to_jsonable(self.statistic), "p_method": self.p_method,
+            "r": to_jsonable(self.r),
+            "ci_low": to_jsonable(self.ci_low),
+            "ci_high": to_jsonable(self.ci_high),
+            "p": to_jsonable(self.p),
+            "n": self.n,
+            "method": self.method,
+            "ci_level": self.ci_level,
+            "statistic": to_jsonable(self.statistic),
+            "p_method": self.p_method,
         }
 
 
@@ -136,8 +141,13 @@ class PartialCorrelationResult(StatResult):
 
     def to_dict(self) -> dict:
         return {
-            "r": to_jsonable(self.r), "p": to_jsonable(self.p), "n": self.n, "df": self.df,
-            "t": to_jsonable(self.t), "x": self.x, "y": self.y,
+            "r": to_jsonable(self.r),
+            "p": to_jsonable(self.p),
+            "n": self.n,
+            "df": self.df,
+            "t": to_jsonable(self.t),
+            "x": self.x,
+            "y": self.y,
             "covariates": list(self.covariates),
         }
 
@@ -172,8 +182,7 @@ class DependentCorrelationTest(StatResult):
     difference: float
 
     def to_dict(self) -> dict:
-        return {k: to_jsonable(getattr(self, k))
-                for k in ("statistic", "df", "p", "n", "test", "difference")}
+        return {k: to_jsonable(getattr(self, k)) for k in ("statistic", "df", "p", "n", "test", "difference")}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -182,8 +191,8 @@ def _rank_average(a: np.ndarray) -> np.ndarray:
     order = np.argsort(a, kind="mergesort")
     s = a[order]
     new = np.r_[True, s[1:] != s[:-1]]
-    group = np.cumsum(new)                                   # 1-based tie group in sorted order
-    starts = np.r_[np.flatnonzero(new), a.size]              # first position of each group (+ end)
+    group = np.cumsum(new)  # 1-based tie group in sorted order
+    starts = np.r_[np.flatnonzero(new), a.size]  # first position of each group (+ end)
     avg = 0.5 * (starts[group - 1] + starts[group] - 1) + 1  # mean of 1-based positions in the group
     ranks = np.empty(a.size)
     ranks[order] = avg
@@ -192,8 +201,7 @@ def _rank_average(a: np.ndarray) -> np.ndarray:
 
 def _as_float_vector(v, name: str) -> np.ndarray:
     if isinstance(v, (pd.Series, pd.Index)):
-        return _columns(pd.DataFrame({name: np.asarray(v) if isinstance(v, pd.Index) else v}),
-                        [name])[:, 0]
+        return _columns(pd.DataFrame({name: np.asarray(v) if isinstance(v, pd.Index) else v}), [name])[:, 0]
     try:
         a = np.asarray(v, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -241,7 +249,7 @@ def _rank(a: np.ndarray) -> tuple[np.ndarray, bool]:
 def _spearman_exact_counts(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Distribution of S = sum (i - p_i)^2 over all n! permutations (n <= 9)."""
     perms = np.zeros((1, 0), dtype=np.int8)
-    for k in range(1, n + 1):   # insert value k at every position of the (k-1)-permutations
+    for k in range(1, n + 1):  # insert value k at every position of the (k-1)-permutations
         perms = np.concatenate([np.insert(perms, j, k, axis=1) for j in range(k)], axis=0)
     idx = np.arange(1, n + 1, dtype=np.int64)
     s = ((perms.astype(np.int64) - idx) ** 2).sum(axis=1)
@@ -249,8 +257,7 @@ def _spearman_exact_counts(n: int) -> tuple[np.ndarray, np.ndarray]:
     return values, counts
 
 
-_AS89 = (0.2274, 0.2531, 0.1745, 0.0758, 0.1033, 0.3932, 0.0879, 0.0151, 0.0072,
-         0.0831, 0.0131, 4.6e-4)
+_AS89 = (0.2274, 0.2531, 0.1745, 0.0758, 0.1033, 0.3932, 0.0879, 0.0151, 0.0072, 0.0831, 0.0131, 4.6e-4)
 
 
 def _prho(n: int, s: float, lower_tail: bool) -> tuple[float, str]:
@@ -272,8 +279,15 @@ def _prho(n: int, s: float, lower_tail: bool) -> tuple[float, str]:
     b = 1.0 / n
     x = (6.0 * (s - 1) * b / (n * n - 1.0) - 1.0) * math.sqrt(1.0 / b - 1.0)
     y = x * x
-    u = x * b * (c1 + b * (c2 + c3 * b) + y * (-c4 + b * (c5 + c6 * b)
-                 - y * b * (c7 + c8 * b - y * (c9 - c10 * b + y * b * (c11 - c12 * y)))))
+    u = (
+        x
+        * b
+        * (
+            c1
+            + b * (c2 + c3 * b)
+            + y * (-c4 + b * (c5 + c6 * b) - y * b * (c7 + c8 * b - y * (c9 - c10 * b + y * b * (c11 - c12 * y))))
+        )
+    )
     upper = u / math.exp(y / 2) + special.ndtr(-x)
     p = (1.0 - upper) if lower_tail else upper
     return min(max(p, 0.0), 1.0), "edgeworth"
@@ -281,7 +295,7 @@ def _prho(n: int, s: float, lower_tail: bool) -> tuple[float, str]:
 
 def _spearman_p(r: float, n: int, ties: bool) -> tuple[float, float, str]:
     """Two-sided p of ``cor.test(method="spearman")`` (default ``exact=NULL``)."""
-    q = (n ** 3 - n) * (1 - r) / 6.0
+    q = (n**3 - n) * (1 - r) / 6.0
     den = n * (n * n - 1) / 6.0
     if ties or n > 1290:
         if abs(r) >= 1:
@@ -372,13 +386,21 @@ def correlate(x, y, *, method: str = "pearson", ci_level: float = 0.95) -> Corre
     else:
         statistic, p, how = _spearman_p(r, n, ties)
     lo, hi = fisher_ci(r, n, ci_level)
-    return CorrelationResult(r=r, ci_low=lo, ci_high=hi, p=p, n=n, method=method,
-                             ci_level=float(ci_level), statistic=float(statistic), p_method=how)
+    return CorrelationResult(
+        r=r,
+        ci_low=lo,
+        ci_high=hi,
+        p=p,
+        n=n,
+        method=method,
+        ci_level=float(ci_level),
+        statistic=float(statistic),
+        p_method=how,
+    )
 
 
 # --------------------------------------------------------------------------- p.adjust
-_P_METHODS = {"holm": "holm", "fdr_bh": "BH", "bh": "BH", "fdr": "BH",
-              "bonferroni": "bonferroni", "none": "none"}
+_P_METHODS = {"holm": "holm", "fdr_bh": "BH", "bh": "BH", "fdr": "BH", "bonferroni": "bonferroni", "none": "none"}
 
 
 def adjust_p(p, *, method: str = "holm") -> np.ndarray:
@@ -435,8 +457,7 @@ def adjust_p(p, *, method: str = "holm") -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- partial r
-def partial_correlation(df: pd.DataFrame, x: str, y: str,
-                        covariates: Sequence[str]) -> PartialCorrelationResult:
+def partial_correlation(df: pd.DataFrame, x: str, y: str, covariates: Sequence[str]) -> PartialCorrelationResult:
     """Partial correlation of ``x`` and ``y`` controlling for ``covariates``.
 
     Rows with a missing value on any used column are dropped (listwise). With
@@ -492,8 +513,9 @@ def partial_correlation(df: pd.DataFrame, x: str, y: str,
         p = float(2 * special.stdtr(dof, -abs(t)))
     else:
         t, p = math.copysign(math.inf, r), 0.0
-    return PartialCorrelationResult(r=r, p=p, n=int(n), df=int(dof), t=float(t), x=str(x),
-                                    y=str(y), covariates=tuple(map(str, covs)))
+    return PartialCorrelationResult(
+        r=r, p=p, n=int(n), df=int(dof), t=float(t), x=str(x), y=str(y), covariates=tuple(map(str, covs))
+    )
 
 
 # --------------------------------------------------------------------------- r.test
@@ -503,8 +525,7 @@ def _check_r(**rs: float) -> None:
             raise DataError(f"{name} must be a correlation strictly between -1 and 1, got {v!r}")
 
 
-def compare_dependent_correlations(r12: float, r13: float, r23: float,
-                                   n: int) -> DependentCorrelationTest:
+def compare_dependent_correlations(r12: float, r13: float, r23: float, n: int) -> DependentCorrelationTest:
     """Test r12 = r13 for two correlations sharing variable 1 (Williams' t).
 
     Use for "outcome y with predictor at T0 vs the same outcome with the
@@ -534,12 +555,12 @@ def compare_dependent_correlations(r12: float, r13: float, r23: float,
         raise DataError("the three correlations are inconsistent (not a valid correlation matrix)")
     t = (r12 - r13) * math.sqrt((n - 1) * (1 + r23) / denom)
     p = float(2 * special.stdtr(n - 3, -abs(t)))
-    return DependentCorrelationTest(statistic=t, df=float(n - 3), p=p, n=int(n),
-                                    test="williams_t", difference=r12 - r13)
+    return DependentCorrelationTest(
+        statistic=t, df=float(n - 3), p=p, n=int(n), test="williams_t", difference=r12 - r13
+    )
 
 
-def compare_correlations_with_outcome(df: pd.DataFrame, outcome: str, x_a: str,
-                                      x_b: str) -> DependentCorrelationTest:
+def compare_correlations_with_outcome(df: pd.DataFrame, outcome: str, x_a: str, x_b: str) -> DependentCorrelationTest:
     """Williams' t for r(outcome, x_a) = r(outcome, x_b), computed from data.
 
     The typical use is one outcome and the same predictor at two waves
@@ -568,9 +589,9 @@ def compare_correlations_with_outcome(df: pd.DataFrame, outcome: str, x_a: str,
     return compare_dependent_correlations(r[0, 1], r[0, 2], r[1, 2], n)
 
 
-def compare_nonoverlapping_correlations(*, r12: float, r34: float, r13: float, r14: float,
-                                        r23: float, r24: float, n: int,
-                                        pooled: bool = True) -> DependentCorrelationTest:
+def compare_nonoverlapping_correlations(
+    *, r12: float, r34: float, r13: float, r14: float, r23: float, r24: float, n: int, pooled: bool = True
+) -> DependentCorrelationTest:
     """Test r12 = r34 for two dependent correlations without a shared variable.
 
     Steiger (1980) z as ``psych::r.test(n, r12, r34, r23, r13, r14, r24, pooled=pooled)``::
@@ -589,19 +610,26 @@ def compare_nonoverlapping_correlations(*, r12: float, r34: float, r13: float, r
     r12, r34, r13, r14, r23, r24 = map(float, (r12, r34, r13, r14, r23, r24))
     if pooled:
         pr = (r12 + r34) / 2
-        psi = 0.5 * ((r13 - pr * r23) * (r24 - r23 * pr) + (r14 - r13 * pr) * (r23 - pr * r13)
-                     + (r13 - r14 * pr) * (r24 - pr * r14) + (r14 - pr * r24) * (r23 - r24 * pr))
+        psi = 0.5 * (
+            (r13 - pr * r23) * (r24 - r23 * pr)
+            + (r14 - r13 * pr) * (r23 - pr * r13)
+            + (r13 - r14 * pr) * (r24 - pr * r14)
+            + (r14 - pr * r24) * (r23 - r24 * pr)
+        )
         c = psi / ((1 - pr * pr) * (1 - pr * pr))
     else:
-        psi = 0.5 * ((r13 - r12 * r23) * (r24 - r23 * r34) + (r14 - r13 * r34) * (r23 - r12 * r13)
-                     + (r13 - r14 * r34) * (r24 - r12 * r14) + (r14 - r12 * r24) * (r23 - r24 * r34))
+        psi = 0.5 * (
+            (r13 - r12 * r23) * (r24 - r23 * r34)
+            + (r14 - r13 * r34) * (r23 - r12 * r13)
+            + (r13 - r14 * r34) * (r24 - r12 * r14)
+            + (r14 - r12 * r24) * (r23 - r24 * r34)
+        )
         c = psi / ((1 - r12 * r12) * (1 - r34 * r34))
     if c >= 1:
         raise DataError("the six correlations are inconsistent (covariance term >= 1)")
     z = (math.atanh(r12) - math.atanh(r34)) * math.sqrt(n - 3) / math.sqrt(2 * (1 - c))
     p = float(2 * special.ndtr(-abs(z)))
-    return DependentCorrelationTest(statistic=z, df=math.nan, p=p, n=int(n),
-                                    test="steiger_z", difference=r12 - r34)
+    return DependentCorrelationTest(statistic=z, df=math.nan, p=p, n=int(n), test="steiger_z", difference=r12 - r34)
 
 
 # --------------------------------------------------------------------------- clustered r
@@ -650,13 +678,29 @@ class ClusteredCorrelationResult(StatResult):
     ci_level: float
 
     def to_dict(self) -> dict:
-        return {k: to_jsonable(getattr(self, k)) for k in (
-            "r", "se", "se_z", "ci_low", "ci_high", "statistic", "df", "p", "n", "n_clusters", "method",
-            "se_method", "ci_level")}
+        return {
+            k: to_jsonable(getattr(self, k))
+            for k in (
+                "r",
+                "se",
+                "se_z",
+                "ci_low",
+                "ci_high",
+                "statistic",
+                "df",
+                "p",
+                "n",
+                "n_clusters",
+                "method",
+                "se_method",
+                "ci_level",
+            )
+        }
 
 
-def correlate_clustered(x, y, cluster, *, method: str = "pearson", se_method: str = "influence",
-                        ci_level: float = 0.95) -> ClusteredCorrelationResult:
+def correlate_clustered(
+    x, y, cluster, *, method: str = "pearson", se_method: str = "influence", ci_level: float = 0.95
+) -> ClusteredCorrelationResult:
     """Correlation with a cluster-robust SE, CI and p (e.g. clients nested in officers).
 
     With ``zx``, ``zy`` the variables standardised by their ML SDs (divisor n) and
@@ -708,8 +752,9 @@ def correlate_clustered(x, y, cluster, *, method: str = "pearson", se_method: st
         raise UsageError(f"ci_level must be between 0 and 1, got {ci_level!r}")
     xa = _as_float_vector(x, "x")
     ya = _as_float_vector(y, "y")
-    cl = pd.Series(np.asarray(cluster, dtype=object) if not isinstance(cluster, pd.Series)
-                   else cluster.to_numpy(dtype=object))
+    cl = pd.Series(
+        np.asarray(cluster, dtype=object) if not isinstance(cluster, pd.Series) else cluster.to_numpy(dtype=object)
+    )
     if not (xa.shape == ya.shape and cl.size == xa.size):
         raise DataError(f"x, y and cluster differ in length ({xa.size}, {ya.size}, {cl.size})")
     ok = np.isfinite(xa) & np.isfinite(ya) & cl.notna().to_numpy()
@@ -738,10 +783,11 @@ def correlate_clustered(x, y, cluster, *, method: str = "pearson", se_method: st
         df = None
     else:
         zx, zy = xc / math.sqrt(sxx / (n - 1)), yc / math.sqrt(syy / (n - 1))
-        e = zy - r * zx                         # residuals of the standardised regression (intercept 0)
-        S = np.column_stack([np.bincount(codes, weights=e, minlength=G),
-                             np.bincount(codes, weights=zx * e, minlength=G)])
-        B = np.diag([1 / n, 1 / float(zx @ zx)])   # (X'X)^-1: the standardised columns are orthogonal
+        e = zy - r * zx  # residuals of the standardised regression (intercept 0)
+        S = np.column_stack(
+            [np.bincount(codes, weights=e, minlength=G), np.bincount(codes, weights=zx * e, minlength=G)]
+        )
+        B = np.diag([1 / n, 1 / float(zx @ zx)])  # (X'X)^-1: the standardised columns are orthogonal
         V = G / (G - 1) * (n - 1) / (n - 2) * B @ (S.T @ S) @ B
         se = math.sqrt(V[1, 1])
         df = float(n - 2)
@@ -755,6 +801,17 @@ def correlate_clustered(x, y, cluster, *, method: str = "pearson", se_method: st
         stat = r / se
         p = float(2 * special.stdtr(n - 2, -abs(stat)))
     return ClusteredCorrelationResult(
-        r=r, se=se, se_z=se_z, ci_low=math.tanh(z - q * se_z), ci_high=math.tanh(z + q * se_z),
-        statistic=float(stat), df=df, p=p, n=n, n_clusters=G, method=method, se_method=se_method,
-        ci_level=float(ci_level))
+        r=r,
+        se=se,
+        se_z=se_z,
+        ci_low=math.tanh(z - q * se_z),
+        ci_high=math.tanh(z + q * se_z),
+        statistic=float(stat),
+        df=df,
+        p=p,
+        n=n,
+        n_clusters=G,
+        method=method,
+        se_method=se_method,
+        ci_level=float(ci_level),
+    )

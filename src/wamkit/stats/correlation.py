@@ -72,14 +72,15 @@ def _pairwise_core(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         mu = np.where(M, X, 0.0).sum(axis=-2, keepdims=True) / np.maximum(cnt, 1.0)
     Z = np.where(M, X - mu, 0.0)
+
     def cross(U: np.ndarray, W: np.ndarray) -> np.ndarray:
         # U' W per data set; einsum(optimize=True) dispatches stacks to BLAS
         return np.einsum("...nj,...nk->...jk", U, W, optimize=True)
 
-    n = cross(Mf, Mf)                 # n[j,k] = # rows with both j and k present
-    S = cross(Z, Mf)                  # S[j,k] = sum of z_j over rows where both present
-    Q = cross(Z * Z, Mf)              # Q[j,k] = sum of z_j^2 over the same rows
-    P = cross(Z, Z)                   # P[j,k] = sum z_j z_k over rows with both present
+    n = cross(Mf, Mf)  # n[j,k] = # rows with both j and k present
+    S = cross(Z, Mf)  # S[j,k] = sum of z_j over rows where both present
+    Q = cross(Z * Z, Mf)  # Q[j,k] = sum of z_j^2 over the same rows
+    P = cross(Z, Z)  # P[j,k] = sum z_j z_k over rows with both present
     with np.errstate(invalid="ignore", divide="ignore"):
         nn = np.where(n > 0, n, np.nan)
         cov = P - S * np.swapaxes(S, -1, -2) / nn
@@ -158,7 +159,5 @@ def pairwise_cor(X: Any, *, listwise: bool = False) -> tuple[np.ndarray, np.ndar
     bad = np.argwhere(np.triu(~var_ok, 1))
     if bad.size:
         j, k = bad[0]
-        raise DataError(
-            f"items {names[j]} and {names[k]}: one of them is constant on the rows where both are observed"
-        )
+        raise DataError(f"items {names[j]} and {names[k]}: one of them is constant on the rows where both are observed")
     return R, n_int

@@ -128,8 +128,9 @@ class KMOResult(StatResult):
     items: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({"overall": self.overall,
-                            "per_item": dict(zip(self.items, self.per_item.tolist(), strict=False))})
+        return to_jsonable(
+            {"overall": self.overall, "per_item": dict(zip(self.items, self.per_item.tolist(), strict=False))}
+        )
 
 
 def kmo(R: Any, *, items: Sequence[str] | None = None) -> KMOResult:
@@ -200,8 +201,18 @@ def bartlett(R: Any, n: int) -> BartlettResult:
 
 
 # --------------------------------------------------------------------------- extraction
-def _lbfgsb(fn, gr, start: np.ndarray, lower: float, upper: float, *,
-            parscale: float = 0.01, maxit: int = 100, factr: float = 1e7, lmm: int = 5):
+def _lbfgsb(
+    fn,
+    gr,
+    start: np.ndarray,
+    lower: float,
+    upper: float,
+    *,
+    parscale: float = 0.01,
+    maxit: int = 100,
+    factr: float = 1e7,
+    lmm: int = 5,
+):
     """R ``optim(method="L-BFGS-B", control=list(parscale=rep(parscale, p)))`` via scipy.
 
     R optimises ``par/parscale`` with ``factr=1e7`` (relative function tolerance
@@ -215,7 +226,10 @@ def _lbfgsb(fn, gr, start: np.ndarray, lower: float, upper: float, *,
 
     x0 = np.clip(start, lower, upper) / ps
     res = optimize.minimize(
-        fun, x0, jac=True, method="L-BFGS-B",
+        fun,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
         bounds=optimize.Bounds(np.full_like(x0, lower / ps), np.full_like(x0, upper / ps)),
         options={"maxcor": lmm, "ftol": factr * EPS, "gtol": 0.0, "maxiter": maxit, "maxfun": 100000},
     )
@@ -256,7 +270,7 @@ def _ml_gr(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
     load = V[:, :nf] * np.sqrt(np.maximum(w[:nf] - 1.0, 0.0))
     load = np.sqrt(Psi)[:, None] * load
     g = (load * load).sum(axis=1) + Psi - np.diag(S)
-    return g / Psi ** 2
+    return g / Psi**2
 
 
 def _ml_out(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
@@ -285,8 +299,12 @@ def _extract_optim(R: np.ndarray, nf: int, fm: str, warnings: list[str]):
         L = _wls_out(psi, R, nf)
     if not res.success:
         warnings.append(f"{fm} extraction: the optimiser stopped before converging ({res.message.strip()})")
-    info = {"iterations": int(res.nit), "converged": bool(res.success), "communalities": 1.0 - psi,
-            "objective": float(res.fun)}
+    info = {
+        "iterations": int(res.nit),
+        "converged": bool(res.success),
+        "communalities": 1.0 - psi,
+        "objective": float(res.fun),
+    }
     return L, info
 
 
@@ -311,8 +329,9 @@ def _extract_pa(R: np.ndarray, nf: int, max_iter: int, min_err: float, warnings:
         np.fill_diagonal(rmat, new)
         err = abs(comm - comm1)
         if np.isnan(err):
-            warnings.append("imaginary eigenvalue in principal axis iterations (negative eigenvalue); "
-                            "results are not usable")
+            warnings.append(
+                "imaginary eigenvalue in principal axis iterations (negative eigenvalue); results are not usable"
+            )
             converged = False
             break
         comm = comm1
@@ -321,13 +340,12 @@ def _extract_pa(R: np.ndarray, nf: int, max_iter: int, min_err: float, warnings:
             warnings.append(f"principal axis: maximum iteration ({max_iter}) exceeded")
             converged = False
             err = 0.0
-    info = {"iterations": i - 1, "converged": converged, "communalities": comm1, "values": w,
-            "objective": None}
+    info = {"iterations": i - 1, "converged": converged, "communalities": comm1, "values": w, "objective": None}
     return L, info
 
 
 # --------------------------------------------------------------------------- statistics
-def _zeroin(f, ax: float, bx: float, tol: float = EPS ** 0.25, maxit: int = 1000) -> float:
+def _zeroin(f, ax: float, bx: float, tol: float = EPS**0.25, maxit: int = 1000) -> float:
     """Brent's root finder exactly as R's ``uniroot`` (``R_zeroin2``, same tolerance
     ``.Machine$double.eps^0.25``), so that psych's RMSEA bounds are reproduced to the bit.
 
@@ -384,8 +402,15 @@ def _rmsea_bound(stat: float, df: float, target: float, hi: float) -> float:
     return _zeroin(lambda x: float(special.chndtr(stat, df, x)) - target, 0.0, hi)
 
 
-def _fa_stats(r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, n_obs: float | None,
-              np_obs: np.ndarray | None, alpha: float, warnings: list[str]) -> dict[str, Any]:
+def _fa_stats(
+    r: np.ndarray,
+    f: np.ndarray,
+    phi: np.ndarray | None,
+    n_obs: float | None,
+    np_obs: np.ndarray | None,
+    alpha: float,
+    warnings: list[str],
+) -> dict[str, Any]:
     """psych ``fa.stats`` (the parts that do not need raw data)."""
     n = r.shape[0]
     nf = f.shape[1]
@@ -401,12 +426,12 @@ def _fa_stats(r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, n_obs: float
     nan = float("nan")
     if np_obs is None:
         nobs = nan if n_obs is None else float(n_obs)
-        rstar_off = float(np.sum(res_off ** 2))
+        rstar_off = float(np.sum(res_off**2))
         chi = rstar_off * nobs
         rms = np.sqrt(rstar_off / (n * (n - 1)))
         nh = nobs
     else:
-        rstar_off = float(np.sum(res_off ** 2 * np_obs))
+        rstar_off = float(np.sum(res_off**2 * np_obs))
         rr = r * r * np_obs
         r2_off = float(rr.sum() - np.trace(rr))
         chi = rstar_off
@@ -418,8 +443,16 @@ def _fa_stats(r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, n_obs: float
         ebic = chi - dof * np.log(nh)
     else:
         crms = epval = ebic = nan
-    out.update(chi=chi, rms=float(rms), crms=float(crms), EPVAL=epval, EBIC=float(ebic), nh=nh,
-               fit=1 - rstar2 / r2, fit_off=1 - rstar_off / r2_off)
+    out.update(
+        chi=chi,
+        rms=float(rms),
+        crms=float(crms),
+        EPVAL=epval,
+        EBIC=float(ebic),
+        nh=nh,
+        fit=1 - rstar2 / r2,
+        fit_off=1 - rstar_off / r2_off,
+    )
     f2 = f * f
     out["complexity"] = f2.sum(axis=1) ** 2 / (f2 * f2).sum(axis=1)
 
@@ -478,8 +511,7 @@ def _fa_stats(r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, n_obs: float
                 lo = nan
             bic = stat - dof * np.log(N)
             sabic = stat - dof * np.log((N + 2) / 24)
-    out.update(STATISTIC=stat, PVAL=pval, TLI=tli, null_chisq=null_chisq, RMSEA=(rmsea, lo, hi),
-               BIC=bic, SABIC=sabic)
+    out.update(STATISTIC=stat, PVAL=pval, TLI=tli, null_chisq=null_chisq, RMSEA=(rmsea, lo, hi), BIC=bic, SABIC=sabic)
     # factor score determinacy (regression weights), psych R2
     S = f if phi is None else f @ phi
     try:
@@ -581,10 +613,19 @@ class FAResult(StatResult):
 
 
 # --------------------------------------------------------------------------- fa
-def fa(R: Any, n_factors: int, *, n_obs: float | None = None, fm: str = "minres",
-       rotate: str = "oblimin", max_iter: int = 50, min_err: float = 0.001,
-       np_obs: np.ndarray | None = None, items: Sequence[str] | None = None,
-       alpha: float = 0.1) -> FAResult:
+def fa(
+    R: Any,
+    n_factors: int,
+    *,
+    n_obs: float | None = None,
+    fm: str = "minres",
+    rotate: str = "oblimin",
+    max_iter: int = 50,
+    min_err: float = 0.001,
+    np_obs: np.ndarray | None = None,
+    items: Sequence[str] | None = None,
+    alpha: float = 0.1,
+) -> FAResult:
     """Exploratory factor analysis of a correlation matrix, as ``psych::fa``.
 
     Matches ``psych::fa(R, nfactors=n_factors, n.obs=n_obs, fm=fm, rotate=rotate)``
@@ -660,8 +701,10 @@ def fa(R: Any, n_factors: int, *, n_obs: float | None = None, fm: str = "minres"
         L, info = _extract_optim(A, nf, fm, warnings)
         values = None
     if not np.all(np.isfinite(L)):
-        raise DataError(f"factor extraction ({fm}) failed: the loadings are not finite; "
-                        "the correlation matrix may be badly conditioned")
+        raise DataError(
+            f"factor extraction ({fm}) failed: the loadings are not finite; "
+            "the correlation matrix may be badly conditioned"
+        )
     sgn = np.sign(L.sum(axis=0))
     sgn[sgn == 0] = 1.0
     L = L * sgn
@@ -720,20 +763,51 @@ def fa(R: Any, n_factors: int, *, n_obs: float | None = None, fm: str = "minres"
     vtotal = float(np.sum(h2 + u2))
     rm = st["RMSEA"]
     return FAResult(
-        fm=fm, rotation=rotate, n_factors=nf, n_obs=None if n_obs is None else float(n_obs),
-        items=names, factor_names=tuple(fnames), loadings=Lr, h2=h2, u2=u2, phi=phi_out,
-        structure=structure, ss_loadings=vx, proportion_var=vx / vtotal,
-        cumulative_var=np.cumsum(vx / vtotal), proportion_explained=vx / vx.sum(),
-        cumulative_proportion=np.cumsum(vx / vx.sum()), e_values=e_values, values=values,
-        complexity=st["complexity"], r2_scores=st["R2"], residual=st["residual"],
-        chisq=float(st["STATISTIC"]), dof=float(st["dof"]), pvalue=float(st["PVAL"]),
-        rmsea=float(rm[0]), rmsea_lower=float(rm[1]), rmsea_upper=float(rm[2]),
-        rmsea_ci_level=1 - alpha, tli=float(st["TLI"]), bic=float(st["BIC"]),
-        sabic=float(st["SABIC"]), rms=st["rms"], crms=st["crms"], fit=float(st["fit"]),
-        fit_off=float(st["fit_off"]), objective=st["objective"], null_objective=st["null_model"],
-        null_chisq=float(st["null_chisq"]), null_dof=float(st["null_dof"]),
-        emp_chisq=float(st["chi"]), emp_pvalue=float(st["EPVAL"]), emp_bic=float(st["EBIC"]),
-        harmonic_n=float(st["nh"]), extraction_iterations=int(info["iterations"]),
-        extraction_converged=bool(info["converged"]), rotation_converged=bool(rot_conv),
+        fm=fm,
+        rotation=rotate,
+        n_factors=nf,
+        n_obs=None if n_obs is None else float(n_obs),
+        items=names,
+        factor_names=tuple(fnames),
+        loadings=Lr,
+        h2=h2,
+        u2=u2,
+        phi=phi_out,
+        structure=structure,
+        ss_loadings=vx,
+        proportion_var=vx / vtotal,
+        cumulative_var=np.cumsum(vx / vtotal),
+        proportion_explained=vx / vx.sum(),
+        cumulative_proportion=np.cumsum(vx / vx.sum()),
+        e_values=e_values,
+        values=values,
+        complexity=st["complexity"],
+        r2_scores=st["R2"],
+        residual=st["residual"],
+        chisq=float(st["STATISTIC"]),
+        dof=float(st["dof"]),
+        pvalue=float(st["PVAL"]),
+        rmsea=float(rm[0]),
+        rmsea_lower=float(rm[1]),
+        rmsea_upper=float(rm[2]),
+        rmsea_ci_level=1 - alpha,
+        tli=float(st["TLI"]),
+        bic=float(st["BIC"]),
+        sabic=float(st["SABIC"]),
+        rms=st["rms"],
+        crms=st["crms"],
+        fit=float(st["fit"]),
+        fit_off=float(st["fit_off"]),
+        objective=st["objective"],
+        null_objective=st["null_model"],
+        null_chisq=float(st["null_chisq"]),
+        null_dof=float(st["null_dof"]),
+        emp_chisq=float(st["chi"]),
+        emp_pvalue=float(st["EPVAL"]),
+        emp_bic=float(st["EBIC"]),
+        harmonic_n=float(st["nh"]),
+        extraction_iterations=int(info["iterations"]),
+        extraction_converged=bool(info["converged"]),
+        rotation_converged=bool(rot_conv),
         warnings=tuple(warnings),
     )

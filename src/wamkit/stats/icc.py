@@ -116,8 +116,17 @@ class ICCResult(StatResult):
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {f.name: f.to_dict() for f in self.forms}
-        for key in ("n_targets", "n_raters", "n_dropped", "alpha", "ms_between", "ms_within",
-                    "ms_raters", "ms_error", "warnings"):
+        for key in (
+            "n_targets",
+            "n_raters",
+            "n_dropped",
+            "alpha",
+            "ms_between",
+            "ms_within",
+            "ms_raters",
+            "ms_error",
+            "warnings",
+        ):
             out[key] = getattr(self, key)
         return to_jsonable(out)
 
@@ -181,8 +190,10 @@ def icc(ratings: Any, *, alpha: float = 0.05) -> ICCResult:
     n = x.shape[0]
     n_dropped = int(n_all - n)
     if n < 2:
-        raise DataError(f"ICC needs at least 2 targets with complete ratings; got {n} "
-                        f"({n_dropped} of {n_all} rows dropped for missing values)")
+        raise DataError(
+            f"ICC needs at least 2 targets with complete ratings; got {n} "
+            f"({n_dropped} of {n_all} rows dropped for missing values)"
+        )
     notes: list[str] = []
     if n_dropped:
         notes.append(f"{n_dropped} of {n_all} targets dropped for missing ratings (complete rows only)")
@@ -204,8 +215,9 @@ def icc(ratings: Any, *, alpha: float = 0.05) -> ICCResult:
     mse = ss_e / df_e
     msw = (ss_j + ss_e) / df_w
     if mse == 0.0:
-        notes.append("residual variance is zero (raters agree up to a constant shift); "
-                     "F is infinite and consistency ICCs are 1")
+        notes.append(
+            "residual variance is zero (raters agree up to a constant shift); F is infinite and consistency ICCs are 1"
+        )
 
     with np.errstate(divide="ignore", invalid="ignore"):
         icc1 = (msb - msw) / (msb + (k - 1) * msw)
@@ -248,18 +260,37 @@ def icc(ratings: Any, *, alpha: float = 0.05) -> ICCResult:
     one_way = (f11, df_b, df_w, p11)
     two_way = (f21, df_b, df_e, p21)
     spec = {
-        "icc1": (icc1, one_way), "icc_a1": (icc2, two_way), "icc_c1": (icc3, two_way),
-        "icc1k": (icc1k, one_way), "icc_ak": (icc2k, two_way), "icc_ck": (icc3k, two_way),
+        "icc1": (icc1, one_way),
+        "icc_a1": (icc2, two_way),
+        "icc_c1": (icc3, two_way),
+        "icc1k": (icc1k, one_way),
+        "icc_ak": (icc2k, two_way),
+        "icc_ck": (icc3k, two_way),
     }
     forms = {
-        name: ICCForm(name=name, psych_name=PSYCH_NAMES[name], icc=float(value), f=float(ft[0]),
-                      df1=float(ft[1]), df2=float(ft[2]), p=float(ft[3]),
-                      lower=float(bounds[name][0]), upper=float(bounds[name][1]))
+        name: ICCForm(
+            name=name,
+            psych_name=PSYCH_NAMES[name],
+            icc=float(value),
+            f=float(ft[0]),
+            df1=float(ft[1]),
+            df2=float(ft[2]),
+            p=float(ft[3]),
+            lower=float(bounds[name][0]),
+            upper=float(bounds[name][1]),
+        )
         for name, (value, ft) in spec.items()
     }
     return ICCResult(
-        **forms, n_targets=int(n), n_raters=int(k), n_dropped=n_dropped, alpha=float(alpha),
-        ms_between=float(msb), ms_within=float(msw), ms_raters=float(msj), ms_error=float(mse),
+        **forms,
+        n_targets=int(n),
+        n_raters=int(k),
+        n_dropped=n_dropped,
+        alpha=float(alpha),
+        ms_between=float(msb),
+        ms_within=float(msw),
+        ms_raters=float(msj),
+        ms_error=float(mse),
         warnings=tuple(notes),
     )
 
@@ -388,9 +419,17 @@ def cluster_icc(values: Any, groups: Any) -> ClusterICCResult:
     if n_groups < 10:
         notes.append(f"only {n_groups} groups: the ICC is imprecise")
     return ClusterICCResult(
-        icc1=float(icc1), icc2=float(icc2), design_effect=float(1.0 + (m_bar - 1.0) * icc1),
-        n_groups=n_groups, mean_group_size=float(m_bar), n_obs=n_obs,
-        f=float(f), df1=float(n_groups - 1), df2=float(df_w),
+        icc1=float(icc1),
+        icc2=float(icc2),
+        design_effect=float(1.0 + (m_bar - 1.0) * icc1),
+        n_groups=n_groups,
+        mean_group_size=float(m_bar),
+        n_obs=n_obs,
+        f=float(f),
+        df1=float(n_groups - 1),
+        df2=float(df_w),
         p=float(_sps.f.sf(f, n_groups - 1, df_w)),
-        ms_between=msb, ms_within=msw, warnings=tuple(notes),
+        ms_between=msb,
+        ms_within=msw,
+        warnings=tuple(notes),
     )

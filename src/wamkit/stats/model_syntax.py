@@ -114,16 +114,20 @@ def parse_model(text: str) -> MeasurementModel:
                 if all(_NAME.match(t) for t in names):
                     raise UsageError(f"item(s) {stmt!r} on no factor: write 'factor =~ {' + '.join(names)}'")
                 raise UsageError(f"cannot parse model statement {stmt!r}: expected 'factor =~ item + item ...'")
-            raise UsageError(f"unsupported operator {op!r} in model statement {stmt!r}: "
-                             "only measurement statements 'factor =~ item + ...' are supported")
+            raise UsageError(
+                f"unsupported operator {op!r} in model statement {stmt!r}: "
+                "only measurement statements 'factor =~ item + ...' are supported"
+            )
         lhs, _, rhs = stmt.partition("=~")
         lhs = lhs.strip()
         if "=~" in rhs:
             raise UsageError(f"model statement {stmt!r} has more than one '=~'")
         for op in _OTHER_OPERATORS:
             if op in rhs or op in lhs:
-                raise UsageError(f"unsupported operator or modifier {op!r} in model statement {stmt!r}: "
-                                 "labels, fixed values and constraints are not supported")
+                raise UsageError(
+                    f"unsupported operator or modifier {op!r} in model statement {stmt!r}: "
+                    "labels, fixed values and constraints are not supported"
+                )
         if not lhs:
             raise UsageError(f"model statement {stmt!r} has no factor name before '=~'")
         if not _NAME.match(lhs):
@@ -146,8 +150,9 @@ def parse_model(text: str) -> MeasurementModel:
     model = MeasurementModel(factors=tuple(factors.items()))
     both = set(model.factor_names) & set(model.items)
     if both:
-        raise UsageError(f"{sorted(both)[0]!r} is used both as a factor and as an item; "
-                         "higher-order factors are not supported")
+        raise UsageError(
+            f"{sorted(both)[0]!r} is used both as a factor and as an item; higher-order factors are not supported"
+        )
     return model
 
 

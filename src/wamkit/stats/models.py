@@ -74,7 +74,7 @@ __all__ = [
 
 TABLE_COLUMNS = ("term", "coef", "se", "estimate", "ci_low", "ci_high", "z", "p", "n", "events")
 _EPS = np.finfo(float).eps
-_THETA_EPS = _EPS ** 0.25   # MASS::theta.ml's default eps = .Machine$double.eps^0.25
+_THETA_EPS = _EPS**0.25  # MASS::theta.ml's default eps = .Machine$double.eps^0.25
 
 
 # --------------------------------------------------------------------------- result
@@ -185,10 +185,32 @@ class ModelResult(StatResult):
 
     def to_dict(self) -> dict:
         out = {}
-        for name in ("model", "n", "events", "loglik", "aic", "df_resid", "deviance",
-                     "dispersion", "theta", "theta_se", "loglik_null", "concordance", "converged",
-                     "iterations", "cov_type", "n_clusters", "per_sd", "ci_level",
-                     "separation", "statistic", "sigma", "r_squared", "adj_r_squared", "start"):
+        for name in (
+            "model",
+            "n",
+            "events",
+            "loglik",
+            "aic",
+            "df_resid",
+            "deviance",
+            "dispersion",
+            "theta",
+            "theta_se",
+            "loglik_null",
+            "concordance",
+            "converged",
+            "iterations",
+            "cov_type",
+            "n_clusters",
+            "per_sd",
+            "ci_level",
+            "separation",
+            "statistic",
+            "sigma",
+            "r_squared",
+            "adj_r_squared",
+            "start",
+        ):
             out[name] = to_jsonable(getattr(self, name))
         out["table"] = to_jsonable(self.table)
         out["vcov"] = to_jsonable(self.vcov)
@@ -199,15 +221,16 @@ class ModelResult(StatResult):
 # --------------------------------------------------------------------------- data prep
 @dataclass(frozen=True)
 class _Design:
-    X: np.ndarray          # n x p (predictors only, no intercept)
-    ys: tuple              # outcome column(s)
+    X: np.ndarray  # n x p (predictors only, no intercept)
+    ys: tuple  # outcome column(s)
     names: tuple[str, ...]
-    cluster: np.ndarray | None   # integer codes 0..G-1
+    cluster: np.ndarray | None  # integer codes 0..G-1
     n_clusters: int | None
 
 
-def _prepare(df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str],
-             cluster: str | None, per_sd: bool) -> _Design:
+def _prepare(
+    df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str], cluster: str | None, per_sd: bool
+) -> _Design:
     if not isinstance(df, pd.DataFrame):
         raise UsageError("data must be a pandas DataFrame")
     preds = [predictors] if isinstance(predictors, str) else list(predictors)
@@ -249,7 +272,7 @@ def _prepare(df: pd.DataFrame, outcomes: Sequence[str], predictors: Sequence[str
         cl_ok = cl_raw.to_numpy()[ok]
         try:
             uniq, codes = np.unique(cl_ok, return_inverse=True)
-        except TypeError:                          # mixed types: fall back to pandas
+        except TypeError:  # mixed types: fall back to pandas
             codes, uniq = pd.factorize(cl_ok, sort=False)
         codes = np.asarray(codes).reshape(-1)
         g = len(uniq)
@@ -265,8 +288,7 @@ def _check_rank(Xd: np.ndarray, names: Sequence[str]) -> None:
     scale = np.sqrt((Xd * Xd).sum(axis=0))
     s = np.linalg.svd(Xd / scale, compute_uv=False)
     if s[-1] <= s[0] * 1e-7:
-        raise DataError("predictors are collinear (design matrix is singular): "
-                        + ", ".join(names))
+        raise DataError("predictors are collinear (design matrix is singular): " + ", ".join(names))
 
 
 def _table(names, coef, V, *, n, events, ci_level) -> pd.DataFrame:
@@ -302,8 +324,8 @@ def _check_level(ci_level: float) -> None:
 
 
 # --------------------------------------------------------------------------- GLM core
-_GLM_EPSILON = 1e-8   # glm.control()$epsilon
-_GLM_MAXIT = 25       # glm.control()$maxit
+_GLM_EPSILON = 1e-8  # glm.control()$epsilon
+_GLM_MAXIT = 25  # glm.control()$maxit
 
 
 def _family_parts(eta, mu, family, theta):
@@ -320,8 +342,9 @@ def _family_parts(eta, mu, family, theta):
     return mu_eta, var
 
 
-def _irls(Xd, y, family: str, theta: float = math.inf, eta0=None, *,
-          epsilon: float = _GLM_EPSILON, maxit: int = _GLM_MAXIT):
+def _irls(
+    Xd, y, family: str, theta: float = math.inf, eta0=None, *, epsilon: float = _GLM_EPSILON, maxit: int = _GLM_MAXIT
+):
     """IRLS exactly as R's ``glm.fit``.
 
     Starting values ``mustart`` of the family (binomial: (y + 1/2)/2, Poisson:
@@ -348,7 +371,7 @@ def _irls(Xd, y, family: str, theta: float = math.inf, eta0=None, *,
     for it in range(1, maxit + 1):  # noqa: B007  (the count is read after the loop)
         mu_eta, var = _family_parts(eta, mu, family, theta)
         z = eta + (y - mu) / mu_eta
-        w = mu_eta ** 2 / var
+        w = mu_eta**2 / var
         Xw = Xd * w[:, None]
         XtWX = Xd.T @ Xw
         try:
@@ -396,9 +419,16 @@ def _loglik(y, mu, family, theta=math.inf):
         return float(np.sum(y * np.log(mu) + (1 - y) * np.log1p(-mu)))
     if family == "poisson":
         return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
-    return float(np.sum(special.gammaln(theta + y) - special.gammaln(theta) - special.gammaln(y + 1)
-                        + theta * np.log(theta) + special.xlogy(y, mu)
-                        - (theta + y) * np.log(theta + mu)))
+    return float(
+        np.sum(
+            special.gammaln(theta + y)
+            - special.gammaln(theta)
+            - special.gammaln(y + 1)
+            + theta * np.log(theta)
+            + special.xlogy(y, mu)
+            - (theta + y) * np.log(theta + mu)
+        )
+    )
 
 
 def _glm_scores(Xd, y, mu, eta, w_work, family, theta=math.inf):
@@ -421,8 +451,9 @@ def _separation_direction(Xd: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     scale = np.abs(Xd).max(axis=0)
     scale[scale == 0] = 1
     A = (2 * y - 1)[:, None] * (Xd / scale)
-    res = optimize.linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(y)),
-                           bounds=[(-1, 1)] * Xd.shape[1], method="highs")
+    res = optimize.linprog(
+        -A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(y)), bounds=[(-1, 1)] * Xd.shape[1], method="highs"
+    )
     if res.status != 0 or -res.fun <= 1e-6:
         return None
     return res.x
@@ -452,8 +483,7 @@ def _fit_glm(df, outcome, predictors, family, *, cluster, per_sd, ci_level) -> M
     model = {"binomial": "logistic", "poisson": "poisson", "negbin": "negative_binomial"}[family]
     fit_theta = math.inf
     if family == "negbin":
-        (beta, mu, eta, XtWX, dev, w_work, ll, iters, conv, theta, theta_se, fit_theta,
-         w2) = _fit_negbin(Xd, y)
+        (beta, mu, eta, XtWX, dev, w_work, ll, iters, conv, theta, theta_se, fit_theta, w2) = _fit_negbin(Xd, y)
         warns.extend(w2)
     else:
         beta, mu, eta, XtWX, dev, iters, conv, w_work = _irls(Xd, y, family)
@@ -472,9 +502,12 @@ def _fit_glm(df, outcome, predictors, family, *, cluster, per_sd, ci_level) -> M
                 separation = True
                 involved = np.abs(direction) > 1e-6
                 bad = [nm for nm, b in zip(names, involved, strict=False) if b]
-                warns.append("perfect or quasi-complete separation: the maximum-likelihood estimate "
-                             "does not exist for " + ", ".join(bad)
-                             + " (reported as NaN); consider fewer predictors or a penalised model")
+                warns.append(
+                    "perfect or quasi-complete separation: the maximum-likelihood estimate "
+                    "does not exist for "
+                    + ", ".join(bad)
+                    + " (reported as NaN); consider fewer predictors or a penalised model"
+                )
         tiny = 10 * _EPS
         if (np.any(mu <= tiny) or np.any(mu >= 1 - tiny)) and not separation:
             warns.append("fitted probabilities numerically 0 or 1 occurred")
@@ -502,14 +535,31 @@ def _fit_glm(df, outcome, predictors, family, *, cluster, per_sd, ci_level) -> M
         var = mu if family == "poisson" else mu + mu * mu / theta
         dispersion = float(np.sum((y - mu) ** 2 / var) / df_resid) if df_resid > 0 else math.nan
         if family == "poisson" and dispersion > 1.5:
-            warns.append(f"overdispersion: Pearson chi2/df = {dispersion:.2f}; "
-                         "consider the negative binomial model")
+            warns.append(f"overdispersion: Pearson chi2/df = {dispersion:.2f}; consider the negative binomial model")
     return ModelResult(
-        model=model, table=tab, n=int(n), events=events, loglik=ll, aic=-2 * ll + 2 * npar,
-        df_resid=float(df_resid), deviance=float(dev), dispersion=dispersion, theta=float(theta),
-        theta_se=float(theta_se), loglik_null=math.nan, concordance=math.nan, converged=bool(conv),
-        iterations=int(iters), cov_type=cov_type, n_clusters=d.n_clusters, per_sd=bool(per_sd),
-        ci_level=float(ci_level), separation=separation, vcov=V, warnings=tuple(warns))
+        model=model,
+        table=tab,
+        n=int(n),
+        events=events,
+        loglik=ll,
+        aic=-2 * ll + 2 * npar,
+        df_resid=float(df_resid),
+        deviance=float(dev),
+        dispersion=dispersion,
+        theta=float(theta),
+        theta_se=float(theta_se),
+        loglik_null=math.nan,
+        concordance=math.nan,
+        converged=bool(conv),
+        iterations=int(iters),
+        cov_type=cov_type,
+        n_clusters=d.n_clusters,
+        per_sd=bool(per_sd),
+        ci_level=float(ci_level),
+        separation=separation,
+        vcov=V,
+        warnings=tuple(warns),
+    )
 
 
 # --------------------------------------------------------------------------- negbin
@@ -521,7 +571,7 @@ def _theta_score_info(theta, y, mu):
     dg = special.digamma(theta + u)[inv]
     tg = special.polygamma(1, theta + u)[inv]
     score = np.sum(dg - special.digamma(theta) + np.log(theta) + 1 - np.log(tm) - tp / tm)
-    info = np.sum(-tg + special.polygamma(1, theta) - 1 / theta + 2 / tm - tp / tm ** 2)
+    info = np.sum(-tg + special.polygamma(1, theta) - 1 / theta + 2 / tm - tp / tm**2)
     return float(score), float(info)
 
 
@@ -596,15 +646,22 @@ def _fit_negbin(Xd, y, *, maxit=_GLM_MAXIT, epsilon=_GLM_EPSILON):
     if problem:
         warns.append(f"negative binomial: {problem}")
     if np.isfinite(theta) and theta > 1e4:
-        warns.append(f"theta estimate is very large ({theta:.3g}): no evidence of overdispersion; "
-                     "the Poisson model is adequate")
+        warns.append(
+            f"theta estimate is very large ({theta:.3g}): no evidence of overdispersion; the Poisson model is adequate"
+        )
     return beta, mu, eta, XtWX, dev, w, lm, iters, converged, theta, theta_se, fit_theta, warns
 
 
 # --------------------------------------------------------------------------- public GLMs
-def logistic(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-             cluster: str | None = None, per_sd: bool = False,
-             ci_level: float = 0.95) -> ModelResult:
+def logistic(
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> ModelResult:
     """Logistic regression, as R ``glm(outcome ~ predictors, family = binomial)``.
 
     Maximum likelihood by IRLS: ``beta <- (X'WX)^-1 X'W z`` with
@@ -639,13 +696,18 @@ def logistic(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
         checked with Konis' linear program whenever the fit shows diverging
         linear predictors or fails to converge.
     """
-    return _fit_glm(df, outcome, predictors, "binomial", cluster=cluster, per_sd=per_sd,
-                    ci_level=ci_level)
+    return _fit_glm(df, outcome, predictors, "binomial", cluster=cluster, per_sd=per_sd, ci_level=ci_level)
 
 
-def poisson(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-            cluster: str | None = None, per_sd: bool = False,
-            ci_level: float = 0.95) -> ModelResult:
+def poisson(
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> ModelResult:
     """Poisson regression, as R ``glm(outcome ~ predictors, family = poisson)``.
 
     IRLS with ``W = diag(mu)``; ``estimate`` is the rate ratio. ``dispersion`` is
@@ -654,13 +716,18 @@ def poisson(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
     with a warning when it exceeds 1.5. ``cluster`` as in :func:`logistic`
     (scores ``x_i (y_i - mu_i)``; = ``sandwich::vcovCL``).
     """
-    return _fit_glm(df, outcome, predictors, "poisson", cluster=cluster, per_sd=per_sd,
-                    ci_level=ci_level)
+    return _fit_glm(df, outcome, predictors, "poisson", cluster=cluster, per_sd=per_sd, ci_level=ci_level)
 
 
-def negative_binomial(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-                      cluster: str | None = None, per_sd: bool = False,
-                      ci_level: float = 0.95) -> ModelResult:
+def negative_binomial(
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> ModelResult:
     """Negative binomial (NB2) regression, as R ``MASS::glm.nb(outcome ~ predictors)``.
 
     ``Var(y) = mu + mu^2 / theta``, log link. Like ``glm.nb``, alternates IRLS
@@ -673,13 +740,19 @@ def negative_binomial(df: pd.DataFrame, outcome: str, predictors: Sequence[str],
     ``x_i (y_i - mu_i) / (1 + mu_i/theta)`` (``sandwich::estfun``), same formula
     as :func:`logistic`.
     """
-    return _fit_glm(df, outcome, predictors, "negbin", cluster=cluster, per_sd=per_sd,
-                    ci_level=ci_level)
+    return _fit_glm(df, outcome, predictors, "negbin", cluster=cluster, per_sd=per_sd, ci_level=ci_level)
 
 
 # --------------------------------------------------------------------------- OLS
-def ols(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-        cluster: str | None = None, per_sd: bool = False, ci_level: float = 0.95) -> ModelResult:
+def ols(
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+) -> ModelResult:
     """Ordinary least squares, as R ``lm(outcome ~ predictors)`` with ``summary`` and ``confint``.
 
     ``b = (X'X)^-1 X'y``; model-based covariance ``s^2 (X'X)^-1`` with
@@ -738,7 +811,7 @@ def ols(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
     rss = float(e @ e)
     dfr = n - k
     Rinv = np.linalg.solve(R, np.eye(k))
-    B = Rinv @ Rinv.T                                  # (X'X)^-1
+    B = Rinv @ Rinv.T  # (X'X)^-1
     V = B * rss / dfr
     cov_type = "model"
     warns: list[str] = []
@@ -754,25 +827,56 @@ def ols(df: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
     with np.errstate(divide="ignore", invalid="ignore"):
         t = beta / se
     q = special.stdtrit(dfr, (1 + ci_level) / 2)
-    tab = pd.DataFrame({
-        "term": list(names), "coef": beta, "se": se, "estimate": beta,
-        "ci_low": beta - q * se, "ci_high": beta + q * se, "z": t,
-        "p": 2 * special.stdtr(dfr, -np.abs(t)),
-        "n": np.full(k, n, dtype=np.int64), "events": np.full(k, np.nan)})
+    tab = pd.DataFrame(
+        {
+            "term": list(names),
+            "coef": beta,
+            "se": se,
+            "estimate": beta,
+            "ci_low": beta - q * se,
+            "ci_high": beta + q * se,
+            "z": t,
+            "p": 2 * special.stdtr(dfr, -np.abs(t)),
+            "n": np.full(k, n, dtype=np.int64),
+            "events": np.full(k, np.nan),
+        }
+    )
     tss = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - rss / tss
     ll = 0.5 * (-n * (math.log(2 * math.pi) + 1 - math.log(n) + math.log(rss)))
     return ModelResult(
-        model="ols", table=tab, n=int(n), events=math.nan, loglik=ll, aic=-2 * ll + 2 * (k + 1),
-        df_resid=float(dfr), deviance=rss, dispersion=math.nan, theta=math.nan, theta_se=math.nan,
-        loglik_null=math.nan, concordance=math.nan, converged=True, iterations=1, cov_type=cov_type,
-        n_clusters=d.n_clusters, per_sd=bool(per_sd), ci_level=float(ci_level), separation=False, vcov=V,
-        warnings=tuple(warns), statistic="t", sigma=math.sqrt(rss / dfr), r_squared=r2,
-        adj_r_squared=1 - (1 - r2) * (n - 1) / dfr)
+        model="ols",
+        table=tab,
+        n=int(n),
+        events=math.nan,
+        loglik=ll,
+        aic=-2 * ll + 2 * (k + 1),
+        df_resid=float(dfr),
+        deviance=rss,
+        dispersion=math.nan,
+        theta=math.nan,
+        theta_se=math.nan,
+        loglik_null=math.nan,
+        concordance=math.nan,
+        converged=True,
+        iterations=1,
+        cov_type=cov_type,
+        n_clusters=d.n_clusters,
+        per_sd=bool(per_sd),
+        ci_level=float(ci_level),
+        separation=False,
+        vcov=V,
+        warnings=tuple(warns),
+        statistic="t",
+        sigma=math.sqrt(rss / dfr),
+        r_squared=r2,
+        adj_r_squared=1 - (1 - r2) * (n - 1) / dfr,
+    )
 
 
-def linear_combination(result: ModelResult, weights: Mapping[str, float] | Sequence[float], *,
-                       ci_level: float | None = None) -> Estimate:
+def linear_combination(
+    result: ModelResult, weights: Mapping[str, float] | Sequence[float], *, ci_level: float | None = None
+) -> Estimate:
     """Estimate, SE, CI and p of a linear combination ``sum_j c_j b_j`` of a model's coefficients.
 
     ``se = sqrt(c' V c)`` with the result's ``vcov`` (cluster-robust when the model was
@@ -790,16 +894,16 @@ def linear_combination(result: ModelResult, weights: Mapping[str, float] | Seque
     if isinstance(weights, Mapping):
         unknown = [t for t in weights if t not in terms]
         if unknown:
-            raise UsageError(f"weights name unknown term(s): {', '.join(map(str, unknown))}; "
-                             f"terms are {', '.join(terms)}")
+            raise UsageError(
+                f"weights name unknown term(s): {', '.join(map(str, unknown))}; terms are {', '.join(terms)}"
+            )
         c = np.array([float(weights.get(t, 0.0)) for t in terms])
     else:
         c = np.asarray(weights, dtype=float)
         if c.shape != (len(terms),):
             raise UsageError(f"weights must have {len(terms)} entries (one per term), got {c.size}")
     df = result.df_resid if result.statistic == "t" else None
-    return combination(result.coef, result.vcov, c, df=df,
-                       ci_level=result.ci_level if ci_level is None else ci_level)
+    return combination(result.coef, result.vcov, c, df=df, ci_level=result.ci_level if ci_level is None else ci_level)
 
 
 # --------------------------------------------------------------------------- Cox
@@ -814,14 +918,15 @@ class _CoxData:
     reverse cumulative sums).
     """
 
-    def __init__(self, stop: np.ndarray, event: np.ndarray, X: np.ndarray, ties: str = "efron",
-                 start: np.ndarray | None = None):
+    def __init__(
+        self, stop: np.ndarray, event: np.ndarray, X: np.ndarray, ties: str = "efron", start: np.ndarray | None = None
+    ):
         self.X = X
         e = event.astype(bool)
         ev = np.flatnonzero(e)
         tau, g_ev = np.unique(stop[ev], return_inverse=True)
         o = np.argsort(g_ev, kind="stable")
-        self.ev_idx = ev[o]                           # event rows grouped by event time (ascending)
+        self.ev_idx = ev[o]  # event rows grouped by event time (ascending)
         g = g_ev[o]
         G = tau.size
         self.G = G
@@ -829,11 +934,11 @@ class _CoxData:
         self.d = np.bincount(g, minlength=G).astype(float)
         starts = np.r_[0, np.cumsum(self.d)[:-1]].astype(int)
         self.group_starts = starts
-        self.row_c = ((np.arange(ev.size) - starts[g]) / self.d[g] if ties == "efron"
-                      else np.zeros(ev.size))
-        self.hi = np.searchsorted(tau, stop, side="right")          # groups with tau <= stop
-        self.lo = (np.zeros(stop.size, dtype=np.intp) if start is None
-                   else np.searchsorted(tau, start, side="right"))  # groups with tau <= start
+        self.row_c = (np.arange(ev.size) - starts[g]) / self.d[g] if ties == "efron" else np.zeros(ev.size)
+        self.hi = np.searchsorted(tau, stop, side="right")  # groups with tau <= stop
+        self.lo = (
+            np.zeros(stop.size, dtype=np.intp) if start is None else np.searchsorted(tau, start, side="right")
+        )  # groups with tau <= start
         # rows sorted by hi (lo) descending; index of the last row with hi > j (lo > j)
         self._ord_hi = np.argsort(-self.hi, kind="stable")
         self._has_entry = start is not None and bool(np.any(self.lo > 0))
@@ -903,7 +1008,7 @@ class _CoxData:
         mx = np.zeros((G, p))
         np.add.at(mx, g, xbar)
         mx /= self.d[:, None]
-        Ch = np.r_[0.0, np.cumsum(h)]                 # Ch[k] = sum_{j < k} h_j
+        Ch = np.r_[0.0, np.cumsum(h)]  # Ch[k] = sum_{j < k} h_j
         CHX = np.vstack([np.zeros((1, p)), np.cumsum(hx, axis=0)])
         hi, lo = self.hi, self.lo
         U = -w[:, None] * (X * (Ch[hi] - Ch[lo])[:, None] - (CHX[hi] - CHX[lo]))
@@ -915,8 +1020,7 @@ class _CoxData:
         return U
 
 
-def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
-                 start: np.ndarray | None = None) -> float:
+def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray, start: np.ndarray | None = None) -> float:
     """Harrell's C as ``survival::concordance`` reports it for a ``coxph`` fit.
 
     A pair (i, j) is comparable when i has an event and j is at risk just after
@@ -932,10 +1036,10 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
     """
     import bisect
 
-    order = np.lexsort((event, -time))          # latest time first; at equal times censored first
+    order = np.lexsort((event, -time))  # latest time first; at equal times censored first
     t_sorted, e_sorted, lp_sorted = time[order], event[order], lp[order].tolist()
     if start is not None:
-        by_start = np.argsort(-start, kind="stable")   # rows leave the risk set as time passes their start
+        by_start = np.argsort(-start, kind="stable")  # rows leave the risk set as time passes their start
         st_sorted = start[by_start]
         lp_by_start = lp[by_start].tolist()
         n_start = len(lp_by_start)
@@ -955,7 +1059,7 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
                 del at_risk[bisect.bisect_left(at_risk, lp_by_start[k_start])]
                 k_start += 1
         group = range(i, j)
-        for k in group:                         # censored at this time: comparable to its events
+        for k in group:  # censored at this time: comparable to its events
             if e_sorted[k] != 1:
                 bisect.insort(at_risk, lp_sorted[k])
         m = len(at_risk)
@@ -966,7 +1070,7 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
                 conc += lo
                 tied += hi - lo
                 disc += m - hi
-        for k in group:                         # events enter the risk set for earlier times
+        for k in group:  # events enter the risk set for earlier times
             if e_sorted[k] == 1:
                 bisect.insort(at_risk, lp_sorted[k])
         i = j
@@ -974,9 +1078,20 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
     return (conc + tied / 2) / total if total else math.nan
 
 
-def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
-        start: str | None = None, cluster: str | None = None, per_sd: bool = False,
-        ci_level: float = 0.95, ties: str = "efron", tol: float = 1e-12, max_iter: int = 50) -> ModelResult:
+def cox(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    predictors: Sequence[str],
+    *,
+    start: str | None = None,
+    cluster: str | None = None,
+    per_sd: bool = False,
+    ci_level: float = 0.95,
+    ties: str = "efron",
+    tol: float = 1e-12,
+    max_iter: int = 50,
+) -> ModelResult:
     """Cox proportional-hazards model with Efron ties, as R
     ``survival::coxph(Surv(time, event) ~ predictors, ties = "efron")``, or for
     counting-process data ``coxph(Surv(start, time, event) ~ predictors)``.
@@ -1043,7 +1158,7 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     n_events = int(e.sum())
     if n_events == 0:
         raise DataError(f"no events in {event!r} among the {t.size} complete rows")
-    X = d.X - d.X.mean(axis=0)   # centring as coxph (does not change b)
+    X = d.X - d.X.mean(axis=0)  # centring as coxph (does not change b)
     _check_rank(X, d.names)
     cd = _CoxData(t, e, X, ties, start=t0)
     p = X.shape[1]
@@ -1078,8 +1193,11 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     separation = bool(involved.any())
     if separation:
         bad_terms = [nm for nm, b in zip(d.names, involved, strict=False) if b]
-        warns.append("monotone likelihood: the estimate diverges for " + ", ".join(bad_terms)
-                     + " (events occur only on one side of it; reported as NaN)")
+        warns.append(
+            "monotone likelihood: the estimate diverges for "
+            + ", ".join(bad_terms)
+            + " (events occur only on one side of it; reported as NaN)"
+        )
     try:
         V = np.linalg.inv(info)
     except np.linalg.LinAlgError:
@@ -1102,9 +1220,27 @@ def cox(df: pd.DataFrame, time: str, event: str, predictors: Sequence[str], *,
     if separation:
         tab.loc[involved, ["coef", "se", "estimate", "ci_low", "ci_high", "z", "p"]] = np.nan
     return ModelResult(
-        model="cox", table=tab, n=int(t.size), events=float(n_events), loglik=ll,
-        aic=-2 * ll + 2 * p, df_resid=math.nan, deviance=math.nan, dispersion=math.nan,
-        theta=math.nan, theta_se=math.nan, loglik_null=ll0,
-        concordance=_concordance(t, e, d.X @ beta, t0), converged=converged,
-        iterations=int(it), cov_type=cov_type, n_clusters=d.n_clusters, per_sd=bool(per_sd),
-        ci_level=float(ci_level), separation=separation, vcov=V, warnings=tuple(warns), start=start)
+        model="cox",
+        table=tab,
+        n=int(t.size),
+        events=float(n_events),
+        loglik=ll,
+        aic=-2 * ll + 2 * p,
+        df_resid=math.nan,
+        deviance=math.nan,
+        dispersion=math.nan,
+        theta=math.nan,
+        theta_se=math.nan,
+        loglik_null=ll0,
+        concordance=_concordance(t, e, d.X @ beta, t0),
+        converged=converged,
+        iterations=int(it),
+        cov_type=cov_type,
+        n_clusters=d.n_clusters,
+        per_sd=bool(per_sd),
+        ci_level=float(ci_level),
+        separation=separation,
+        vcov=V,
+        warnings=tuple(warns),
+        start=start,
+    )

@@ -60,9 +60,9 @@ def map_test(R: Any, *, n_max: int = 8) -> MAPResult:
     with np.errstate(invalid="ignore"):
         comp = V * np.sqrt(w)
     # all partial matrices at once: (n1, p, p)
-    cum = np.cumsum(comp[:, None, :n1] * comp[None, :, :n1], axis=2)      # (p, p, n1)
+    cum = np.cumsum(comp[:, None, :n1] * comp[None, :, :n1], axis=2)  # (p, p, n1)
     cstar = A[None, :, :] - np.moveaxis(cum, 2, 0)
-    d = np.sqrt(np.diagonal(cstar, axis1=1, axis2=2))                     # (n1, p)
+    d = np.sqrt(np.diagonal(cstar, axis1=1, axis2=2))  # (n1, p)
     with np.errstate(invalid="ignore", divide="ignore"):
         rstar = cstar / d[:, :, None] / d[:, None, :]
     idx = np.arange(p)
@@ -112,8 +112,9 @@ class ParallelResult(StatResult):
         return to_jsonable(d)
 
 
-def _batched_reduced_values(S: np.ndarray, nf: int, fm: str, smc_start: bool,
-                            tol: float = 1e-8, max_iter: int = 60) -> np.ndarray:
+def _batched_reduced_values(
+    S: np.ndarray, nf: int, fm: str, smc_start: bool, tol: float = 1e-8, max_iter: int = 60
+) -> np.ndarray:
     """Eigenvalues of the reduced matrices of ``nf``-factor solutions of a stack ``S`` (B, p, p).
 
     ``minres``: the uniquenesses minimise psych's minres criterion (stationary point of
@@ -179,8 +180,16 @@ def uls_state(S: np.ndarray, psi: np.ndarray, nf: int):
     return w, V, lt, h2, F
 
 
-def batched_minres(S: np.ndarray, nf: int, psi0: np.ndarray, *, lo: float = 0.005, hi: float = 1.0,
-                    tol: float = 1e-8, max_iter: int = 60) -> tuple[np.ndarray, np.ndarray]:
+def batched_minres(
+    S: np.ndarray,
+    nf: int,
+    psi0: np.ndarray,
+    *,
+    lo: float = 0.005,
+    hi: float = 1.0,
+    tol: float = 1e-8,
+    max_iter: int = 60,
+) -> tuple[np.ndarray, np.ndarray]:
     """Minres uniquenesses for a stack of correlation matrices at once.
 
     Minimises ``F(psi) = 1/2 sum_{m>nf} e_m(S - diag psi)^2`` (gradient ``g = h2 + psi - 1``,
@@ -213,8 +222,8 @@ def batched_minres(S: np.ndarray, nf: int, psi0: np.ndarray, *, lo: float = 0.00
         for f in range(nf):
             vf = Vt[:, :, f]
             lf = lt[:, f]
-            J -= (vf ** 2)[:, :, None] * (vf ** 2)[:, None, :]
-            gap = w[:, f:f + 1] - w[:, nf:]
+            J -= (vf**2)[:, :, None] * (vf**2)[:, None, :]
+            gap = w[:, f : f + 1] - w[:, nf:]
             with np.errstate(divide="ignore", invalid="ignore"):
                 coef = np.where((lf[:, None] > 0) & (gap > 0), lf[:, None] / gap, 0.0)
             K = np.einsum("bjm,bkm,bm->bjk", Um, Um, coef)
@@ -264,9 +273,17 @@ def _first_not_greater(obs: np.ndarray, crit: np.ndarray) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-def parallel_analysis(X: Any, *, n_iter: int = 20, fm: str = "minres", quant: float | None = 0.95,
-                      n_factors: int = 1, rng: np.random.Generator | None = None,
-                      seed: int | None = None, chunk_size: int = 10) -> ParallelResult:
+def parallel_analysis(
+    X: Any,
+    *,
+    n_iter: int = 20,
+    fm: str = "minres",
+    quant: float | None = 0.95,
+    n_factors: int = 1,
+    rng: np.random.Generator | None = None,
+    seed: int | None = None,
+    chunk_size: int = 10,
+) -> ParallelResult:
     """Horn's parallel analysis as ``psych::fa.parallel(x, fa="both", n.iter=n_iter)``.
 
     Observed: eigenvalues of the pairwise correlation matrix ``R`` (``pc_values``) and
@@ -360,8 +377,9 @@ def parallel_analysis(X: Any, *, n_iter: int = 20, fm: str = "minres", quant: fl
         while bad.any():
             tries += 1
             if tries > 100:
-                raise DataError("could not draw a resample with a complete correlation matrix "
-                                "(items with almost no variance?)")
+                raise DataError(
+                    "could not draw a resample with a complete correlation matrix (items with almost no variance?)"
+                )
             k = np.flatnonzero(bad)
             Cb2, bad2 = _resample_cor(k.size)
             Cb[k] = Cb2
@@ -388,13 +406,27 @@ def parallel_analysis(X: Any, *, n_iter: int = 20, fm: str = "minres", quant: fl
     values = np.concatenate([samp, samp_fa, sim, sim_fa], axis=1)
     means = values.mean(axis=0)
     ci = np.quantile(values, quant, axis=0) if quant is not None else means
-    pc_simr, fa_simr, pc_sim, fa_sim = (means[i * p:(i + 1) * p] for i in range(4))
-    pc_simr_ci, fa_simr_ci, pc_sim_ci, fa_sim_ci = (ci[i * p:(i + 1) * p] for i in range(4))
+    pc_simr, fa_simr, pc_sim, fa_sim = (means[i * p : (i + 1) * p] for i in range(4))
+    pc_simr_ci, fa_simr_ci, pc_sim_ci, fa_sim_ci = (ci[i * p : (i + 1) * p] for i in range(4))
     ncomp = _first_not_greater(pc_values, pc_sim_ci)
     nfact = _first_not_greater(fa_values, fa_sim_ci)
     return ParallelResult(
-        nfact=nfact, ncomp=ncomp, pc_values=pc_values, fa_values=fa_values,
-        pc_sim=pc_sim, fa_sim=fa_sim, pc_simr=pc_simr, fa_simr=fa_simr,
-        pc_sim_ci=pc_sim_ci, fa_sim_ci=fa_sim_ci, pc_simr_ci=pc_simr_ci, fa_simr_ci=fa_simr_ci,
-        values=values, n_iter=n_iter, quant=quant, fm=fm, n_obs=n, warnings=tuple(warnings),
+        nfact=nfact,
+        ncomp=ncomp,
+        pc_values=pc_values,
+        fa_values=fa_values,
+        pc_sim=pc_sim,
+        fa_sim=fa_sim,
+        pc_simr=pc_simr,
+        fa_simr=fa_simr,
+        pc_sim_ci=pc_sim_ci,
+        fa_sim_ci=fa_sim_ci,
+        pc_simr_ci=pc_simr_ci,
+        fa_simr_ci=fa_simr_ci,
+        values=values,
+        n_iter=n_iter,
+        quant=quant,
+        fm=fm,
+        n_obs=n,
+        warnings=tuple(warnings),
     )

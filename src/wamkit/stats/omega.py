@@ -552,8 +552,9 @@ def one_factor_omega_batch(R: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     return om_t, om_h, key < 0
 
 
-def _one_factor_bootstrap(arr: np.ndarray, names: list[str], est: Any, n_boot: int, rng: np.random.Generator,
-                          ci_level: float) -> OmegaBootstrapResult:
+def _one_factor_bootstrap(
+    arr: np.ndarray, names: list[str], est: Any, n_boot: int, rng: np.random.Generator, ci_level: float
+) -> OmegaBootstrapResult:
     """Percentile bootstrap of one-factor omega: every resample's correlation matrix refitted in one batch."""
     covs = np.concatenate(list(bootstrap_pairwise_cov(arr, n_boot, rng)), axis=0)
     d = np.sqrt(np.diagonal(covs, axis1=1, axis2=2))
@@ -584,7 +585,15 @@ def _one_factor_bootstrap(arr: np.ndarray, names: list[str], est: Any, n_boot: i
     nan = float("nan")
     lo_t, med_t, hi_t = (float(v) for v in np.quantile(reps[:, 0], [q, 0.5, 1.0 - q])) if len(reps) else (nan,) * 3
     lo_h, med_h, hi_h = (float(v) for v in np.quantile(reps[:, 1], [q, 0.5, 1.0 - q])) if len(reps) else (nan,) * 3
-    return OmegaBootstrapResult(estimate=est, n_boot=n_boot, n_failed=n_failed, ci_level=ci_level,
-                                omega_total_ci=(lo_t, hi_t), omega_h_ci=(lo_h, hi_h), omega_total_median=med_t,
-                                omega_h_median=med_h, replicates=pd.DataFrame(reps, columns=["omega_total", "omega_h"]),
-                                warnings=tuple(warn))
+    return OmegaBootstrapResult(
+        estimate=est,
+        n_boot=n_boot,
+        n_failed=n_failed,
+        ci_level=ci_level,
+        omega_total_ci=(lo_t, hi_t),
+        omega_h_ci=(lo_h, hi_h),
+        omega_total_median=med_t,
+        omega_h_median=med_h,
+        replicates=pd.DataFrame(reps, columns=["omega_total", "omega_h"]),
+        warnings=tuple(warn),
+    )

@@ -32,14 +32,34 @@ R_OPTIMIZE_TOL = float(np.finfo(float).eps ** 0.25)
 
 _TWOPI = 2.0 * np.pi
 # 20-point Gauss-Legendre on [-1, 1]: the 10 abscissas of one half and their weights (Genz)
-_GL_X = np.array([
-    -0.9931285991850949, -0.9639719272779138, -0.9122344282513259, -0.8391169718222188,
-    -0.7463319064601508, -0.6360536807265150, -0.5108670019508271, -0.3737060887154196,
-    -0.2277858511416451, -0.07652652113349733])
-_GL_W = np.array([
-    0.01761400713915212, 0.04060142980038694, 0.06267204833410906, 0.08327674157670475,
-    0.1019301198172404, 0.1181945319615184, 0.1316886384491766, 0.1420961093183821,
-    0.1491729864726037, 0.1527533871307259])
+_GL_X = np.array(
+    [
+        -0.9931285991850949,
+        -0.9639719272779138,
+        -0.9122344282513259,
+        -0.8391169718222188,
+        -0.7463319064601508,
+        -0.6360536807265150,
+        -0.5108670019508271,
+        -0.3737060887154196,
+        -0.2277858511416451,
+        -0.07652652113349733,
+    ]
+)
+_GL_W = np.array(
+    [
+        0.01761400713915212,
+        0.04060142980038694,
+        0.06267204833410906,
+        0.08327674157670475,
+        0.1019301198172404,
+        0.1181945319615184,
+        0.1316886384491766,
+        0.1420961093183821,
+        0.1491729864726037,
+        0.1527533871307259,
+    ]
+)
 
 
 # ----------------------------------------------------------------------------- bivariate normal
@@ -76,22 +96,26 @@ def _bvnu(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
             bs = (hi - ki) ** 2
             c = (4.0 - hki) / 8.0
             d = (12.0 - hki) / 16.0
-            v = a * np.exp(-(bs / as_ + hki) / 2.0) * (
-                1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
+            v = (
+                a
+                * np.exp(-(bs / as_ + hki) / 2.0)
+                * (1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
+            )
             b = np.sqrt(bs)
-            corr = np.exp(-hki / 2.0) * np.sqrt(_TWOPI) * ndtr(-b / a) * b * (
-                1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0)
+            corr = np.exp(-hki / 2.0) * np.sqrt(_TWOPI) * ndtr(-b / a) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0)
             v = v - np.where(hki > -160.0, corr, 0.0)
             a = a / 2.0
             xs = (a[:, None] * (_GL_X[None, :] + 1.0)) ** 2
             rs = np.sqrt(1.0 - xs)
             bs_, hk_, c_, d_ = bs[:, None], hki[:, None], c[:, None], d[:, None]
-            t1 = (np.exp(-bs_ / (2.0 * xs) - hk_ / (1.0 + rs)) / rs
-                  - np.exp(-(bs_ / xs + hk_) / 2.0) * (1.0 + c_ * xs * (1.0 + d_ * xs)))
+            t1 = np.exp(-bs_ / (2.0 * xs) - hk_ / (1.0 + rs)) / rs - np.exp(-(bs_ / xs + hk_) / 2.0) * (
+                1.0 + c_ * xs * (1.0 + d_ * xs)
+            )
             xs2 = as_[:, None] * (-_GL_X[None, :] + 1.0) ** 2 / 4.0
             rs2 = np.sqrt(1.0 - xs2)
             t2 = np.exp(-(bs_ / xs2 + hk_) / 2.0) * (
-                np.exp(-hk_ * (1.0 - rs2) / (2.0 * (1.0 + rs2))) / rs2 - (1.0 + c_ * xs2 * (1.0 + d_ * xs2)))
+                np.exp(-hk_ * (1.0 - rs2) / (2.0 * (1.0 + rs2))) / rs2 - (1.0 + c_ * xs2 * (1.0 + d_ * xs2))
+            )
             v = v + a * ((t1 + t2) * _GL_W[None, :]).sum(axis=1)
             bvn[inner] = -v / _TWOPI
         pos = ~neg
@@ -300,11 +324,24 @@ class PolychoricResult(StatResult):
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f: getattr(self, f) for f in (
-            "items", "rho", "n_obs", "n_pairwise", "categories", "global_thresholds", "smoothed",
-            "fixed_cells", "neg_loglik", "warnings")}
-        d["tau"] = [[float(t) if np.isfinite(t) else ("inf" if t > 0 else "-inf") for t in row]
-                    for row in np.asarray(self.tau)]
+        d = {
+            f: getattr(self, f)
+            for f in (
+                "items",
+                "rho",
+                "n_obs",
+                "n_pairwise",
+                "categories",
+                "global_thresholds",
+                "smoothed",
+                "fixed_cells",
+                "neg_loglik",
+                "warnings",
+            )
+        }
+        d["tau"] = [
+            [float(t) if np.isfinite(t) else ("inf" if t > 0 else "-inf") for t in row] for row in np.asarray(self.tau)
+        ]
         return to_jsonable(d)
 
 
@@ -361,12 +398,31 @@ def polychoric(
     DataError
         Non-integer codes, an item without variance, too few respondents.
     """
-    return _polychoric(X, items=items, correct=correct, smooth=smooth, global_thresholds=global_thresholds,
-                       max_cat=max_cat, tol=tol, listwise=listwise, psych_switch=True)
+    return _polychoric(
+        X,
+        items=items,
+        correct=correct,
+        smooth=smooth,
+        global_thresholds=global_thresholds,
+        max_cat=max_cat,
+        tol=tol,
+        listwise=listwise,
+        psych_switch=True,
+    )
 
 
-def _polychoric(X: Any, *, items: list[str] | None, correct: float, smooth: bool, global_thresholds: bool,
-                max_cat: int, tol: float, listwise: bool, psych_switch: bool) -> PolychoricResult:
+def _polychoric(
+    X: Any,
+    *,
+    items: list[str] | None,
+    correct: float,
+    smooth: bool,
+    global_thresholds: bool,
+    max_cat: int,
+    tol: float,
+    listwise: bool,
+    psych_switch: bool,
+) -> PolychoricResult:
     arr, names = _as_int_items(X, items)
     if listwise:
         arr = arr[~np.isnan(arr).any(axis=1)]
@@ -396,8 +452,10 @@ def _polychoric(X: Any, *, items: list[str] | None, correct: float, smooth: bool
     use_global = bool(global_thresholds)
     if use_global and psych_switch and item_max.min() != item_max.max():
         use_global = False
-        warn.append("the items do not have an equal number of response alternatives: "
-                    "per-pair thresholds were used (psych global=FALSE)")
+        warn.append(
+            "the items do not have an equal number of response alternatives: "
+            "per-pair thresholds were used (psych global=FALSE)"
+        )
 
     codes = np.where(M, arr - gmin, 0).astype(np.int64)  # 0..K-1
     freq = np.stack([np.bincount(codes[M[:, j], j], minlength=K) for j in range(p)]).astype(float)  # (p, K)
@@ -434,8 +492,8 @@ def _polychoric(X: Any, *, items: list[str] | None, correct: float, smooth: bool
             r_, c_ = tab.shape
             props[t, :r_, :c_] = tab
             with np.errstate(divide="ignore", invalid="ignore"):
-                rc[t, :r_ - 1] = _qnorm(np.cumsum(tab.sum(axis=1))[:-1])
-                cc[t, :c_ - 1] = _qnorm(np.cumsum(tab.sum(axis=0))[:-1])
+                rc[t, : r_ - 1] = _qnorm(np.cumsum(tab.sum(axis=1))[:-1])
+                cc[t, : c_ - 1] = _qnorm(np.cumsum(tab.sum(axis=0))[:-1])
         if fixed and correct > 0:
             warn.append(f"{fixed} pair table(s) had zero cells adjusted by the continuity correction {correct:g}")
 
@@ -470,9 +528,17 @@ def _polychoric(X: Any, *, items: list[str] | None, correct: float, smooth: bool
                 warn.append("the matrix was not positive definite and was smoothed (psych::cor.smooth)")
     npw = (M.astype(float).T @ M.astype(float)).astype(int)
     return PolychoricResult(
-        items=tuple(names), rho=R, tau=tau, n_obs=int(n), n_pairwise=npw,
-        categories=tuple(float(gmin + i) for i in range(K)), global_thresholds=use_global,
-        smoothed=smoothed, fixed_cells=int(fixed), neg_loglik=NLL, warnings=tuple(warn),
+        items=tuple(names),
+        rho=R,
+        tau=tau,
+        n_obs=int(n),
+        n_pairwise=npw,
+        categories=tuple(float(gmin + i) for i in range(K)),
+        global_thresholds=use_global,
+        smoothed=smoothed,
+        fixed_cells=int(fixed),
+        neg_loglik=NLL,
+        warnings=tuple(warn),
     )
 
 
@@ -484,8 +550,8 @@ def _pair_tables(codes: np.ndarray, M: np.ndarray, iu: np.ndarray, ju: np.ndarra
     offset = (np.arange(m) * K * K)[None, :]
     step = max(1, 5_000_000 // max(m, 1))
     for s in range(0, n, step):
-        c = codes[s:s + step]
-        ok = M[s:s + step, iu] & M[s:s + step, ju]
+        c = codes[s : s + step]
+        ok = M[s : s + step, iu] & M[s : s + step, ju]
         cell = offset + c[:, iu] * K + c[:, ju]
         out += np.bincount(cell[ok], minlength=m * K * K)
     return out.reshape(m, K, K).astype(float)
@@ -523,5 +589,14 @@ def polychoric_lavaan(
     """
     if missing not in ("listwise", "pairwise"):
         raise UsageError(f"missing must be 'listwise' or 'pairwise', got {missing!r}")
-    return _polychoric(X, items=items, correct=0.0, smooth=False, global_thresholds=True, max_cat=max_cat,
-                       tol=tol, listwise=(missing == "listwise"), psych_switch=False)
+    return _polychoric(
+        X,
+        items=items,
+        correct=0.0,
+        smooth=False,
+        global_thresholds=True,
+        max_cat=max_cat,
+        tol=tol,
+        listwise=(missing == "listwise"),
+        psych_switch=False,
+    )

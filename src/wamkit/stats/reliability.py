@@ -32,6 +32,7 @@ __all__ = [
     "omega_total",
 ]
 
+
 # ----------------------------------------------------------------------------- helpers
 def _as_items(X: Any, items: list[str] | None) -> tuple[np.ndarray, list[str]]:
     """Select ``items`` from ``X`` and return them as a float array (copy) and names."""
@@ -101,11 +102,8 @@ def _alpha1(C: np.ndarray, R: np.ndarray) -> dict[str, float]:
         gf1_off = 1.0 - (res1**2).sum() / (Rd**2).sum()
         sn = n * av_r / (1.0 - av_r)
     CC = C @ C
-    Q = (2.0 * n**2 / ((n - 1.0) ** 2 * sumC**3)) * (
-        sumC * (np.trace(CC) + trC**2) - 2.0 * (trC * CC.sum())
-    )
-    return dict(raw=raw, std=std, g6=g6, av_r=av_r, sn=sn, Q=Q, gf1=gf1, gf1_off=gf1_off,
-                var_r=var_r, med_r=med_r)
+    Q = (2.0 * n**2 / ((n - 1.0) ** 2 * sumC**3)) * (sumC * (np.trace(CC) + trC**2) - 2.0 * (trC * CC.sum()))
+    return dict(raw=raw, std=std, g6=g6, av_r=av_r, sn=sn, Q=Q, gf1=gf1, gf1_off=gf1_off, var_r=var_r, med_r=med_r)
 
 
 def feldt_ci(alpha_value: float, *, n_obs: int, n_items: int, ci_level: float = 0.95) -> tuple[float, float]:
@@ -230,10 +228,34 @@ class AlphaResult(StatResult):
         return {"item_stats": self.item_stats.reset_index(names="item")}
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in (
-            "items", "n_obs", "raw_alpha", "alpha", "std_alpha", "g6", "average_r", "median_r", "var_r",
-            "signal_noise", "ase", "mean", "sd", "unidim", "fit_off", "ci_level", "feldt_lower",
-            "feldt_upper", "n_boot", "boot_lower", "boot_median", "boot_upper", "warnings")}
+        d = {
+            k: getattr(self, k)
+            for k in (
+                "items",
+                "n_obs",
+                "raw_alpha",
+                "alpha",
+                "std_alpha",
+                "g6",
+                "average_r",
+                "median_r",
+                "var_r",
+                "signal_noise",
+                "ase",
+                "mean",
+                "sd",
+                "unidim",
+                "fit_off",
+                "ci_level",
+                "feldt_lower",
+                "feldt_upper",
+                "n_boot",
+                "boot_lower",
+                "boot_median",
+                "boot_upper",
+                "warnings",
+            )
+        }
         d["item_stats"] = self.item_stats.reset_index(names="item")
         return to_jsonable(d)
 
@@ -458,8 +480,10 @@ class CorAlphaResult(StatResult):
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in ("items", "alpha", "g6", "average_r", "median_r",
-                                              "var_r", "signal_noise", "warnings")}
+        d = {
+            k: getattr(self, k)
+            for k in ("items", "alpha", "g6", "average_r", "median_r", "var_r", "signal_noise", "warnings")
+        }
         d["item_stats"] = self.item_stats.reset_index(names="item")
         return to_jsonable(d)
 
@@ -498,10 +522,17 @@ def alpha_from_cor(R: Any, *, items: list[str] | None = None) -> CorAlphaResult:
         index=pd.Index(names, name="item"),
     )
     warn = ("the average inter-item correlation is negative: check the item keying",) if tot["av_r"] < 0 else ()
-    return CorAlphaResult(items=tuple(names), alpha=float(tot["raw"]), g6=float(tot["g6"]),
-                          average_r=float(tot["av_r"]), median_r=float(tot["med_r"]),
-                          var_r=float(tot["var_r"]), signal_noise=float(tot["sn"]),
-                          item_stats=table, warnings=warn)
+    return CorAlphaResult(
+        items=tuple(names),
+        alpha=float(tot["raw"]),
+        g6=float(tot["g6"]),
+        average_r=float(tot["av_r"]),
+        median_r=float(tot["med_r"]),
+        var_r=float(tot["var_r"]),
+        signal_noise=float(tot["sn"]),
+        item_stats=table,
+        warnings=warn,
+    )
 
 
 # ----------------------------------------------------------------------------- omega
@@ -532,8 +563,12 @@ class OmegaResult(StatResult):
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({f: getattr(self, f) for f in (
-            "items", "omega_total", "omega_h", "alpha", "loadings", "uniquenesses", "flipped", "warnings")})
+        return to_jsonable(
+            {
+                f: getattr(self, f)
+                for f in ("items", "omega_total", "omega_h", "alpha", "loadings", "uniquenesses", "flipped", "warnings")
+            }
+        )
 
 
 def omega_total(R: Any, *, items: list[str] | None = None) -> OmegaResult:
@@ -566,5 +601,13 @@ def omega_total(R: Any, *, items: list[str] | None = None) -> OmegaResult:
     flipped = tuple(n for n, s in zip(names, key, strict=False) if s < 0)
     if flipped:
         warn.append(f"item(s) with negative loadings were reversed: {', '.join(flipped)}")
-    return OmegaResult(items=tuple(names), omega_total=float(om_t), omega_h=float(om_h), alpha=float(a),
-                       loadings=g, uniquenesses=u2, flipped=flipped, warnings=tuple(warn))
+    return OmegaResult(
+        items=tuple(names),
+        omega_total=float(om_t),
+        omega_h=float(om_h),
+        alpha=float(a),
+        loadings=g,
+        uniquenesses=u2,
+        flipped=flipped,
+        warnings=tuple(warn),
+    )

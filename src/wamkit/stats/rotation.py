@@ -57,7 +57,7 @@ class RotationResult:
 def vgq_oblimin(L: np.ndarray, gam: float = 0.0) -> tuple[np.ndarray, float]:
     """GPArotation ``vgQ.oblimin``: gradient and value of the oblimin criterion."""
     L2 = L * L
-    X = L2.sum(axis=1, keepdims=True) - L2          # = L2 @ (1 - I)
+    X = L2.sum(axis=1, keepdims=True) - L2  # = L2 @ (1 - I)
     if gam != 0:
         p = L.shape[0]
         X = X - (gam / p) * X.sum(axis=0, keepdims=True)
@@ -86,12 +86,19 @@ def vgq_varimax(L: np.ndarray) -> tuple[np.ndarray, float]:
 
 def vgq_quartimax(L: np.ndarray) -> tuple[np.ndarray, float]:
     """GPArotation ``vgQ.quartimax``."""
-    return -L ** 3, float(-np.sum(L ** 4) / 4.0)
+    return -(L**3), float(-np.sum(L**4) / 4.0)
 
 
 # --------------------------------------------------------------------------- GPA
-def gpf_oblique(A: np.ndarray, criterion: Criterion, *, T: np.ndarray | None = None,
-                normalize: bool = False, eps: float = 1e-5, maxit: int = 1000) -> RotationResult:
+def gpf_oblique(
+    A: np.ndarray,
+    criterion: Criterion,
+    *,
+    T: np.ndarray | None = None,
+    normalize: bool = False,
+    eps: float = 1e-5,
+    maxit: int = 1000,
+) -> RotationResult:
     """Gradient projection oblique rotation, GPArotation ``GPFoblq`` (Bernaards & Jennrich 2005).
 
     ``L = A (T^-1)'``; the criterion ``f(L)`` is minimised over matrices ``T`` with
@@ -137,12 +144,20 @@ def gpf_oblique(A: np.ndarray, criterion: Criterion, *, T: np.ndarray | None = N
         L = L * W
     phi = Tm.T @ Tm
     rotmat = np.linalg.inv(Tm).T
-    return RotationResult(loadings=L, phi=phi, rotmat=rotmat, orthogonal=False,
-                          converged=bool(converged), iterations=it, criterion=f)
+    return RotationResult(
+        loadings=L, phi=phi, rotmat=rotmat, orthogonal=False, converged=bool(converged), iterations=it, criterion=f
+    )
 
 
-def gpf_orthogonal(A: np.ndarray, criterion: Criterion, *, T: np.ndarray | None = None,
-                   normalize: bool = False, eps: float = 1e-5, maxit: int = 1000) -> RotationResult:
+def gpf_orthogonal(
+    A: np.ndarray,
+    criterion: Criterion,
+    *,
+    T: np.ndarray | None = None,
+    normalize: bool = False,
+    eps: float = 1e-5,
+    maxit: int = 1000,
+) -> RotationResult:
     """Gradient projection orthogonal rotation, GPArotation ``GPForth``: ``L = A T``, ``T'T = I``."""
     A = np.asarray(A, dtype=float)
     k = A.shape[1]
@@ -182,8 +197,9 @@ def gpf_orthogonal(A: np.ndarray, criterion: Criterion, *, T: np.ndarray | None 
     converged = s < eps
     if W is not None:
         L = L * W
-    return RotationResult(loadings=L, phi=np.eye(k), rotmat=Tm, orthogonal=True,
-                          converged=bool(converged), iterations=it, criterion=f)
+    return RotationResult(
+        loadings=L, phi=np.eye(k), rotmat=Tm, orthogonal=True, converged=bool(converged), iterations=it, criterion=f
+    )
 
 
 # --------------------------------------------------------------------------- varimax / promax
@@ -196,8 +212,9 @@ def varimax(L: np.ndarray, *, normalize: bool = True, eps: float = 1e-5) -> Rota
     x = np.array(L, dtype=float)
     p, nc = x.shape
     if nc < 2:
-        return RotationResult(loadings=x, phi=np.eye(nc), rotmat=np.eye(nc), orthogonal=True,
-                              converged=True, iterations=0)
+        return RotationResult(
+            loadings=x, phi=np.eye(nc), rotmat=np.eye(nc), orthogonal=True, converged=True, iterations=0
+        )
     sc = None
     if normalize:
         sc = np.sqrt((x * x).sum(axis=1))
@@ -208,7 +225,7 @@ def varimax(L: np.ndarray, *, normalize: bool = True, eps: float = 1e-5) -> Rota
     it = 0
     for it in range(1, 1001):  # noqa: B007  (the count is read after the loop)
         z = x @ TT
-        B = x.T @ (z ** 3 - z * ((z * z).sum(axis=0) / p)[None, :])
+        B = x.T @ (z**3 - z * ((z * z).sum(axis=0) / p)[None, :])
         u, sv, vt = np.linalg.svd(B)
         TT = u @ vt
         dpast = d
@@ -219,8 +236,7 @@ def varimax(L: np.ndarray, *, normalize: bool = True, eps: float = 1e-5) -> Rota
     z = x @ TT
     if sc is not None:
         z = z * sc[:, None]
-    return RotationResult(loadings=z, phi=np.eye(nc), rotmat=TT, orthogonal=True,
-                          converged=converged, iterations=it)
+    return RotationResult(loadings=z, phi=np.eye(nc), rotmat=TT, orthogonal=True, converged=converged, iterations=it)
 
 
 def _promax_psych(x: np.ndarray, m: float = 4.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -256,12 +272,12 @@ def promax(L: np.ndarray, *, m: float = 4.0) -> RotationResult:
     L = np.asarray(L, dtype=float)
     k = L.shape[1]
     if k < 2:
-        return RotationResult(loadings=L.copy(), phi=np.eye(k), rotmat=np.eye(k), orthogonal=False,
-                              converged=True, iterations=0)
+        return RotationResult(
+            loadings=L.copy(), phi=np.eye(k), rotmat=np.eye(k), orthogonal=False, converged=True, iterations=0
+        )
     h = np.sqrt((L * L).sum(axis=1))
     z, U, phi, conv = _promax_psych(L / h[:, None], m)
-    return RotationResult(loadings=z * h[:, None], phi=phi, rotmat=U, orthogonal=False,
-                          converged=conv, iterations=0)
+    return RotationResult(loadings=z * h[:, None], phi=phi, rotmat=U, orthogonal=False, converged=conv, iterations=0)
 
 
 #: rotation names accepted by :func:`rotate` (psych spelling in brackets where different)
@@ -270,8 +286,9 @@ OBLIQUE = ("oblimin", "quartimin", "geomin", "geominQ", "promax", "Promax")
 ROTATIONS = ORTHOGONAL + OBLIQUE
 
 
-def rotate(L: np.ndarray, method: str, *, gamma: float = 0.0, delta: float = 0.01,
-           eps: float = 1e-5, maxit: int = 1000) -> RotationResult:
+def rotate(
+    L: np.ndarray, method: str, *, gamma: float = 0.0, delta: float = 0.01, eps: float = 1e-5, maxit: int = 1000
+) -> RotationResult:
     """Rotate a loading matrix as ``psych::fa`` does for ``rotate=method``.
 
     ``"geomin"`` is psych's ``"geominQ"`` (oblique); ``"geominT"`` is the orthogonal
@@ -282,16 +299,16 @@ def rotate(L: np.ndarray, method: str, *, gamma: float = 0.0, delta: float = 0.0
     L = np.asarray(L, dtype=float)
     k = L.shape[1]
     if method == "none" or k < 2:
-        return RotationResult(loadings=L.copy(), phi=np.eye(k), rotmat=np.eye(k), orthogonal=True,
-                              converged=True, iterations=0)
+        return RotationResult(
+            loadings=L.copy(), phi=np.eye(k), rotmat=np.eye(k), orthogonal=True, converged=True, iterations=0
+        )
     if method == "varimax":
         return varimax(L)
     if method == "promax":
         return promax(L)
     if method == "Promax":  # psych::Promax without Kaiser normalisation
         z, U, phi, conv = _promax_psych(L)
-        return RotationResult(loadings=z, phi=phi, rotmat=U, orthogonal=False,
-                              converged=conv, iterations=0)
+        return RotationResult(loadings=z, phi=phi, rotmat=U, orthogonal=False, converged=conv, iterations=0)
     if method == "oblimin":
         return gpf_oblique(L, lambda X: vgq_oblimin(X, gamma), eps=eps, maxit=maxit)
     if method == "quartimin":

@@ -8,8 +8,22 @@ from typing import Any
 from wamkit.render.document import Column, Document
 
 #: scalar fields shown as integers / p values / text when they appear
-INT_FIELDS = {"n", "n_obs", "df", "dof", "n_targets", "n_raters", "n_dropped", "n_clusters", "iterations", "events",
-              "n_groups", "n_factors", "ntotal", "npar"}
+INT_FIELDS = {
+    "n",
+    "n_obs",
+    "df",
+    "dof",
+    "n_targets",
+    "n_raters",
+    "n_dropped",
+    "n_clusters",
+    "iterations",
+    "events",
+    "n_groups",
+    "n_factors",
+    "ntotal",
+    "npar",
+}
 P_FIELDS = {"p", "pvalue", "p_value", "p_adj"}
 
 
@@ -37,13 +51,18 @@ def stat_document(result: Any) -> Document:
     if summary is not None and len(summary.columns):
         row = summary.iloc[0].to_dict()
         rows = [{"statistic": k, "value": v} for k, v in row.items() if k != "warnings"]
-        formatted = [{"statistic": r["statistic"],
-                      "value": Column("value", kind=_kind(r["statistic"], r["value"])).cell(r)} for r in rows]
+        formatted = [
+            {"statistic": r["statistic"], "value": Column("value", kind=_kind(r["statistic"], r["value"])).cell(r)}
+            for r in rows
+        ]
         doc.table(formatted, [Column("statistic", kind="text"), Column("value", kind="text")])
     for name, frame in frames.items():
         if len(frame):
-            doc.table(frame, [Column(str(c), kind=_kind(str(c), frame[c].iloc[0]) if len(frame) else "num")
-                              for c in frame.columns], title=name.replace("_", " "))
+            doc.table(
+                frame,
+                [Column(str(c), kind=_kind(str(c), frame[c].iloc[0]) if len(frame) else "num") for c in frame.columns],
+                title=name.replace("_", " "),
+            )
     for w in result.to_dict().get("warnings", []) or []:
         doc.note(str(w), "warning")
     return doc

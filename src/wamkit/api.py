@@ -249,13 +249,11 @@ def correlations(
     return correlate(data[x], data[y], method=method, ci_level=ci_level)
 
 
-def partial_correlation(
-    data: pd.DataFrame, x: str, y: str, covariates: Sequence[str], *, ci_level: float = 0.95
-) -> Any:
+def partial_correlation(data: pd.DataFrame, x: str, y: str, covariates: Sequence[str]) -> Any:
     """Partial correlation, as ``psych::partial.r`` with ``corr.p`` p value."""
     from wamkit.stats.association import partial_correlation as run
 
-    return run(data, x, y, list(covariates), ci_level=ci_level)
+    return run(data, x, y, list(covariates))
 
 
 def logistic(

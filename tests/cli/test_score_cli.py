@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, EXAMPLES, sha256
+from wamkit.design.read import read, score_data
 from wamkit.results import to_jsonable
-from wamkit.scoring.multi import ReadOptions, load_instrument_specs, read_multi_table, score_multi
+from wamkit.scoring.stream import StreamOptions
 
 DEMO = EXAMPLES / "wam_demo.csv"
 BOTH = ["-i", "client=wam-demo-client", "-i", "professional=wam-demo-professional", "--rater", "rater"]
@@ -47,9 +48,10 @@ def test_score_json_equals_library_result(cli, tmp_path):
     r = cli("score", DEMO, *BOTH, "--format", "json", "-q")
     assert r.code == 0, r.stderr
     payload = json.loads(r.stdout)
-    instruments = load_instrument_specs(BOTH[1::2][:2], "rater")
-    table = read_multi_table(str(DEMO), instruments)
-    lib = score_multi(table, instruments, "rater", ReadOptions())
+    data = read(
+        str(DEMO), instrument={"client": "wam-demo-client", "professional": "wam-demo-professional"}, rater="rater"
+    )
+    lib = score_data(data)
     assert payload["scores"] == to_jsonable(lib.scores)
     assert payload["summary"] == lib.summary_dict()
     prov = payload["provenance"]
@@ -267,13 +269,12 @@ def test_streamed_summary_equals_in_memory_summary():
     from wamkit.scoring.stream import stream_score
 
     ins = load_instrument(str(DATA / "bfi.yaml"))
-    table = read_multi_table(str(DATA / "bfi.csv"), {None: ins})
-    mem = score_multi(table, {None: ins}, None, ReadOptions()).summary_dict()
+    mem = score_data(read(str(DATA / "bfi.csv"), instrument=ins)).summary_dict()
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:
         streamed = stream_score(
-            str(DATA / "bfi.csv"), ins, ReadOptions(), output=f"{d}/s.csv", fmt="csv", chunk_rows=333, progress=False
+            str(DATA / "bfi.csv"), ins, StreamOptions(), output=f"{d}/s.csv", fmt="csv", chunk_rows=333, progress=False
         )
     for a, b in zip(mem["scales"], streamed["scales"], strict=False):
         assert (a["n"], a["missing"]) == (b["n"], b["missing"])

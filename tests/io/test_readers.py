@@ -134,8 +134,7 @@ def test_streamed_chunks_of_a_qualtrics_export_equal_the_whole_read():
 
 def test_stream_score_of_a_titled_file_equals_the_in_memory_scores(tmp_path):
     from wamkit.io import write_frame
-    from wamkit.scoring.multi import ReadOptions
-    from wamkit.scoring.stream import stream_score
+    from wamkit.scoring.stream import StreamOptions, stream_score
 
     rng = np.random.default_rng(5)
     lines = ["Title", HEADER] + [f"{i}," + ",".join(map(str, rng.integers(1, 6, 12))) for i in range(300)]
@@ -143,7 +142,9 @@ def test_stream_score_of_a_titled_file_equals_the_in_memory_scores(tmp_path):
     src.write_text("\n".join(lines) + "\n")
     ins = load_instrument("wai-sr-client")
     out = tmp_path / "s.csv"
-    stream_score(str(src), ins, ReadOptions(), output=str(out), fmt="csv", chunk_rows=64, progress=False, header_row=2)
+    stream_score(
+        str(src), ins, StreamOptions(), output=str(out), fmt="csv", chunk_rows=64, progress=False, header_row=2
+    )
     t = read_table(str(src), header_row=2, infer_columns=ITEMS)
     write_frame(score(t.frame, ins, source=t.source).scores, str(tmp_path / "m.csv"), "csv")
     assert out.read_bytes() == (tmp_path / "m.csv").read_bytes()
@@ -153,7 +154,7 @@ def test_stream_score_of_a_titled_file_equals_the_in_memory_scores(tmp_path):
         stream_score(
             str(bad),
             ins,
-            ReadOptions(),
+            StreamOptions(),
             output=str(tmp_path / "b.csv"),
             fmt="csv",
             chunk_rows=64,

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -101,12 +100,3 @@ def test_pipeline_keeps_order_and_raises_the_first_error():
         pipeline(iter(range(100)), lambda x: x, bad_sink)
     with pytest.raises(KeyError):
         pipeline(iter(range(5)), lambda x: {}[x], lambda x: None)
-
-
-def test_stream_options_match_read_options():
-    from dataclasses import fields
-
-    from wamkit.scoring.multi import ReadOptions
-
-    assert {f.name for f in fields(StreamOptions)} <= {f.name for f in fields(ReadOptions)}
-    assert pd is not None

@@ -144,10 +144,10 @@ def _click_exception_types() -> tuple:
         types.append(vendored)
     except ImportError:  # pragma: no cover - older typer with click installed
         pass
-    try:
-        from click.exceptions import ClickException
+    try:  # typer before it vendored click raises click's own exception
+        import importlib
 
-        types.append(ClickException)
+        types.append(importlib.import_module("click.exceptions").ClickException)
     except ImportError:
         pass
     return tuple(types)

@@ -90,7 +90,7 @@ def score_command(
     elif not out.to_file:
         emit(frame_to_bytes(result.scores, fmt, dialect=dialect), None)
     else:
-        write_frame(result.scores, out.output, fmt, overwrite=out.force, dialect=dialect)
+        write_frame(result.scores, str(out.output), fmt, overwrite=out.force, dialect=dialect)
     if not out.quiet:
         for n in data.notes:
             sys.stderr.write(f"note: {n}\n")
@@ -139,7 +139,7 @@ def _stream(read: ReadArgs, out: OutputArgs, fmt: str, chunk_rows: int | None, p
     )
     if not should_stream(read.data, opts, chunk_rows, eligible=eligible):
         return False
-    if not eligible:
+    if not eligible or instruments is None:
         raise UsageError(
             "--chunk-rows streams one instrument, without --study, --where, --rater or "
             "--pseudonymise, into a csv, tsv or parquet file given with -o"

@@ -89,7 +89,7 @@ def reshape_command(
     data = read.read()
     frame = reshape_data(data, to=to, pattern=pattern)
     if out.to_file:
-        write_frame(frame, out.output, fmt, overwrite=out.force, dialect=out.csv_dialect or "standard")
+        write_frame(frame, str(out.output), fmt, overwrite=out.force, dialect=out.csv_dialect or "standard")
     else:
         emit(frame_to_bytes(frame, fmt, dialect=out.csv_dialect or "standard"), None)
     if not out.quiet:

@@ -121,7 +121,8 @@ def _instrument_for(items: set[str], role: str | None = None) -> str | None:
     from wamkit.instrument import list_instruments, load_instrument
     from wamkit.scoring import resolve_columns
 
-    best, best_n = None, 0
+    best: str | None = None
+    best_n: float = 0.0
     for entry in list_instruments():
         if not entry.get("id"):
             continue

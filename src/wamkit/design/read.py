@@ -128,7 +128,7 @@ def _resolve_study(source: Any, study: Study | str | None, settings: Mapping[str
         return study_from_options(None if source is None else str(source), **settings)
     overrides = {k: v for k, v in settings.items() if v is not None and k not in ("instruments",)}
     data = study.data
-    file_changes = {k: overrides.pop(k) for k in ("sheet", "header_row") if k in overrides}
+    file_changes: dict[str, Any] = {k: overrides.pop(k) for k in ("sheet", "header_row") if k in overrides}
     if "input_format" in overrides:
         file_changes["format"] = overrides.pop("input_format")
     if source is not None:

@@ -17,7 +17,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -140,7 +140,7 @@ class Design:
             return None
         return float(self.months[self.waves.index(wave)])
 
-    def ordered_waves(self, present: Sequence[Any]) -> list[str]:
+    def ordered_waves(self, present: Iterable[Any]) -> list[str]:
         """Wave labels present, in the declared order, then undeclared ones in natural order."""
         seen = [str(w) for w in dict.fromkeys(present) if w is not None and w == w]
         declared = [w for w in self.waves if w in seen]

@@ -67,8 +67,8 @@ def parse_yaml(text: str, name: str, error_cls: type[Exception]) -> tuple[Any, d
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        lines = text.splitlines()
-        where = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+        text_lines = text.splitlines()
+        where = text_lines[mark.line] if mark is not None and mark.line < len(text_lines) else ""
         indent = where[: len(where) - len(where.lstrip(" \t"))]
         if "\\t" in problem or "\t" in problem or "\t" in indent:
             problem = "tab character used for indentation (use spaces)"

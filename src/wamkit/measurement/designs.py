@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from wamkit.design.read import text_values
 from wamkit.errors import DataError, UsageError
 from wamkit.measurement.factors import fit_or_warn
 from wamkit.measurement.settings import ValidateSettings
@@ -156,7 +157,7 @@ def ordinal_groups(
     """Multi-group ordinal invariance (WLSMV, thresholds; Wu & Estabrook 2016); blank groups left out."""
     from wamkit.stats.ordinal_invariance import ordinal_invariance
 
-    g = groups.astype("string").str.strip().replace("", pd.NA)
+    g = text_values(groups)  # blank values are missing, never a group
     keep = g.notna().to_numpy()
     if (~keep).any():
         warnings.append(f"ordinal invariance: {int((~keep).sum())} rows with a blank {settings.group!r} are left out")

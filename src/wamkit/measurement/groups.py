@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from wamkit.design.read import text_values
 from wamkit.errors import DataError, UsageError
 from wamkit.measurement.factors import fit_or_warn
 from wamkit.measurement.settings import ValidateSettings
@@ -54,7 +55,7 @@ def group_invariance(
     """Configural -> metric -> scalar -> strict across ``groups`` (blank group values left out and counted)."""
     from wamkit.stats.invariance import invariance_sequence
 
-    g = groups.astype("string").str.strip().replace("", pd.NA)
+    g = text_values(groups)  # blank values are missing, never a group
     blank = int(g.isna().sum())
     if blank:
         warnings.append(f"invariance: {blank} rows with a blank {settings.group!r} are left out")

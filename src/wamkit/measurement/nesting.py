@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wamkit.design.read import text_values
 from wamkit.errors import DataError
 
 __all__ = ["nesting"]
@@ -87,7 +88,7 @@ def nesting(
     ``officer``, ``person`` and ``wave`` are aligned with ``scores``; blank officers are left out
     and counted; a client with several rows in one wave (several dyads) is averaged and counted.
     """
-    officer = officer.astype("string").str.strip().replace("", pd.NA)
+    officer = text_values(officer)  # blank values are missing, never a group
     waves = ["all"] if wave is None else [w for w in dict.fromkeys(wave.tolist()) if w is not None and w == w]
     out: dict[str, Any] = {"cluster": officer_name, "unit": "one row per client per wave", "waves": {}}
     for w in waves:

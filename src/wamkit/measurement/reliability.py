@@ -36,6 +36,7 @@ def scale_reliability(
     notes: list[str] = []
     omega = _omega(R, its, n_group_factors, notes)
     st = a.item_stats
+    n_used = {str(k): int(v) for k, v in st["n"].items()}
     item_out = {}
     for it in its:
         row = st.loc[it]
@@ -45,7 +46,7 @@ def scale_reliability(
             "mean": row["mean"],
             "sd": row["sd"],
             "missing": row["missing_share"],
-            "n": int(row["n"]),
+            "n": n_used[it],
         }
         if "floor_share" in st.columns:
             entry["floor"] = row["floor_share"]

@@ -84,7 +84,7 @@ class Structure:
 def structure_from_instrument(ins: Instrument) -> Structure:
     factors = {s.id: tuple(s.items) for s in ins.subscales}
     totals = {t.id: tuple(ins.total_items(t)) for t in ins.totals}
-    scales = {}
+    scales: dict[str, tuple[float | None, float | None]] = {}
     for it in ins.items:
         sc = ins.item_scale(it)
         scales[it.id] = (sc.min, sc.max) if sc is not None else (None, None)

@@ -269,8 +269,8 @@ def validate(
         _one_wave(data, rows)
     notes = _design_notes(data, settings)
     settings = _with_officer(data, settings)
-    from_model = model is not None and (None in data.instruments and data.instruments[None].id == "model")
-    ins = instrument_from_model(model) if from_model else data.instrument_for(value)
+    from_model = None in data.instruments and data.instruments[None].id == "model"
+    ins = instrument_from_model(model) if model is not None and from_model else data.instrument_for(value)
     policy = invalid or data.study.invalid or "error"
     keyed, scores = _keyed_items(data, value, rows, ins, policy, min_answered)
     structure = structure_with_model(

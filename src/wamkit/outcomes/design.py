@@ -131,9 +131,9 @@ def _discrepancy(
     rowkey = pd.Series(keys, dtype=object) + "\x1f" + pd.Series(wv, dtype=object).fillna("")
     ia, ib = np.flatnonzero(rater == a_lab), np.flatnonzero(rater == b_lab)
     for lab, idx in ((a_lab, ia), (b_lab, ib)):
-        d = rowkey.iloc[idx]
-        if d.duplicated().any():
-            k = d[d.duplicated()].iloc[0].replace("\x1f", " / ")
+        dup = rowkey.iloc[idx]
+        if dup.duplicated().any():
+            k = dup[dup.duplicated()].iloc[0].replace("\x1f", " / ")
             raise DataError(
                 f"discrepancy: several '{lab}' rows for key/wave {k.strip(' /')}; "
                 "the data must hold one row per key, rater and wave"
@@ -205,8 +205,8 @@ def build_matrix(
         order_r = (*order_r, disc)
     codes = None
     if cl is not None:
-        c, _ = pd.factorize(text_values(pd.Series(cl, dtype=object).astype("string")))
-        codes = np.where(c < 0, np.nan, c.astype(float))
+        cluster_codes, _ = pd.factorize(text_values(pd.Series(cl, dtype=object).astype("string")))
+        codes = np.where(cluster_codes < 0, np.nan, cluster_codes.astype(float))
     return AnalysisData(
         num=num,
         keys=keys,

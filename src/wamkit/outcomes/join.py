@@ -45,7 +45,7 @@ def _keys(frame: pd.DataFrame, on: Sequence[str]) -> pd.Series:
     cols = [text_values(frame[c]) for c in on]
     k = cols[0]
     if len(cols) > 1:
-        k = k.str.cat(cols[1:], sep=" / ")
+        k = k.str.cat(pd.concat(cols[1:], axis=1), sep=" / ")
     return k.reset_index(drop=True)
 
 

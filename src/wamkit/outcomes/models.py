@@ -183,24 +183,25 @@ def model_rows(
     """The non-intercept terms of a fit as rows of :data:`MODEL_COLUMNS` (``base`` gives the rest)."""
     role_of = dict(zip(terms, roles, strict=True))
     out = []
-    for row in fit.table.itertuples(index=False):
-        if row.term == "(Intercept)":
+    records = [{str(k): v for k, v in r.items()} for r in fit.table.to_dict("records")]
+    for row in records:
+        if row["term"] == "(Intercept)":
             continue
         out.append(
             {
                 **base,
-                "term": row.term,
-                "estimate": row.estimate,
-                "ci_low": row.ci_low,
-                "ci_high": row.ci_high,
-                "p": row.p,
+                "term": row["term"],
+                "estimate": row["estimate"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "p": row["p"],
                 "p_adj": np.nan,
-                "n": int(row.n),
-                "events": row.events,
-                "role": role_of.get(row.term, "covariate"),
-                "coef": row.coef,
-                "se": row.se,
-                "statistic": row.z,
+                "n": int(row["n"]),
+                "events": row["events"],
+                "role": role_of.get(row["term"], "covariate"),
+                "coef": row["coef"],
+                "se": row["se"],
+                "statistic": row["z"],
                 "covariates": list(spec.covariates),
                 "cov_type": fit.cov_type,
                 "n_clusters": fit.n_clusters,

@@ -23,7 +23,7 @@ def nice_ticks(lo: float, hi: float, log: bool) -> list[float]:
             step *= m
             break
     start = math.ceil(lo / step) * step
-    out = []
+    out: list[float] = []
     t = start
     while t <= hi + 1e-12:
         out.append(round(t, 10))

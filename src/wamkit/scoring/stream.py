@@ -28,8 +28,8 @@ AUTO_STREAM_BYTES = 32 << 20
 
 @dataclass(frozen=True)
 class StreamOptions:
-    """How :func:`stream_score` reads the file (the fields of ``wamkit.scoring.multi.ReadOptions``
-    that streaming uses; importing this module loads no pandas)."""
+    """How :func:`stream_score` reads the file (the reading settings of :func:`wamkit.read` that
+    streaming uses; importing this module loads no pandas)."""
 
     input_format: str | None = None
     column_map: dict | None = None

@@ -475,10 +475,12 @@ class APIMResult(StatResult):
         out["warnings"] = list(self.warnings)
         return out
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
         """One row per effect: columns ``effect`` (actor / partner / k / intercept), ``role``
         (whose outcome), ``from_role`` (whose predictor), ``estimate``, ``se``, ``ci_low``,
         ``ci_high``, ``statistic``, ``pvalue``, ``df`` (NaN for the z-based k)."""
+        if name is not None and name != "effects":
+            return super().to_frame(name)
         r0, r1 = self.roles
         other = {r0: r1, r1: r0}
         rows = []
@@ -527,7 +529,7 @@ def _codes(values: pd.Series, name: str, roles: Sequence[str] | None) -> tuple[n
     code = np.full(len(values), -1)
     code[(txt == order[0]).fillna(False).to_numpy(dtype=bool)] = 0
     code[(txt == order[1]).fillna(False).to_numpy(dtype=bool)] = 1
-    return code, order  # type: ignore[return-value]
+    return code, order
 
 
 def apim(

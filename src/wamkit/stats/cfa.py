@@ -104,7 +104,7 @@ class CFAResult(StatResult):
         assert self.sem is not None
         phi = self.sem.latent_cov(1)
         d = np.sqrt(np.diag(phi.to_numpy()))
-        return phi / np.outer(d, d)
+        return pd.DataFrame(phi.to_numpy() / np.outer(d, d), index=phi.index, columns=phi.columns)
 
     def _loading_frame(self, col: str) -> pd.DataFrame:
         p = self.params
@@ -158,7 +158,7 @@ def _omega(res: SEMResult, model: MeasurementModel) -> dict[str, float]:
         if len(rows) < 2:
             continue
         idx = [ov.index(v) for v in rows.rhs]
-        common = float(rows.est.sum()) ** 2 * float(phi.loc[f, f])
+        common = float(rows.est.sum()) ** 2 * float(phi.to_numpy()[phi.index.get_loc(f), phi.columns.get_loc(f)])
         out[f] = common / float(S[np.ix_(idx, idx)].sum())
     return out
 

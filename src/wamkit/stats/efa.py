@@ -9,7 +9,7 @@ statistic follow psych's source line by line, so that numbers agree with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +149,7 @@ def kmo(R: Any, *, items: Sequence[str] | None = None) -> KMOResult:
     names = _names(items, A.shape[0], R)
     try:
         Q = np.linalg.inv(A)
-        rcond = 1.0 / (np.linalg.norm(A, 1) * np.linalg.norm(Q, 1))
+        rcond = float(1.0 / (np.linalg.norm(A, 1) * np.linalg.norm(Q, 1)))
     except np.linalg.LinAlgError:
         rcond = 0.0
     if not rcond >= EPS:  # R solve(): "system is computationally singular"
@@ -176,7 +176,7 @@ class BartlettResult(StatResult):
     df: int
     p_value: float
 
-    def __iter__(self):  # type: ignore[no-untyped-def]  # tuple-style unpacking, as before
+    def __iter__(self) -> Iterator[float]:  # tuple-style unpacking, as before
         return iter((self.chisq, self.df, self.p_value))
 
     def to_dict(self) -> dict[str, Any]:

@@ -258,9 +258,11 @@ class IRTResult(StatResult):
         f = self._factor(factor)
         return expected_scores(theta, self.discrimination[:, f], self.thresholds[f], self.categories)
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
         """One row per item and factor: ``item``, ``factor`` (0-based), ``loading``, ``discrimination``,
         ``threshold_1`` ... (psych difficulties) and ``location_1`` ... (``tau / lambda``)."""
+        if name is not None and name != "parameters":
+            return super().to_frame(name)
         rows = []
         for f in range(self.n_factors):
             for j, it in enumerate(self.items):

@@ -198,8 +198,10 @@ class OmegaHierarchicalResult(StatResult):
     flipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
         """One row per item: ``item``, ``g``, ``F1*`` ... ``Fk*``, ``h2``, ``u2``, ``p2``, ``flipped``."""
+        if name is not None:
+            return super().to_frame(name)
         sl = self.schmid
         d: dict[str, Any] = {"item": list(self.items), "g": sl.g}
         for j in range(sl.group.shape[1] if self.n_factors > 1 else 0):
@@ -403,8 +405,10 @@ class OmegaBootstrapResult(StatResult):
         d["estimate"] = self.estimate.to_dict()
         return to_jsonable(d)
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
         """Rows ``omega_total`` and ``omega_h``; columns ``estimate``, ``ci_lower``, ``median``, ``ci_upper``."""
+        if name is not None:
+            return super().to_frame(name)
         est = self.estimate
         return pd.DataFrame(
             {

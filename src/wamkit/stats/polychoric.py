@@ -315,12 +315,12 @@ class PolychoricResult(StatResult):
     rho: np.ndarray = field(repr=False)
     tau: np.ndarray = field(repr=False)
     n_obs: int = 0
-    n_pairwise: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    n_pairwise: np.ndarray | None = field(default=None, repr=False)
     categories: tuple[float, ...] = ()
     global_thresholds: bool = True
     smoothed: bool = False
     fixed_cells: int = 0
-    neg_loglik: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    neg_loglik: np.ndarray | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

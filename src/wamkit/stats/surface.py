@@ -200,10 +200,12 @@ class SurfaceResult(StatResult):
             "model_table": to_jsonable(self.fit.table),
         }
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
         """One row per parameter: columns ``group`` (coefficients / surface / extras),
         ``parameter`` (b0..b5, a1..a5, X0..p21), ``term`` (model term for b's), ``estimate``,
         ``se``, ``ci_low``, ``ci_high``, ``statistic``, ``pvalue``, ``df``."""
+        if name is not None and name != "coefficients":
+            return super().to_frame(name)
         rows = []
         terms = dict(zip(("b1", "b2", "b3", "b4", "b5"), self.terms, strict=False))
         for group, d in (("coefficients", self.coefficients), ("surface", self.surface), ("extras", self.extras)):

@@ -191,8 +191,8 @@ def _prepare(data: pd.DataFrame | None, pt: ParTable, *, group: str | None, miss
                 raise UsageError("a model with a mean structure needs mean (the sample means) with cov")
             m = np.zeros(len(ov))
         else:
-            m = mean.loc[ov] if isinstance(mean, pd.Series) else pd.Series(np.asarray(mean, float), index=ov)
-            m = np.asarray(m, dtype=float)
+            given = mean.loc[ov] if isinstance(mean, pd.Series) else pd.Series(np.asarray(mean, float), index=ov)
+            m = np.asarray(given, dtype=float)
         p = len(ov)
         ld = float(np.linalg.slogdet(S)[1])
         gs = GroupStats(n=n, obs=np.ones((1, p), dtype=bool), nk=np.array([float(n)]), ybar=m[None], S=S[None],

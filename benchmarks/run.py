@@ -347,8 +347,8 @@ def _py_workload(name: str, quick: bool):
     raise KeyError(name)
 
 
-def worker_main(name: str, quick: bool, repeats: int, out: str) -> int:
-    """``run.py --worker NAME``: load, warm up, time ``repeats`` calls, write JSON to ``out``."""
+def _time_workload(name: str, quick: bool, repeats: int) -> dict:
+    """Load, warm up and time ``repeats`` calls of one in-process workload."""
     work, warm, check = _py_workload(name, quick)
     warm()
     wall, cpu = [], []
@@ -359,8 +359,35 @@ def worker_main(name: str, quick: bool, repeats: int, out: str) -> int:
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     value = check(res)
-    Path(out).write_text(json.dumps({"wall": wall, "cpu": cpu, "check": None if value is None else float(value)}))
+    return {"wall": wall, "cpu": cpu, "check": None if value is None else float(value)}
+
+
+def worker_main(names: str, quick: bool, repeats: int, out: str) -> int:
+    """``run.py --worker NAME[,NAME...]``: time each workload, write ``{name: timings}`` JSON to ``out``."""
+    results = {name: _time_workload(name, quick, repeats) for name in names.split(",")}
+    Path(out).write_text(json.dumps(results))
     return 0
+
+
+def _worker_run(ctx: Context, names: list[str]) -> tuple[ProcRun, dict]:
+    """One worker process timing ``names`` (their timings, or {} when it failed)."""
+    out = ctx.tmp / f"py-{'-'.join(names)}.json"
+    run = run_measured(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            ",".join(names),
+            "--repeats",
+            str(ctx.repeats),
+            *(["--quick"] if ctx.quick else []),
+            "--worker-out",
+            str(out),
+        ],
+        cwd=ROOT,
+    )
+    ok = run.returncode == 0 and out.exists()
+    return run, json.loads(out.read_text()) if ok else {}
 
 
 # --------------------------------------------------------------------------- in-process workers (R)
@@ -470,28 +497,18 @@ def _parse_r_times(text: str) -> tuple[list[float], list[float], float | None]:
 
 
 def run_inproc(ctx: Context, name: str, title: str, r_label: str) -> Row:
-    reps = ctx.repeats
     wam = Side()
-    out = ctx.tmp / f"py-{name}.json"
-    ctx.log(f"  wamkit worker {name} x{reps}")
-    run = run_measured(
-        [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--worker",
-            name,
-            "--repeats",
-            str(reps),
-            *(["--quick"] if ctx.quick else []),
-            "--worker-out",
-            str(out),
-        ],
-        cwd=ROOT,
-    )
-    if run.returncode != 0 or not out.exists():
+    if ctx.quick:  # smoke test: every in-process workload in one worker process (start-up paid once)
+        names = [w.name for w in WORKLOADS if w.run is _inproc]
+        ctx.log(f"  wamkit worker {','.join(names)} x{ctx.repeats} (shared)")
+        run, results = ctx.cached("inproc_quick", lambda: _worker_run(ctx, names))
+    else:
+        ctx.log(f"  wamkit worker {name} x{ctx.repeats}")
+        run, results = _worker_run(ctx, [name])
+    if name not in results:
         _fail(wam, "worker", run)
     else:
-        info = json.loads(out.read_text())
+        info = results[name]
         wam.wall, wam.cpu, wam.peak_kib, wam.check = info["wall"], info["cpu"], run.peak_kib, info.get("check")
     r = Side(status="not run")
     if ctx.use_r:
@@ -499,9 +516,9 @@ def run_inproc(ctx: Context, name: str, title: str, r_label: str) -> Row:
         script = ctx.tmp / f"r-{name}.R"
         script.write_text(r_inproc_script(name, ctx.quick))
         rout = ctx.tmp / f"r-{name}.txt"
-        ctx.log(f"  R worker {name} x{reps}")
+        ctx.log(f"  R worker {name} x{ctx.repeats}")
         nrows = sizes(ctx.quick)["bfi_rows"] or 0
-        rrun = run_measured([ctx.rscript, str(script), str(rout), str(reps), str(nrows)], cwd=ROOT)
+        rrun = run_measured([ctx.rscript, str(script), str(rout), str(ctx.repeats), str(nrows)], cwd=ROOT)
         if rrun.returncode != 0 or not rout.exists():
             _fail(r, "Rscript", rrun)
         else:

@@ -44,6 +44,13 @@ def check_group_column(group: str, design: Any, frame: pd.DataFrame) -> str | No
     return None
 
 
+def require_two_groups(groups: pd.Series, settings: ValidateSettings) -> None:
+    """Raise unless ``groups`` holds at least two non-blank values (checked before any model is fitted)."""
+    levels = text_values(groups).nunique()
+    if levels < 2:
+        raise DataError(f"group {settings.group!r}: needs at least two groups, found {levels}")
+
+
 def group_invariance(
     items: pd.DataFrame,
     groups: pd.Series,
@@ -62,9 +69,7 @@ def group_invariance(
     keep = g.notna().to_numpy()
     gdata = items.loc[keep].copy()
     gdata["__group__"] = g[keep].to_numpy()
-    levels = gdata["__group__"].nunique()
-    if levels < 2:
-        raise DataError(f"group {settings.group!r}: needs at least two groups, found {levels}")
+    require_two_groups(g, settings)
     step(f"measurement invariance by {settings.group}")
     return fit_or_warn(
         "invariance",

@@ -119,6 +119,10 @@ def validate_items(
     settings = settings or ValidateSettings()
     cols = structure.items
     X = _check_items(items, cols)
+    if settings.group and groups is not None:
+        from wamkit.measurement.groups import require_two_groups
+
+        require_two_groups(groups, settings)  # before any model is fitted
     settings = settings if settings.seed is not None else _with_seed(settings)
     warnings: list[str] = list(notes)
     rng = np.random.default_rng(settings.seed)

@@ -28,6 +28,7 @@ from wamkit.design.study import Design, Study, load_study, study_from_options
 from wamkit.errors import DataError, DataProblem, UsageError, raise_problems
 from wamkit.instrument import Instrument, load_instrument
 from wamkit.io import Table, read_table
+from wamkit.io.cells import row_numbers, text_values
 from wamkit.results import Result, to_jsonable
 
 __all__ = [
@@ -205,18 +206,6 @@ def _item_columns(study: Study, instruments: Mapping[str | None, Instrument]) ->
     return out
 
 
-def text_values(col: pd.Series) -> pd.Series:
-    """A column as trimmed text: whole numbers without ``.0`` (SPSS/Excel codes), blanks as NA."""
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        a = col.astype("Float64")
-        whole = (a.round() == a).fillna(False)
-        s = a.astype("string").where(~whole, a.round().astype("Int64").astype("string"))
-    else:
-        s = col.astype("string")
-    s = s.str.strip()
-    return s.mask(s == "")
-
-
 def number_values(col: pd.Series, decimal_comma: bool = False) -> pd.Series | None:
     """A column as floats (NaN for blanks) when every non-blank cell is a number, else None.
 
@@ -236,14 +225,6 @@ def number_values(col: pd.Series, decimal_comma: bool = False) -> pd.Series | No
     if bool((num.isna() & s.notna()).any()):
         return None
     return pd.Series(np.asarray(num, dtype=float), index=col.index)
-
-
-def row_numbers(index: pd.Index) -> np.ndarray:
-    """1-based data rows of a frame's rows: ``index + 1`` for an integer index (frames read by
-    :func:`wamkit.io.read_table` keep their file positions through filters), else position + 1."""
-    if pd.api.types.is_integer_dtype(index.dtype):
-        return np.asarray(index, dtype=np.int64) + 1
-    return np.arange(1, len(index) + 1, dtype=np.int64)
 
 
 def _missing_column(study: Study, column: str, key: tuple[str, ...], table: Table, frame: pd.DataFrame) -> Exception:

@@ -364,7 +364,7 @@ def _score_info(forms: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _wave_labels(data: Any, waves: Sequence[str]) -> dict[str, str]:
     """Value labels of the wave column (an SPSS export) for the waves present, keyed by the wave's text."""
-    from wamkit.design.read import text_values
+    from wamkit.io.cells import text_values
 
     col = data.design.wave
     labels = (data.tables[0].meta.get("value_labels") or {}).get(col) if col and data.tables else None
@@ -380,7 +380,7 @@ def _wave_labels(data: Any, waves: Sequence[str]) -> dict[str, str]:
 
 def _long(data: Any, scored: Any, design: _Design, scores: Sequence[str]) -> pd.DataFrame:
     """One row per data row: ``dyad, wave, rater`` (client / professional), ``group`` and the scores."""
-    from wamkit.design.read import text_values
+    from wamkit.io.cells import text_values
 
     frame = data.frame
     role = frame[design.role].map(design.roles)

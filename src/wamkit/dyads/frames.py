@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from wamkit.errors import MAX_LISTED_PROBLEMS, DataError, UsageError
+from wamkit.io.cells import row_numbers as index_rows
 from wamkit.results import to_jsonable
 
 __all__ = [
@@ -36,10 +37,7 @@ def row_numbers(frame: pd.DataFrame, rows: Sequence[int] | np.ndarray | None = N
         if out.shape != (len(frame),):
             raise UsageError(f"rows must hold one row number per row of the frame ({len(frame)}); got {out.shape}")
         return out
-    idx = frame.index
-    if pd.api.types.is_integer_dtype(idx.dtype):
-        return np.asarray(idx, dtype=np.int64) + 1
-    return np.arange(1, len(frame) + 1, dtype=np.int64)
+    return index_rows(frame.index)
 
 
 def rows_text(rows: Sequence[int] | np.ndarray) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wamkit.errors import DataError, UsageError
+from wamkit.io.cells import text_values
 
 if TYPE_CHECKING:  # pragma: no cover - imported where used: `import wamkit.io` must not load pandas
     import numpy as np
@@ -111,16 +112,7 @@ def _cell_numbers(col: pd.Series, text: pd.Series) -> np.ndarray:
 
 def _texts(col: pd.Series) -> pd.Series:
     """Cells as trimmed, casefolded text; whole numbers without ``.0`` (SPSS/Excel codes); blank = NA."""
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        a = col.astype("Float64")
-        whole = (a.round() == a).fillna(False)
-        s = a.astype("string").where(~whole, a.round().astype("Int64").astype("string"))
-    else:
-        s = col.astype("string")
-    s = s.str.strip().str.casefold()
-    return s.mask(s == "")
+    return text_values(col).str.casefold()
 
 
 def _match(col: pd.Series, f: Filter) -> np.ndarray:

@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from wamkit.design.read import text_values
 from wamkit.errors import DataError, UsageError
+from wamkit.io.cells import text_values
 from wamkit.measurement.factors import fit_or_warn
 from wamkit.measurement.settings import ValidateSettings
 

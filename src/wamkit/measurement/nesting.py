@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wamkit.design.read import text_values
 from wamkit.errors import DataError
+from wamkit.io.cells import text_values
 
 __all__ = ["nesting"]
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wamkit.design.read import number_values, text_values
+from wamkit.design.read import number_values
 from wamkit.design.study import Design
 from wamkit.errors import DataError, UsageError
+from wamkit.io.cells import text_values
 from wamkit.outcomes.join import KEY, Joined
 from wamkit.outcomes.spec import AnalysisSpec, bad_value
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wamkit.design.read import number_values, text_values
+from wamkit.design.read import number_values
 from wamkit.errors import DataError, UsageError
+from wamkit.io.cells import text_values
 
 __all__ = ["Joined", "join"]
 

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wamkit.design.read import number_values, row_numbers
+from wamkit.design.read import number_values
 from wamkit.design.study import Design, Study
 from wamkit.errors import DataError, UsageError
+from wamkit.io.cells import row_numbers
 from wamkit.outcomes.settings import EventVar, OutcomeSettings, OutcomeVar, month_map
 
 __all__ = ["MODELS_FOR", "AnalysisSpec", "DataContext", "bad_value", "build_spec"]

@@ -497,13 +497,7 @@ class APIMResult(StatResult):
                         "effect": effect,
                         "role": r,
                         "from_role": other[r] if effect == "partner" else r,
-                        "estimate": v.estimate,
-                        "se": v.se,
-                        "ci_low": v.ci_low,
-                        "ci_high": v.ci_high,
-                        "statistic": v.statistic,
-                        "pvalue": v.pvalue,
-                        "df": np.nan if v.df is None else v.df,
+                        **v.row(),
                     }
                 )
         return pd.DataFrame(rows)

@@ -63,6 +63,18 @@ class Estimate:
             for k in ("estimate", "se", "ci_low", "ci_high", "pvalue", "statistic", "df")
         }
 
+    def row(self) -> dict[str, float]:
+        """The columns of a tidy frame: ``estimate, se, ci_low, ci_high, statistic, pvalue, df`` (df NaN for z)."""
+        return {
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "statistic": self.statistic,
+            "pvalue": self.pvalue,
+            "df": np.nan if self.df is None else self.df,
+        }
+
 
 @dataclass(frozen=True)
 class WaldTest:

@@ -215,13 +215,7 @@ class SurfaceResult(StatResult):
                         "group": group,
                         "parameter": k,
                         "term": "(Intercept)" if k == "b0" else terms.get(k, ""),
-                        "estimate": v.estimate,
-                        "se": v.se,
-                        "ci_low": v.ci_low,
-                        "ci_high": v.ci_high,
-                        "statistic": v.statistic,
-                        "pvalue": v.pvalue,
-                        "df": np.nan if v.df is None else v.df,
+                        **v.row(),
                     }
                 )
         return pd.DataFrame(rows)

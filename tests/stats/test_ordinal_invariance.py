@@ -535,7 +535,7 @@ def test_errors(frames):
     with pytest.raises(UsageError, match="columns has no entry"):
         longitudinal_ordinal_invariance(sim, {"f": ["y1", "y2"]}, ["w1", "w2"], columns={("y1", "w1"): "y1_w1"})
     demo = frames["demo"]
-    with pytest.raises(DataError, match="more than one row"):
+    with pytest.raises(DataError, match="several rows for the same dyad and wave \\(dyad 'D0001', wave 'T0'\\)"):
         wide_by_occasion(demo, id="dyad", occasion="wave", items=TRUST)
     with pytest.raises(UsageError, match="occasion 'T9'"):
         wide_by_occasion(demo, id="dyad", occasion="wave", items=TRUST, occasions=["T0", "T9"])

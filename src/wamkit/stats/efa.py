@@ -18,6 +18,7 @@ from scipy import optimize, special, stats
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import StatResult, to_jsonable
+from wamkit.stats.linalg import cor_smooth, psych_pinv
 from wamkit.stats.rotation import ROTATIONS
 from wamkit.stats.rotation import rotate as _rotate
 
@@ -73,34 +74,17 @@ def _eigh_desc(A: np.ndarray, vectors: bool = True):
     return np.linalg.eigvalsh(A)[..., ::-1]
 
 
-def _pinv(X: np.ndarray) -> np.ndarray:
-    """psych ``Pinv``: Moore-Penrose inverse with tolerance ``sqrt(eps) * d[1]``."""
-    u, d, vt = np.linalg.svd(X)
-    keep = d > max(np.sqrt(EPS) * d[0], 0)
-    return (vt[keep].T / d[keep]) @ u[:, keep].T
-
-
 def smc(R: np.ndarray) -> np.ndarray:
     """Squared multiple correlations ``1 - 1/diag(R^-1)`` (pseudo-inverse), clipped to [0, 1].
 
-    Matches ``psych::smc(R)`` for a correlation matrix without missing values.
+    Matches ``psych::smc(R)`` for a correlation (or covariance, first standardised) matrix
+    without missing values.
     """
-    Rinv = _pinv(np.asarray(R, dtype=float))
-    out = 1.0 - 1.0 / np.diag(Rinv)
+    R = np.asarray(R, dtype=float)
+    d = np.sqrt(np.diag(R))
+    with np.errstate(divide="ignore"):
+        out = 1.0 - 1.0 / np.diag(psych_pinv(R / np.outer(d, d)))
     return np.clip(out, 0.0, 1.0)
-
-
-def _cor_smooth(x: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
-    """psych ``cor.smooth``: eigenvalues < eig_tol set to 100*eig_tol if not positive definite."""
-    w, V = _eigh_desc(x)
-    if w.min() < EPS:
-        w = np.where(w < eig_tol, 100 * eig_tol, w)
-        w = w * x.shape[0] / w.sum()
-        y = (V * w) @ V.T
-        s = 1.0 / np.sqrt(np.diag(y))
-        y = y * s[:, None] * s[None, :]
-        return y, True
-    return x, False
 
 
 def _names(items: Sequence[str] | None, p: int, R: Any = None) -> tuple[str, ...]:
@@ -458,8 +442,8 @@ def _fa_stats(
 
     mod = model.copy()
     np.fill_diagonal(mod, np.diag(r))
-    mod, sm1 = _cor_smooth(mod)
-    rs, sm2 = _cor_smooth(r)
+    mod, sm1 = cor_smooth(mod)
+    rs, sm2 = cor_smooth(r)
     if sm1 or sm2:
         warnings.append("matrix was not positive definite, smoothing was done (psych cor.smooth)")
     try:

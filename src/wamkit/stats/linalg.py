@@ -17,7 +17,17 @@ from contextlib import contextmanager
 import numpy as np
 from scipy import linalg as sla
 
-__all__ = ["chol", "chol_inv", "chol_solve", "logdet", "mm", "single_threaded_blas", "spd_inv"]
+__all__ = [
+    "chol",
+    "chol_inv",
+    "chol_solve",
+    "cor_smooth",
+    "logdet",
+    "mm",
+    "psych_pinv",
+    "single_threaded_blas",
+    "spd_inv",
+]
 
 MM_LIMIT = 200_000
 _CHOL_BLOCK = 96
@@ -158,3 +168,25 @@ def single_threaded_blas() -> Iterator[None]:
             for (lib, _, set_), n in zip(libs, old, strict=True):
                 if n > 0:
                     getattr(lib, set_)(n)
+
+
+def psych_pinv(X: np.ndarray) -> np.ndarray:
+    """psych ``Pinv``: Moore-Penrose inverse dropping singular values below ``sqrt(eps) * d_max``."""
+    return np.linalg.pinv(X, rcond=np.sqrt(np.finfo(float).eps))
+
+
+def cor_smooth(R: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
+    """psych ``cor.smooth``: when an eigenvalue is below machine epsilon, raise those below
+    ``eig_tol`` to ``100 * eig_tol``, rescale them to sum to p and return ``cov2cor`` of the result
+    (with ``True``); otherwise ``R`` unchanged (with ``False``)."""
+    vals, vecs = np.linalg.eigh(R)
+    if vals.min() >= np.finfo(float).eps:
+        return R, False
+    p = R.shape[0]
+    vals = np.where(vals < eig_tol, 100.0 * eig_tol, vals)
+    vals = vals * p / vals.sum()
+    S = (vecs * vals) @ vecs.T
+    d = np.sqrt(np.diag(S))
+    S = S / np.outer(d, d)
+    np.fill_diagonal(S, 1.0)
+    return S, True

@@ -988,25 +988,26 @@ def wide_by_occasion(
     DataError
         An id with two rows on the same occasion.
     """
+    from wamkit.stats.sem.invariance import widen
+
     for c in [id, occasion, *items]:
         if c not in data.columns:
             raise UsageError(f"column {c!r} is not in the data")
-    occ_all = [o for o in pd.unique(data[occasion].dropna())]
-    occ = list(occasions) if occasions is not None else occ_all
-    lookup = {str(o): o for o in occ_all}
-    unknown = [o for o in occ if str(o) not in lookup]
+    present = data[occasion].dropna()
+    lookup = {str(o): o for o in pd.unique(present)}
+    occ = [str(o) for o in occasions] if occasions is not None else list(lookup)
+    unknown = [o for o in occ if o not in lookup]
     if unknown:
         raise UsageError(f"occasion {unknown[0]!r} does not occur in column {occasion!r}")
-    parts = []
-    for o in occ:
-        sub = data.loc[data[occasion] == lookup[str(o)], [id, *items]]
-        if sub[id].duplicated().any():
-            dup = sub.loc[sub[id].duplicated(), id].iloc[0]
-            raise DataError(f"{id} {dup!r} has more than one row for {occasion} {o!r}")
-        sub = sub.set_index(id)
-        sub.columns = [template.format(item=it, occasion=o) for it in items]
-        parts.append(sub)
-    out = pd.concat(parts, axis=1, join="inner")
+    sub = data.loc[data[occasion].astype(str).isin(occ) & data[occasion].notna()]
+    wide, cols = widen(sub, id=id, by=occasion, items=items)
+    on_all = sub.groupby(id, sort=False)[occasion].nunique() == len(occ)  # ids seen on every occasion
+    order = pd.Index(on_all.index[on_all.to_numpy()])
+    wide = wide.set_index(id).loc[order]
+    out = pd.DataFrame(
+        {template.format(item=it, occasion=o): wide[cols[(it, o)]].to_numpy() for o in occ for it in items},
+        index=order,
+    )
     out.index.name = id
     return out.reset_index()
 

@@ -24,6 +24,7 @@ from scipy.special import ndtr
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import StatResult, to_jsonable
+from wamkit.stats.linalg import cor_smooth as smooth_matrix
 
 __all__ = ["PolychoricResult", "polychoric", "polychoric_lavaan", "bvn_cdf", "cor_smooth", "R_OPTIMIZE_TOL"]
 
@@ -270,22 +271,7 @@ def cor_smooth(R: Any, *, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
     R = np.array(R, dtype=float)
     if R.ndim != 2 or R.shape[0] != R.shape[1] or not np.isfinite(R).all():
         raise DataError("cor_smooth needs a finite square matrix")
-    return _smooth(R, eig_tol)
-
-
-def _smooth(R: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
-    """psych::cor.smooth: if an eigenvalue is below machine epsilon, raise small ones and rescale."""
-    vals, vecs = np.linalg.eigh(R)
-    if vals.min() >= np.finfo(float).eps:
-        return R, False
-    p = R.shape[0]
-    vals = np.where(vals < eig_tol, 100.0 * eig_tol, vals)
-    vals = vals * p / vals.sum()
-    S = (vecs * vals) @ vecs.T
-    d = np.sqrt(np.diag(S))
-    S = S / np.outer(d, d)
-    np.fill_diagonal(S, 1.0)
-    return S, True
+    return smooth_matrix(R, eig_tol)
 
 
 @dataclass(frozen=True)
@@ -523,7 +509,7 @@ def _polychoric(
         if np.isnan(R).any():
             warn.append("some correlations are missing, smoothing turned off")
         else:
-            R, smoothed = _smooth(R)
+            R, smoothed = smooth_matrix(R)
             if smoothed:
                 warn.append("the matrix was not positive definite and was smoothed (psych::cor.smooth)")
     npw = (M.astype(float).T @ M.astype(float)).astype(int)

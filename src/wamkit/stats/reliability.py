@@ -19,6 +19,7 @@ from scipy import stats as _st
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import StatResult, to_jsonable
+from wamkit.stats.efa import smc
 from wamkit.stats.resample import bootstrap_pairwise_cov, resolve_rng
 
 __all__ = [
@@ -60,20 +61,6 @@ def _pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return C, n
 
 
-def _pinv(R: np.ndarray) -> np.ndarray:
-    """psych::Pinv: SVD pseudo-inverse dropping singular values below sqrt(eps) * d_max."""
-    return np.linalg.pinv(R, rcond=np.sqrt(np.finfo(float).eps))
-
-
-def _smc(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations, psych::smc(R): 1 - 1/diag(Pinv(R)), clipped to [0, 1]."""
-    d = np.sqrt(np.diag(R))
-    Rc = R / np.outer(d, d)
-    with np.errstate(divide="ignore"):
-        s = 1.0 - 1.0 / np.diag(_pinv(Rc))
-    return np.clip(s, 0.0, 1.0)
-
-
 def _cov2cor(C: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.diag(C))
     R = C / np.outer(d, d)
@@ -89,7 +76,7 @@ def _alpha1(C: np.ndarray, R: np.ndarray) -> dict[str, float]:
     raw = (1.0 - trC / sumC) * (n / (n - 1.0))
     sumR = R.sum()
     std = (1.0 - n / sumR) * (n / (n - 1.0))
-    g6 = 1.0 - (n - _smc(R).sum()) / sumR
+    g6 = 1.0 - (n - smc(R).sum()) / sumR
     av_r = (sumR - n) / (n * (n - 1.0))
     low = R[np.tril_indices(n, -1)]
     var_r = float(np.var(low, ddof=1)) if low.size > 1 else float("nan")
@@ -137,7 +124,7 @@ def _drop_stats(C: np.ndarray, R: np.ndarray, n_sub: int) -> dict[str, np.ndarra
                     out[k][i] = a[k]
     else:  # psych's special case for two items
         r12 = R[0, 1]
-        s = _smc(R)[0]
+        s = smc(R)[0]
         out["raw"][:] = [C[0, 1] / C[1, 1], C[0, 1] / C[0, 0]]
         out["std"][:] = r12
         out["g6"][:] = s
@@ -353,7 +340,7 @@ def alpha(
 
     sumR = R.sum()
     RC = R.copy()
-    np.fill_diagonal(RC, _smc(R))
+    np.fill_diagonal(RC, smc(R))
     colC = C.sum(axis=0)
     sumC = C.sum()
     diagC = np.diag(C)
@@ -501,7 +488,7 @@ def alpha_from_cor(R: Any, *, items: list[str] | None = None) -> CorAlphaResult:
     drop = _drop_stats(Rm, Rm, n_sub=0)
     sumR = Rm.sum()
     RC = Rm.copy()
-    np.fill_diagonal(RC, _smc(Rm))
+    np.fill_diagonal(RC, smc(Rm))
     col = Rm.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r_drop = (col - 1.0) / np.sqrt(sumR - 2.0 * col + 1.0)

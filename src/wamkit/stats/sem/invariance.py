@@ -686,8 +686,11 @@ def widen(data: pd.DataFrame, *, id: str | Sequence[str], by: str, items: Sequen
     key = data[ids + [by]]
     if key.isna().any().any():
         raise DataError(f"{', '.join(ids + [by])} must not be missing")
-    if key.duplicated().any():
-        raise DataError(f"several rows for the same {', '.join(ids)} and {by}; widen needs one")
+    dup = key.duplicated()
+    if dup.any():
+        first = key[dup].iloc[0]
+        what = ", ".join(f"{c} {v!r}" for c, v in first.items())
+        raise DataError(f"several rows for the same {', '.join(ids)} and {by} ({what}): one row each is needed")
     values = [str(v) for v in pd.unique(data[by])]
     d = data.assign(**{by: data[by].astype(str)})
     wide = d.pivot(index=ids, columns=by, values=list(items))

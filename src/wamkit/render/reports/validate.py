@@ -129,9 +129,9 @@ FIT_COLUMNS = (
     Column("chisq_diff", "d chi2", digits=2),
     Column("df_diff", "d df", "int"),
     Column("pvalue_diff", "p", "p"),
-    Column("delta_cfi", "dCFI"),
-    Column("delta_rmsea", "dRMSEA"),
-    Column("delta_srmr", "dSRMR"),
+    Column("delta_cfi", "dCFI", "signed", digits=3),  # changes in fit: fixed decimals, never 4.46e-04
+    Column("delta_rmsea", "dRMSEA", "signed", digits=3),
+    Column("delta_srmr", "dSRMR", "signed", digits=3),
     Column("verdict", kind="text"),
 )
 

@@ -113,8 +113,7 @@ def validate_command(
 
     Example: wamkit validate --study examples/study.yaml --role client --where wave=T0
     """
-    from wamkit.cli.common import check_output, choose_format, console, write_result
-    from wamkit.measurement.validate import validate
+    from wamkit.cli.common import check_output, choose_format, write_result
 
     fmt = choose_format(format, out.output, FORMATS)
     settings = _settings(
@@ -136,8 +135,18 @@ def validate_command(
     )
     check_output(out.output, read.inputs(), force=out.force)
     data = _read(read, model)
+    report = _validate(data, read, out, role=role, model=model, settings=settings)
+    payload = _json_payload(report, data, role=role, model=model) if fmt == "json" else None
+    write_result(report, out, fmt, read.inputs(), payload=payload)
+
+
+def _validate(data, read: ReadArgs, out: OutputArgs, *, role: str | None, model: str | None, settings):
+    """Run the validation of ``data``, with a status line on stderr unless --quiet."""
+    from wamkit.cli.common import console
+    from wamkit.measurement.validate import validate
+
     with console().status("validate: reading data") as status:
-        report = validate(
+        return validate(
             data,
             role=role,
             model=model,
@@ -146,17 +155,18 @@ def validate_command(
             min_answered=read.min_answered,
             progress=None if out.quiet else (lambda s: status.update(f"validate: {s}")),
         )
-    payload = None
-    if fmt == "json":
-        from wamkit.provenance import data_provenance
 
-        payload = {
-            **report.to_dict(),
-            "provenance": data_provenance(
-                "validate", data, {**report.settings.to_dict(), "model": model, "role": role}, seed=report.settings.seed
-            ),
-        }
-    write_result(report, out, fmt, read.inputs(), payload=payload)
+
+def _json_payload(report, data, *, role: str | None, model: str | None) -> dict:
+    """The JSON output: the report with the provenance of the data and settings."""
+    from wamkit.provenance import data_provenance
+
+    return {
+        **report.to_dict(),
+        "provenance": data_provenance(
+            "validate", data, {**report.settings.to_dict(), "model": model, "role": role}, seed=report.settings.seed
+        ),
+    }
 
 
 def _read(read: ReadArgs, model: str | None):

@@ -23,6 +23,7 @@ import fnmatch
 import json
 import math
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from wamkit.errors import UsageError
@@ -157,10 +158,38 @@ def draft_instrument(
         subscales, and the label order when it is not a known scale) that must be replaced
         before the file can be loaded.
     """
+    _check_draft_args(instrument_id, scale_min, scale_max)
+    table, cols = _read_item_columns(path, pattern, sheet=sheet, header_row=header_row, format=format)
+    ids = _item_ids(cols)
+    scale = _draft_scale(table, cols, float(scale_min), float(scale_max))
+    return _draft_yaml(instrument_id, table, cols, ids, scale)
+
+
+@dataclass
+class _ScaleDraft:
+    """What the data tell of the response scale, and the notes saying where it came from."""
+
+    lo: float
+    hi: float
+    labels: dict[float, str] = field(default_factory=dict)
+    missing_codes: list[float] = field(default_factory=lambda: [-9.0])
+    missing_texts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    todo_description: str | None = None
+
+
+def _check_draft_args(instrument_id: str, scale_min: float, scale_max: float) -> None:
+    """Refuse an instrument id that is not lowercase letters, digits and ``-``, or an empty range."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", instrument_id):
         raise UsageError(f"instrument_id '{instrument_id}': must use lowercase letters, digits and '-'")
     if scale_min >= scale_max:
         raise UsageError(f"scale_min '{scale_min:g}': must be below scale_max ({scale_max:g})")
+
+
+def _read_item_columns(
+    path: str, pattern: str, *, sheet: str | int | None, header_row: int | None, format: str | None
+) -> tuple[Any, list[str]]:
+    """The table read from ``path`` and its columns matching ``pattern`` (refused when none does)."""
     kwargs: dict[str, Any] = {"sheet": sheet, "format": format}
     if header_row is not None:
         kwargs["header_row"] = header_row
@@ -169,68 +198,76 @@ def draft_instrument(
     if not cols:
         raise UsageError(f"pattern '{pattern}': no column of {probe.source} matches")
     table = probe if probe.format != "sav" else read_table(path, infer_columns=cols, **kwargs)
-    frame = table.frame
+    return table, cols
 
+
+def _item_ids(cols: list[str]) -> list[str]:
+    """One distinct item id per column ('Q1 a' and 'Q1_a' must not become the same item id)."""
     ids: list[str] = []
-    for c in cols:  # 'Q1 a' and 'Q1_a' must not become the same item id
+    for c in cols:
         base, k = _ident(c), 2
         iid = base
         while iid in ids:
             iid, k = f"{base}_{k}", k + 1
         ids.append(iid)
+    return ids
 
-    notes: list[str] = []
-    todo_description = None
-    labels: dict[float, str] = {}
-    missing_codes: list[float] = [-9.0]
-    lo, hi = float(scale_min), float(scale_max)
-    texts, missing_texts, numbers, top_code = _answers(frame, cols)
+
+def _draft_scale(table, cols: list[str], lo: float, hi: float) -> _ScaleDraft:
+    """The range, labels and missing codes/labels the answers in ``cols`` tell (else ``lo``-``hi``)."""
+    texts, missing_texts, numbers, top_code = _answers(table.frame, cols)
+    draft = _ScaleDraft(lo=lo, hi=hi, missing_texts=missing_texts)
     value_labels = table.meta.get("value_labels", {}) if table.format == "sav" else {}
     sav_labels = {float(code): text for c in cols for code, text in (value_labels.get(c) or {}).items()}
     if sav_labels:
         user_missing = _user_missing_codes(table, cols)
         scale_codes = sorted(code for code in sav_labels if code not in user_missing)
-        lo, hi = scale_codes[0], scale_codes[-1]
-        labels = {code: sav_labels[code] for code in scale_codes}
-        missing_codes = sorted(set(missing_codes) | set(user_missing))
-        missing_texts += [sav_labels[code] for code in user_missing if code in sav_labels]
-        notes.append("labels: the SPSS value labels of the item columns")
+        draft.lo, draft.hi = scale_codes[0], scale_codes[-1]
+        draft.labels = {code: sav_labels[code] for code in scale_codes}
+        draft.missing_codes = sorted(set(draft.missing_codes) | set(user_missing))
+        draft.missing_texts += [sav_labels[code] for code in user_missing if code in sav_labels]
+        draft.notes.append("labels: the SPSS value labels of the item columns")
     elif texts:
         ordered, known = _order_labels(texts)
-        lo, hi = 1.0, float(len(ordered))
-        labels = {float(i): t for i, t in enumerate(ordered, start=1)}
+        draft.lo, draft.hi = 1.0, float(len(ordered))
+        draft.labels = {float(i): t for i, t in enumerate(ordered, start=1)}
         if known:
-            notes.append("labels: the answers in the data, in the order of a known response scale")
+            draft.notes.append("labels: the answers in the data, in the order of a known response scale")
         else:
-            notes.append("labels: the answers in the data, in ALPHABETICAL order: put them in scale order")
-            todo_description = (
+            draft.notes.append("labels: the answers in the data, in ALPHABETICAL order: put them in scale order")
+            draft.todo_description = (
                 "TODO: put the labels under scale.labels in scale order (lowest first); they were "
                 "drafted alphabetically from the answers in the data"
             )
     elif top_code:
-        lo, hi = 1.0, float(top_code)
-        notes.append(f"range: LimeSurvey answer codes A1..A{top_code} (read as the 1st..{top_code}th value)")
+        draft.lo, draft.hi = 1.0, float(top_code)
+        draft.notes.append(f"range: LimeSurvey answer codes A1..A{top_code} (read as the 1st..{top_code}th value)")
     elif numbers:
-        outside = [x for x in numbers if not lo <= x <= hi and x not in missing_codes]
+        outside = [x for x in numbers if not lo <= x <= hi and x not in draft.missing_codes]
         if outside:
-            notes.append(
+            draft.notes.append(
                 f"the data hold numbers outside {_num(lo)}-{_num(hi)}: {', '.join(map(_num, outside[:6]))} "
                 "(missing codes? another range?)"
             )
+    return draft
 
+
+def _draft_yaml(instrument_id: str, table, cols: list[str], ids: list[str], scale: _ScaleDraft) -> str:
+    """The YAML text of the draft, with a ``TODO`` for everything the data cannot tell."""
     question = table.meta.get("question_text", {})
+    lo, hi = scale.lo, scale.hi
     lines = [
         f"# Draft written by `wamkit instruments new` from {table.source}.",
         "# Replace every TODO (wamkit refuses this file while one is left): citation, license, the",
         "# reverse keys (true/false) and the subscales; check name and labels; then run",
         "# `wamkit instruments check` on it.",
-        *(f"# {n}" for n in notes),
+        *(f"# {n}" for n in scale.notes),
         f"id: {instrument_id}",
         f"name: {_q(instrument_id + ' (draft)')}",
         'version: "0.1"',
     ]
-    if todo_description:
-        lines.append(f"description: {_q(todo_description)}")
+    if scale.todo_description:
+        lines.append(f"description: {_q(scale.todo_description)}")
     lines += [
         "citation: TODO",
         "license: TODO",
@@ -238,12 +275,12 @@ def draft_instrument(
         f"  min: {_num(lo)}",
         f"  max: {_num(hi)}",
     ]
-    if labels:
+    if scale.labels:
         lines.append("  labels:")
-        lines += [f"    {_num(code)}: [{_q(text)}]" for code, text in labels.items()]
-    lines.append(f"missing_codes: [{', '.join(_num(c) for c in missing_codes if not lo <= c <= hi)}]")
-    if missing_texts:
-        lines.append(f"missing_labels: [{', '.join(_q(t) for t in dict.fromkeys(missing_texts))}]")
+        lines += [f"    {_num(code)}: [{_q(text)}]" for code, text in scale.labels.items()]
+    lines.append(f"missing_codes: [{', '.join(_num(c) for c in scale.missing_codes if not lo <= c <= hi)}]")
+    if scale.missing_texts:
+        lines.append(f"missing_labels: [{', '.join(_q(t) for t in dict.fromkeys(scale.missing_texts))}]")
     lines += ["min_answered: 0.75", "items:"]
     for c, iid in zip(cols, ids, strict=True):
         col = "" if iid == c else f", column: {_q(c)}"

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -518,8 +519,53 @@ MAX_LISTED_PLACEHOLDERS = 20
 
 
 def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
+    """The instrument of the merged ``data`` of ``chain``; refused with every problem, each named by file and line."""
     head = chain[0]
     _refuse_placeholders(head)
+    where = _locator(chain)
+    _check_schema(data, where)
+
+    problems: list[str] = []
+
+    def bad(path: tuple, msg: str) -> None:
+        problems.append(f"{where(path)}: {msg}")
+
+    scale = _scale(data.get("scale"), ("scale",), bad)
+    items, seen_items = _build_items(data["items"], scale, bad)
+    subscales, score_ids = _build_subscales(data["subscales"], items, seen_items, bad)
+    totals = _build_totals(data.get("totals") or [], seen_items, {s.id for s in subscales}, score_ids, bad)
+    examples = _build_examples(data.get("examples") or [], seen_items, score_ids, bad)
+    missing_codes = _missing_codes(data, scale, items, bad)
+    if problems:
+        raise InstrumentError(problems[0], details=problems[1:] if len(problems) > 1 else None)
+
+    return Instrument(
+        id=data["id"],
+        name=data["name"],
+        version=str(data["version"]),
+        items=tuple(items),
+        subscales=tuple(subscales),
+        totals=tuple(totals),
+        scale=scale,
+        missing_codes=missing_codes,
+        missing_labels=tuple(str(x) for x in data.get("missing_labels") or []),
+        min_answered=float(data.get("min_answered", DEFAULT_MIN_ANSWERED)),
+        description=data.get("description", ""),
+        citation=data.get("citation", ""),
+        license=data.get("license", ""),
+        rater=data.get("rater"),
+        demonstration=bool(data.get("demonstration", False)),
+        extends=chain[0].data.get("extends"),
+        examples=tuple(examples),
+        path=str(head.path),
+        sha256=sha,
+        translations=_translations(data),
+    )
+
+
+def _locator(chain: list[_Source]) -> Callable[[tuple], str]:
+    """A function giving ``file:line`` of a key path: in the first file of ``chain`` that holds it, else the head."""
+    head = chain[0]
 
     def where(path: tuple) -> str:
         for src in chain:
@@ -529,6 +575,11 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
         line = head.line_of(path)
         return f"{head.name}:{line}" if line else head.name
 
+    return where
+
+
+def _check_schema(data: dict, where: Callable[[tuple], str]) -> None:
+    """Refuse ``data`` when it breaks the JSON schema, every violation located with ``where``."""
     errors = []
     validator = _schema_validator()
     for err in sorted(validator.iter_errors(_jsonify_keys(data)), key=lambda e: list(map(str, e.absolute_path))):
@@ -538,16 +589,13 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
     if errors:
         raise InstrumentError(errors[0], details=errors[1:] if len(errors) > 1 else None)
 
-    problems: list[str] = []
 
-    def bad(path: tuple, msg: str) -> None:
-        problems.append(f"{where(path)}: {msg}")
-
-    scale = _scale(data.get("scale"), ("scale",), bad)
+def _build_items(raws: list, scale: Scale | None, bad) -> tuple[list[Item], dict[str, int]]:
+    """The items, and the position of each item id, reporting duplicate ids and columns to ``bad``."""
     items: list[Item] = []
     seen_items: dict[str, int] = {}
     seen_cols: dict[str, str] = {}
-    for i, raw in enumerate(data["items"]):
+    for i, raw in enumerate(raws):
         iid = raw["id"]
         if iid in seen_items:
             bad(("items", i, "id"), f"duplicate item id '{iid}'")
@@ -575,11 +623,17 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
                 translations=_translations(raw),
             )
         )
+    return items, seen_items
 
+
+def _build_subscales(
+    raws: list, items: list[Item], seen_items: dict[str, int], bad
+) -> tuple[list[Subscale], dict[str, str]]:
+    """The subscales and the score ids so far, reporting unknown, repeated and unassigned items to ``bad``."""
     subscales: list[Subscale] = []
     score_ids: dict[str, str] = {}
     in_subscale: set[str] = set()
-    for j, raw in enumerate(data["subscales"]):
+    for j, raw in enumerate(raws):
         sid = raw["id"]
         if sid in score_ids:
             bad(("subscales", j, "id"), f"duplicate score id '{sid}'")
@@ -608,10 +662,15 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
     for it in items:
         if it.id not in in_subscale:
             bad(("items", seen_items[it.id]), f"item '{it.id}' is in no subscale")
+    return subscales, score_ids
 
-    sub_ids = {s.id for s in subscales}
+
+def _build_totals(
+    raws: list, seen_items: dict[str, int], sub_ids: set[str], score_ids: dict[str, str], bad
+) -> list[Total]:
+    """The totals (added to ``score_ids``), reporting duplicate ids and unknown items or subscales to ``bad``."""
     totals: list[Total] = []
-    for j, raw in enumerate(data.get("totals") or []):
+    for j, raw in enumerate(raws):
         tid = raw["id"]
         if tid in score_ids or tid in seen_items:
             bad(("totals", j, "id"), f"duplicate score id '{tid}'")
@@ -634,9 +693,13 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
                 translations=_translations(raw),
             )
         )
+    return totals
 
+
+def _build_examples(raws: list, seen_items: dict[str, int], score_ids: dict[str, str], bad) -> list[Example]:
+    """The worked examples, reporting responses for unknown items and unknown expected scores to ``bad``."""
     examples = []
-    for j, raw in enumerate(data.get("examples") or []):
+    for j, raw in enumerate(raws):
         for k in raw["responses"]:
             if k not in seen_items:
                 bad(("examples", j, "responses", k), f"example {j + 1} gives a response for unknown item '{k}'")
@@ -644,7 +707,11 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
             if k not in score_ids:
                 bad(("examples", j, "scores", k), f"example {j + 1} expects unknown score '{k}'")
         examples.append(Example(responses=dict(raw["responses"]), scores=dict(raw["scores"]), note=raw.get("note", "")))
+    return examples
 
+
+def _missing_codes(data: dict, scale: Scale | None, items: list[Item], bad) -> tuple[float, ...]:
+    """The declared missing codes, reporting to ``bad`` a code inside a response range."""
     missing_codes = tuple(float(c) for c in data.get("missing_codes") or [])
     for k, c in enumerate(missing_codes):
         for sc in [scale, *[it.scale for it in items]]:
@@ -654,31 +721,7 @@ def _build(data: dict, chain: list[_Source], sha: str) -> Instrument:
                     f"missing code {_num_key(c)} lies inside the response range {_num_key(sc.min)}-{_num_key(sc.max)}",
                 )
                 break
-    if problems:
-        raise InstrumentError(problems[0], details=problems[1:] if len(problems) > 1 else None)
-
-    return Instrument(
-        id=data["id"],
-        name=data["name"],
-        version=str(data["version"]),
-        items=tuple(items),
-        subscales=tuple(subscales),
-        totals=tuple(totals),
-        scale=scale,
-        missing_codes=missing_codes,
-        missing_labels=tuple(str(x) for x in data.get("missing_labels") or []),
-        min_answered=float(data.get("min_answered", DEFAULT_MIN_ANSWERED)),
-        description=data.get("description", ""),
-        citation=data.get("citation", ""),
-        license=data.get("license", ""),
-        rater=data.get("rater"),
-        demonstration=bool(data.get("demonstration", False)),
-        extends=chain[0].data.get("extends"),
-        examples=tuple(examples),
-        path=str(head.path),
-        sha256=sha,
-        translations=_translations(data),
-    )
+    return missing_codes
 
 
 def _translations(raw: dict) -> dict[str, dict[str, str]]:

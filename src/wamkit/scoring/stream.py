@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, NoReturn
 
 from wamkit.errors import DataError, UsageError
 from wamkit.io import TEXT_FORMATS, FrameWriter, Table, atomic_write, file_format, iter_text_tables, text_dialect
@@ -76,48 +77,19 @@ def stream_score(
     ``overwrite`` allows replacing an existing ``output``; ``dialect`` is the CSV flavour
     (:data:`wamkit.io.CSV_DIALECTS`); ``header_row`` as in :func:`wamkit.io.read_table`.
     """
-    if output is None or output == "-":
-        raise UsageError("streaming (chunk_rows) needs an output file")
-    if fmt not in ("csv", "tsv", "parquet"):
-        raise UsageError(f"streaming writes csv, tsv or parquet, not {fmt}")
+    output = _checked_output(output, fmt)
     chunk_rows = chunk_rows or 200_000
     source = os.path.basename(path)
-    subscale_ids = {s.id for s in instrument.subscales}
     moments: dict[str, ScoreMoments] = {}
     totals: dict[str, int] = {}
     used: dict = {}
     columns = resolve_columns(instrument, column_map=opts.column_map, column_template=opts.column_template)
     dialect_info = text_dialect(path, opts.input_format, header_row=header_row)
     answer_codes = is_limesurvey_header(dialect_info.header)
-    locator = Table(
-        frame=None,
-        source=source,
-        path=path,
-        format=file_format(path, opts.input_format),
-        encoding=dialect_info.encoding,
-        delimiter=dialect_info.delimiter,
-        header_row=dialect_info.header_row,
-        extra_header_rows=dialect_info.export.extra_rows,
-    )
+    locator = _chunk_locator(path, source, opts.input_format, dialect_info)
+    bar, task = _start_progress() if progress else (None, None)
 
-    bar: Any = None
-    if progress:
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        bar = Progress(
-            SpinnerColumn(),
-            TextColumn("scoring: {task.fields[rows]:,} rows done"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        task = bar.add_task("score", total=None, rows=0)
-        bar.start()
-
-    def score_chunk(chunk):
-        import pyarrow as pa
-
+    def score_chunk(chunk, writer: FrameWriter):
         table, index = chunk
         res = score_columns(
             table,
@@ -134,23 +106,12 @@ def stream_score(
             locate=locator.locate if locator.has_rows_above_data else None,
             row_index=index,
         )
-        totals["rows_read"] += table.num_rows
-        totals["rows_scored"] += res.rows_scored
-        totals["invalid"] += res.items.n_invalid
-        totals["straight"] += res.straightlined
-        used.update(res.min_answered)
-        for sid in instrument.score_ids:
-            moments[sid].add(res.scores[sid])
+        _tally_chunk(res, table.num_rows, instrument.score_ids, totals, moments, used)
         if bar is not None:
             bar.update(task, rows=totals["rows_read"])
-        names = [*res.passthrough, *res.columns]
-        arrays = [table.column(c) for c in res.passthrough] + [arrow_array(x) for x in res.columns.values()]
-        return writer.prepare_table(pa.Table.from_arrays(arrays, names=names))
-
-    writer: Any = None
+        return _scored_table(table, res, writer)
 
     def run(tmp: str, numeric: bool, encoding: str | None) -> None:
-        nonlocal writer
         totals.update(rows_read=0, rows_scored=0, invalid=0, straight=0)
         moments.update({sid: ScoreMoments() for sid in instrument.score_ids})
         used.clear()
@@ -165,25 +126,12 @@ def stream_score(
                 encoding=encoding,
             )
             # read the next chunk and write the last one while this one is scored
-            pipeline(chunks, score_chunk, writer.write_table)
+            pipeline(chunks, partial(score_chunk, writer=writer), writer.write_table)
 
     def write(tmp: str) -> None:
-        # first as if the items were numbers and the whole file UTF-8 (the common case, and the
-        # fastest); again with text items, or with the encoding decided on the whole file, when not
-        numeric, encoding = True, "utf-8"  # type: bool, str | None
-        while True:
-            try:
-                run(tmp, numeric, encoding)
-                break
-            except ItemsNotNumeric:
-                numeric = False
-            except NotUtf8:
-                encoding = None
+        _run_with_fallbacks(run, tmp)
         if totals["rows_read"] == 0:  # header only: the checks that run per chunk never ran
-            from wamkit.scoring.core import check_item_columns
-
-            check_item_columns(dialect_info.header, columns, source)
-            raise DataError(f"{source}: has a header but no data rows")
+            _refuse_header_only(dialect_info.header, columns, source)
 
     try:
         with gc_paused():
@@ -191,13 +139,106 @@ def stream_score(
     finally:
         if bar is not None:
             bar.stop()
+    return _stream_summary(instrument, opts.invalid, totals, moments, used)
+
+
+def _checked_output(output: str | None, fmt: str) -> str:
+    """The output file of a stream, refusing stdout or a format other than csv, tsv or parquet."""
+    if output is None or output == "-":
+        raise UsageError("streaming (chunk_rows) needs an output file")
+    if fmt not in ("csv", "tsv", "parquet"):
+        raise UsageError(f"streaming writes csv, tsv or parquet, not {fmt}")
+    return output
+
+
+def _chunk_locator(path: str, source: str, input_format: str | None, dialect_info) -> Table:
+    """A frameless :class:`Table` of ``path`` that locates a row of a chunk in the file (``file:line``)."""
+    return Table(
+        frame=None,
+        source=source,
+        path=path,
+        format=file_format(path, input_format),
+        encoding=dialect_info.encoding,
+        delimiter=dialect_info.delimiter,
+        header_row=dialect_info.header_row,
+        extra_header_rows=dialect_info.export.extra_rows,
+    )
+
+
+def _start_progress() -> tuple[Any, Any]:
+    """A started rich progress display on stderr counting the rows done, and its task."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("scoring: {task.fields[rows]:,} rows done"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("score", total=None, rows=0)
+    bar.start()
+    return bar, task
+
+
+def _tally_chunk(
+    res, rows: int, score_ids, totals: dict[str, int], moments: dict[str, ScoreMoments], used: dict
+) -> None:
+    """Add the counts, scores and ``min_answered`` used of one scored chunk to the running totals."""
+    totals["rows_read"] += rows
+    totals["rows_scored"] += res.rows_scored
+    totals["invalid"] += res.items.n_invalid
+    totals["straight"] += res.straightlined
+    used.update(res.min_answered)
+    for sid in score_ids:
+        moments[sid].add(res.scores[sid])
+
+
+def _scored_table(table, res, writer: FrameWriter):
+    """The passthrough columns of ``table`` and the scores of ``res`` as one table, prepared for ``writer``."""
+    import pyarrow as pa
+
+    names = [*res.passthrough, *res.columns]
+    arrays = [table.column(c) for c in res.passthrough] + [arrow_array(x) for x in res.columns.values()]
+    return writer.prepare_table(pa.Table.from_arrays(arrays, names=names))
+
+
+def _run_with_fallbacks(run: Callable[[str, bool, str | None], None], tmp: str) -> None:
+    """``run`` with numeric items and UTF-8, again with text items or the whole-file encoding when those fail."""
+    # first as if the items were numbers and the whole file UTF-8 (the common case, and the
+    # fastest); again with text items, or with the encoding decided on the whole file, when not
+    numeric, encoding = True, "utf-8"  # type: bool, str | None
+    while True:
+        try:
+            run(tmp, numeric, encoding)
+            break
+        except ItemsNotNumeric:
+            numeric = False
+        except NotUtf8:
+            encoding = None
+
+
+def _refuse_header_only(header, columns: dict, source: str) -> NoReturn:
+    """Refuse a file with a header and no data rows (after the column checks that run per chunk)."""
+    from wamkit.scoring.core import check_item_columns
+
+    check_item_columns(header, columns, source)
+    raise DataError(f"{source}: has a header but no data rows")
+
+
+def _stream_summary(
+    instrument, invalid: str, totals: dict[str, int], moments: dict[str, ScoreMoments], used: dict
+) -> dict:
+    """The summary dict of a stream (as ScoreResult.summary_dict)."""
+    subscale_ids = {s.id for s in instrument.subscales}
     return {
         "instrument": instrument.id,
         "instrument_version": instrument.version,
         "rows_read": totals["rows_read"],
         "rows_scored": totals["rows_scored"],
         "invalid_cells": totals["invalid"],
-        "invalid_policy": opts.invalid,
+        "invalid_policy": invalid,
         "straightlined_rows": totals["straight"],
         "min_answered": used,
         "scales": [

@@ -29,6 +29,7 @@ def test_import_is_light_and_exports_are_listed():
         "outcomes",
         "dyads",
         "reflection_sheet",
+        "shorten",
         "alpha",
         "omega",
         "kmo",
@@ -50,6 +51,9 @@ def test_import_is_light_and_exports_are_listed():
         assert name in dir(wamkit) and callable(getattr(wamkit, name)), name
     with pytest.raises(AttributeError):
         wamkit.no_such_thing  # noqa: B018
+    from wamkit.shortform.crossval import shorten_data
+
+    assert wamkit.shorten is shorten_data  # the function `wamkit shorten` calls on data from wamkit.read
 
 
 def _cli_json(cli, *args):

@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "outcomes": "wamkit.outcomes:outcomes",  # the package is callable too (wamkit.packages)
     "dyads": "wamkit.dyads:dyads",
     "reflection_sheet": "wamkit.dyads:reflection_sheet",
+    "shorten": "wamkit.shortform.crossval:shorten_data",
     # one function per statistic
     "alpha": "wamkit.api:alpha",
     "omega": "wamkit.api:omega",

@@ -309,3 +309,14 @@ def test_every_writing_command_refuses_an_existing_output(cli, tmp_path):
 def test_piped_tables_are_not_cut(cli):
     r = cli("instruments", "list")
     assert r.code == 0 and "wam-demo-professional " in r.stdout  # whole ids, on stdout, greppable
+
+
+def test_bad_csv_dialect_and_lang_are_named_as_flags(cli, tmp_path):
+    out = tmp_path / "s.csv"
+    r = cli("score", "--study", EXAMPLES / "study.yaml", "--csv-dialect", "nl", "-o", out)
+    assert r.code == 2 and "wamkit: error: --csv-dialect must be one of standard, excel-nl, not 'nl'" in r.stderr
+    assert not out.exists()
+    r = cli(
+        "report", "--study", EXAMPLES / "study.yaml", "--dyad-id", "D0006", "--lang", "de", "-o", tmp_path / "s.html"
+    )
+    assert r.code == 2 and "wamkit: error: --lang must be one of en, nl, fr, not 'de'" in r.stderr

@@ -60,6 +60,8 @@ PARAM_FLAGS = {
     "scale_min": "--min",
     "scale_max": "--max",
     "dialect": "--csv-dialect",
+    "csv_dialect": "--csv-dialect",
+    "lang": "--lang",
 }
 
 
@@ -82,6 +84,7 @@ def cli_message(text: str) -> str:
         lambda m: f"{PARAM_FLAGS[m.group(1)]}{' ' + m.group(2) if m.group(2) else ''}: ",
         text,
     )
+    text = re.sub(rf"^({names})(?= must )", lambda m: PARAM_FLAGS[m.group(1)], text)  # "lang must be one of"
     text = re.sub(rf"(?<![\w-])({names})=('[^']*'|True\b|true\b|-?\d+(?:\.\d+)?\b)", flag, text)
     return re.sub(r"(?<![\w-])where (?=[^\s=]+(?:=|!=|>=|<=|>|<))", "--where ", text)
 

@@ -129,6 +129,9 @@ def test_dyads_html_md_and_languages(cli, tmp_path, small):
     text = md.read_text()
     assert "Overeenstemming per schaal en meting" in text and "Stroefheid / Energie- en regieverlies" in text
     assert "data:image/svg+xml;base64," in text
+    rows = [ln for ln in text.splitlines() if ln.startswith("| Vertrouwen | T0 |")]
+    # Dutch decimal commas in the tables, intervals as [a; b]; the English report keeps points
+    assert rows and re.search(r"\| -?\d*,\d+ \|", rows[0]) and "; " in rows[0] and not re.search(r"\d\.\d", rows[0])
     r = cli("dyads", "--study", small / "study.yaml", "-o", md, "-q")
     assert r.code == 2 and "exists; add --force" in r.stderr
 

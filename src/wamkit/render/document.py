@@ -9,6 +9,7 @@ formatted once, by :mod:`wamkit.render.format`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,9 +121,17 @@ class Table:
         cols = tuple(c if isinstance(c, Column) else Column(c) for c in columns)
         return cls(records=records, columns=cols, title=title, note=note)
 
+    decimal: str = "."
+
     def rows(self) -> list[list[str]]:
-        """Formatted cells, row by row."""
-        return [[c.cell(r) for c in self.columns] for r in self.records]
+        """Formatted cells, row by row (numbers with :attr:`decimal` as the decimal mark)."""
+        return [[self._mark(c, c.cell(r)) for c in self.columns] for r in self.records]
+
+    def _mark(self, column: Column, text: str) -> str:
+        """``text`` with this table's decimal mark: ``0,81`` and CIs as ``[0,12; 0,45]`` for a comma."""
+        if self.decimal == "." or column.is_text:
+            return text
+        return text.replace(", ", "; ").replace(".", self.decimal)
 
     @property
     def headers(self) -> list[str]:
@@ -139,6 +148,8 @@ class Document:
     title: str
     blocks: list[Block] = field(default_factory=list)
     subtitle: str | None = None
+    #: decimal mark of the numbers in its tables ("," for a Dutch or French report)
+    decimal: str = "."
 
     def heading(self, text: str, level: int = 2) -> Document:
         self.blocks.append(Heading(text, level))
@@ -178,6 +189,8 @@ class Document:
         note: str | None = None,
     ) -> Document:
         t = frame if isinstance(frame, Table) else Table.from_frame(frame, columns, title=title, note=note)
+        if self.decimal != t.decimal:
+            t = dataclasses.replace(t, decimal=self.decimal)
         if t.records:
             self.blocks.append(t)
         return self

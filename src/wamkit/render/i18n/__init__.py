@@ -43,10 +43,14 @@ class Catalogue:
     def has(self, key: str) -> bool:
         return key in self.texts
 
+    @property
+    def decimal(self) -> str:
+        """This language's decimal mark (``,`` in nl and fr)."""
+        return self.texts.get("number.decimal", ".")
+
     def number(self, text: str) -> str:
         """A number formatted by :mod:`wamkit.render.format` with this language's decimal mark (``2,80`` in nl)."""
-        mark = self.texts.get("number.decimal", ".")
-        return text if mark == "." else text.replace(".", mark)
+        return text if self.decimal == "." else text.replace(".", self.decimal)
 
     def html(self, key: str, **markup: str) -> str:
         """The text HTML-escaped, with ``markup`` (already safe HTML, e.g. a ``<span>``) put into its placeholders."""

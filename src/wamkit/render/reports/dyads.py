@@ -392,6 +392,7 @@ def dyads_document(result: Any, lang: str | None = None) -> Document:
         title=t("report.title"),
         subtitle=t("report.subtitle", dyads=len(result.dyads), paired=n_pairs, unpaired=len(result.unpaired))
         + (t("report.subtitle_waves", waves=waves) if waves else ""),
+        decimal=t.decimal,
     )
     _agreement(doc, result, t, names)
     _bland_altman(doc, result, t, names)

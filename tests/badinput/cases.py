@@ -591,7 +591,7 @@ CASES: list[Case] = [
         "--invalid must be 'error' or 'missing', not 'ignore'",
     ),
     Case("unknown-input-format", score("good.csv", "--input-format", "docx"), 2, "unknown input format 'docx'"),
-    Case("chunk-rows-zero", score("good.csv", "--chunk-rows", "0"), 2, "chunk_rows must be a positive number"),
+    Case("chunk-rows-zero", score("good.csv", "--chunk-rows", "0"), 2, "--chunk-rows must be a positive number"),
     # ---- command-line syntax (click's own usage message, exit 2)
     Case(
         "missing-required-option",

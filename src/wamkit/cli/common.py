@@ -134,6 +134,9 @@ def _command(app) -> Any:
     if key not in _COMMANDS:
         import typer.main
 
+        from wamkit.cli.coercion import install
+
+        install()  # plain option conversion, without typer's per-option pydantic models
         _COMMANDS[key] = typer.main.get_command(app)
     return _COMMANDS[key]
 

@@ -425,9 +425,9 @@ class FrameWriter:
 
     def write_table(self, table, *, threads: int = 1) -> None:
         """Encode and write a table from :meth:`prepare` (``threads`` > 1 encodes large CSV tables in parts)."""
-        import pyarrow.parquet as pq
-
         if self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self._fh, table.schema)
             self._parquet.write_table(table)

@@ -61,3 +61,20 @@ def cli(capfdbinary, monkeypatch):
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+#: modules whose tests run longest (a benchmark smoke run, real browsers, many CLI runs): started
+#: first, so that the two test workers finish together instead of one waiting on a long test
+SLOW_FIRST = (
+    "test_benchmarks.py",
+    "test_browser_render.py",
+    "test_exports_end_to_end.py",
+    "test_dyads_cli.py",
+    "test_fuzz.py",
+    "test_no_network.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))  # stable: the rest keep their order

@@ -222,7 +222,7 @@ def expand(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(**kwargs)
 
     new_params = first + params + rest
-    wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+    wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]  # typer reads it
     wrapper.__annotations__ = {p.name: p.annotation for p in new_params}
     del wrapper.__wrapped__  # typer must see the new signature, not the original
     return wrapper

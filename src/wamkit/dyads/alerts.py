@@ -242,7 +242,8 @@ def _cutoff(rule: AlertRule, rule_i: int, ctx: AlertContext, targets: list[str])
             lo, hi = ctx.ranges[s]
             cut = lo + ctx.amount(rule, s) if low else hi - ctx.amount(rule, s)
         else:
-            cut = float(rule.threshold)  # type: ignore[arg-type]
+            assert rule.threshold is not None  # a kind with thresholds requires one on load (_threshold)
+            cut = float(rule.threshold)
         x = ctx.values[:, ctx.col[s]]
         with np.errstate(invalid="ignore"):
             idx = np.flatnonzero(mask & ((x < cut) if low else (x > cut)))

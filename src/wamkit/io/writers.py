@@ -404,7 +404,7 @@ class FrameWriter:
         self.fmt = fmt
         self.dialect = "standard" if fmt != "csv" else dialect
         self._own = not hasattr(sink, "write")
-        self._fh: Any = sink if not self._own else open(sink, "wb")  # type: ignore[arg-type]
+        self._fh: Any = sink if not self._own else open(sink, "wb")  # type: ignore[arg-type]  # a path here
         self._parquet: Any = None
         self._schema: Any = None
         self._started = False

@@ -93,7 +93,7 @@ def _glm(fn: Callable[..., ModelResult]) -> Callable[..., ModelResult]:
 
 def _cox(frame: pd.DataFrame, y: str, terms: list[str], time: str | None, **kw: object) -> ModelResult:
     assert time is not None
-    return mdl.cox(frame, time, y, terms, **kw)  # type: ignore[arg-type]
+    return mdl.cox(frame, time, y, terms, **kw)  # type: ignore[arg-type]  # **kw: the registry's shared keywords
 
 
 #: model name -> fitter (R: glm binomial, glm poisson, MASS::glm.nb, lm, coxph)

@@ -514,9 +514,10 @@ def _codes(values: pd.Series, name: str, roles: Sequence[str] | None) -> tuple[n
             )
         order = (str(present[0]), str(present[1]))
     else:
-        order = tuple(str(r) for r in roles)  # type: ignore[assignment]
-        if len(order) != 2 or order[0] == order[1]:
+        given = [str(r) for r in roles]
+        if len(given) != 2 or given[0] == given[1]:
             raise UsageError(f"roles must name two different roles, got {list(roles)!r}")
+        order = (given[0], given[1])
         extra = [r for r in present if r not in order]
         if extra:
             raise DataError(f"column {name!r} holds role(s) not in roles: {', '.join(map(str, extra[:5]))}")

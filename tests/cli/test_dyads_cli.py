@@ -383,3 +383,18 @@ def test_cli_module_imports_no_pandas():
         "sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_study_analyses_turn_on_apim_and_the_flag_turns_it_off(cli, small, tmp_path):
+    study = tmp_path / "study.yaml"
+    text = (small / "study.yaml").read_text().replace("path: small.csv", f"path: {small / 'small.csv'}")
+    study.write_text(text + "analyses: {apim: true}\n")
+    args = ("dyads", "--study", study, "--where", "officer=PO035", "--format", "json", "-q")
+    on = json.loads(cli(*args).stdout)
+    assert on["settings"]["apim"] is True and len(on["apim"]) == 5  # four subscale pairs and the total, T0 -> T1
+    off = json.loads(cli(*args, "--no-apim").stdout)
+    assert off["settings"]["apim"] is False and off["apim"] is None
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text + "analyses: {apm: true}\n")
+    r = cli("dyads", "--study", bad, "-q")
+    assert r.code == 2 and "analyses" in r.stderr and "apm" in r.stderr and len(r.stderr.strip().splitlines()) == 1

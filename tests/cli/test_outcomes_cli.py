@@ -366,3 +366,17 @@ def test_joint_where_and_per_sd(cli):
     assert any(s["predictor"] == "loss_of_energy" for s in d["skipped"])
     r = cli("outcomes", "--study", STUDY, "--where", "nope=1")
     assert r.code == 2 and "where nope=1: wam_demo.csv has no column 'nope'" in r.stderr
+
+
+def test_study_analyses_turn_on_surfaces_and_the_flag_turns_them_off(cli, tmp_path):
+    text = (EXAMPLES / "study.yaml").read_text()
+    text = text.replace("path: wam_demo.csv", f"path: {EXAMPLES / 'wam_demo.csv'}")
+    text = text.replace("path: wam_demo_outcomes.csv", f"path: {EXAMPLES / 'wam_demo_outcomes.csv'}")
+    study = tmp_path / "study.yaml"
+    study.write_text(text + "analyses: {surface: true}\n")
+    args = ("outcomes", "--study", study, "--outcome", "stagnations:count", "--where", "wave=T0", "--format", "json")
+    on = json.loads(cli(*args, "-q").stdout)
+    assert on["settings"]["surface"] is True and on["settings"]["time_varying"] is False
+    assert {s["subscale"] for s in on["response_surfaces"]} >= {"trust", "goals", "bond"}
+    off = json.loads(cli(*args, "--no-surface", "-q").stdout)
+    assert off["settings"]["surface"] is False and off["response_surfaces"] == []

@@ -92,7 +92,7 @@ def _analyse(
     ids: bool,
     key: bytes | None,
     lang: str | None,
-    apim: bool,
+    apim: bool | None,
 ) -> Any:
     from wamkit.dyads.analysis import dyads
 
@@ -152,8 +152,11 @@ def dyads_command(
     min_cell: int = typer.Option(
         5, "--min-cell", help="Caseload figures only for groups of at least this many clients (with --officer)."
     ),
-    apim: bool = typer.Option(
-        False, "--apim", help="Also fit the cross-lagged actor-partner model per subscale and consecutive wave pair."
+    apim: bool | None = typer.Option(
+        None,
+        "--apim/--no-apim",
+        help="Also fit the cross-lagged actor-partner model per subscale and consecutive wave pair "
+        "(default: the study's analyses.apim).",
     ),
     pseudonymise: list[str] | None = PseudoOpt,
     pseudonymise_ids: bool = PseudoIdsOpt,
@@ -188,7 +191,7 @@ def dyads_command(
         ids=pseudonymise_ids,
         key=key,
         lang=lang,
-        apim=apim or table == "apim",
+        apim=True if table == "apim" else apim,
     )
     frames = {k.replace("_", "-"): v for k, v in result.to_frames().items()}
     if fmt == "json":

@@ -64,12 +64,17 @@ DISCREPANCY = _opt(
 )
 PER_SD = _opt(False, "--per-sd", help="Model coefficients per SD of the predictors.")
 CI_LEVEL = _opt(0.95, "--ci-level", help="Confidence level of the intervals.")
-SURFACE = _opt(False, "--surface", help="Response surface analysis of client vs professional ratings (a1-a5).")
+SURFACE = _opt(
+    None,
+    "--surface/--no-surface",
+    help="Response surface analysis of client vs professional ratings (a1-a5); default: the study's analyses.surface.",
+)
 SURFACE_CENTER = _opt(None, "--surface-center", help="Centre of the ratings for --surface (default: scale midpoint).")
 TIME_VARYING = _opt(
-    False,
-    "--time-varying",
-    help="Cox models with the rating as a time-varying covariate over the waves (needs waves.months).",
+    None,
+    "--time-varying/--no-time-varying",
+    help="Cox models with the rating as a time-varying covariate over the waves (needs waves.months); "
+    "default: the study's analyses.time_varying.",
 )
 LANDMARK = _opt(
     True,
@@ -152,9 +157,9 @@ def outcomes_command(
     discrepancy: bool = DISCREPANCY,
     per_sd: bool = PER_SD,
     ci_level: float = CI_LEVEL,
-    surface: bool = SURFACE,
+    surface: bool | None = SURFACE,
     surface_center: float | None = SURFACE_CENTER,
-    time_varying: bool = TIME_VARYING,
+    time_varying: bool | None = TIME_VARYING,
     landmark: bool = LANDMARK,
     cluster_robust: bool = CLUSTER_ROBUST,
     correlation_se: str = CORRELATION_SE,

@@ -176,6 +176,8 @@ class Study:
     min_answered: float | None = None
     lang: str = "en"
     title: str | None = None
+    #: analyses the study asks for by default: ``surface``, ``time_varying`` (outcomes), ``apim`` (dyads)
+    analyses: frozenset[str] = frozenset()
     instrument: str | None = None
     column_map: Mapping[str, str] = field(default_factory=dict)
     columns: str | None = None
@@ -233,6 +235,7 @@ class Study:
             "design": self.design.to_dict(),
             "where": list(self.where),
             "lang": self.lang,
+            "analyses": sorted(self.analyses),
         }
         if self.outcomes is not None:
             o = self.outcomes
@@ -392,6 +395,7 @@ def _build(raw: dict[str, Any], path: str | None, lines: Mapping[tuple, int]) ->
         min_answered=scoring.get("min_answered"),
         lang=raw.get("lang", "en"),
         title=raw.get("title"),
+        analyses=frozenset(k for k, on in raw.get("analyses", {}).items() if on),
         path=path,
         lines=lines,
     )

@@ -825,7 +825,7 @@ def dyads(
     pairs: Mapping[str, str] | None = None,
     pseudonymise: Sequence[str] = (),
     key: bytes | None = None,
-    apim: bool = False,
+    apim: bool | None = None,
     lang: str | None = None,
     invalid: str | None = None,
     min_answered: float | None = None,
@@ -851,8 +851,9 @@ def dyads(
         Identifier columns replaced by keyed pseudonyms before anything else (needs ``key``).
     key : bytes, optional
         The pseudonymisation key (:func:`wamkit.pseudonym.load_key`).
-    apim : bool
-        Also fit the cross-lagged APIM per score pair and consecutive wave pair.
+    apim : bool, optional
+        Also fit the cross-lagged APIM per score pair and consecutive wave pair (default: the
+        study's ``analyses.apim``, else off).
     lang : str, optional
         Language of the result's report (``en``, ``nl``, ``fr``; default: the study's).
     invalid, min_answered : optional
@@ -874,6 +875,7 @@ def dyads(
     if int(min_cell) < 1:
         raise UsageError(f"min_cell must be at least 1; got {min_cell}")
     lang = catalogue(lang or data.study.lang).lang
+    apim = "apim" in data.study.analyses if apim is None else apim
     rules = _rules(alerts)
     data = pseudonymise_data(data, pseudonymise, key)
     design = _design(data, officer)

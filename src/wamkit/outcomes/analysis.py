@@ -228,6 +228,7 @@ def analyse_outcomes(
     """
     s = OutcomeSettings.from_kwargs(settings, **overrides)
     ctx = data_context(data, s, scores=scores, invalid=invalid, data_source=data_source)
+    s = _study_analyses(s, ctx.study)
     outcomes = _filter(outcomes, s.outcomes_where, outcomes_source)
     spec, warns = build_spec(s, ctx, outcomes, source=outcomes_source, decimal_comma=decimal_comma)
     orows = row_numbers(outcomes.index)
@@ -289,6 +290,18 @@ def _asked_for(spec: AnalysisSpec, ad: AnalysisData, ctx: DataContext) -> tuple[
         surfaces, w = response_surfaces(spec, ad, ctx.centers, ctx.rater_order)
         warns += w
     return tv, surfaces, warns
+
+
+def _study_analyses(s: OutcomeSettings, study: Any) -> OutcomeSettings:
+    """``surface`` / ``time_varying`` left open (None): as the study's ``analyses:`` asks (default off)."""
+    import dataclasses
+
+    asked = study.analyses if study is not None else frozenset()
+    return dataclasses.replace(
+        s,
+        surface="surface" in asked if s.surface is None else s.surface,
+        time_varying="time_varying" in asked if s.time_varying is None else s.time_varying,
+    )
 
 
 def outcomes(

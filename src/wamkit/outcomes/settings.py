@@ -141,13 +141,14 @@ class OutcomeSettings:
     correlation_se : {"influence", "regression"}
         Cluster-robust SE of r with ``officer``
         (:func:`wamkit.stats.association.correlate_clustered`).
-    surface : bool
-        Response surface analysis of client vs professional ratings (needs two raters).
+    surface : bool or None
+        Response surface analysis of client vs professional ratings (needs two raters); None: as the
+        study's ``analyses.surface`` (default off).
     surface_center : float, optional
         Centre of both ratings for the surface (default: the instrument's scale midpoint).
-    time_varying : bool
+    time_varying : bool or None
         Cox models with the predictor as a time-varying covariate over the waves (needs the
-        waves' months).
+        waves' months); None: as the study's ``analyses.time_varying`` (default off).
     landmark : bool
         Cox models at waves after the event's origin start at that wave (landmark), when the
         waves' months are known (default True).
@@ -174,9 +175,9 @@ class OutcomeSettings:
     per_sd: bool = False
     ci_level: float = 0.95
     correlation_se: str = "influence"
-    surface: bool = False
+    surface: bool | None = None
     surface_center: float | None = None
-    time_varying: bool = False
+    time_varying: bool | None = None
     landmark: bool = True
     wave_months: tuple[tuple[str, float], ...] | None = None
     outcomes_where: tuple[str, ...] = ()

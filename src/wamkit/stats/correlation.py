@@ -58,7 +58,7 @@ def as_float_matrix(X: Any, items: Sequence[str] | None = None) -> tuple[np.ndar
     return arr, names
 
 
-def _pairwise_core(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pairwise_core(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairwise-complete correlations of ``X`` (..., n, p) with NaN as missing.
 
     Returns ``(R, n_pairwise, var_ok)``; works on stacks (leading batch axes).
@@ -139,7 +139,7 @@ def pairwise_cor(X: Any, *, listwise: bool = False) -> tuple[np.ndarray, np.ndar
             raise DataError(
                 f"only {arr.shape[0]} complete case(s) of {n_rows}; listwise correlations need at least {MIN_PAIRS}"
             )
-    R, n, var_ok = _pairwise_core(arr)
+    R, n, var_ok = pairwise_core(arr)
     n_int = np.rint(n).astype(np.int64)
     # constant items (over all their observed values) first: clearer message
     obs = ~np.isnan(arr)

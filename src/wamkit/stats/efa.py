@@ -39,7 +39,7 @@ _PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA"}
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_corr(R: Any, name: str = "R") -> np.ndarray:
+def check_corr(R: Any, name: str = "R") -> np.ndarray:
     """Validate a correlation (or covariance) matrix and return it as a correlation matrix.
 
     Like psych (``cov2cor`` when ``covar=FALSE``) a covariance matrix is rescaled.
@@ -66,7 +66,7 @@ def _check_corr(R: Any, name: str = "R") -> np.ndarray:
     return A
 
 
-def _eigh_desc(A: np.ndarray, vectors: bool = True):
+def eigh_desc(A: np.ndarray, vectors: bool = True):
     """Eigen decomposition with values in decreasing order (as R ``eigen``)."""
     if vectors:
         w, V = np.linalg.eigh(A)
@@ -129,7 +129,7 @@ def kmo(R: Any, *, items: Sequence[str] | None = None) -> KMOResult:
     DataError
         If ``R`` is singular (psych then falls back to ``R`` itself; wamkit refuses).
     """
-    A = _check_corr(R)
+    A = check_corr(R)
     names = _names(items, A.shape[0], R)
     try:
         Q = np.linalg.inv(A)
@@ -172,7 +172,7 @@ def bartlett(R: Any, n: int) -> BartlettResult:
 
     ``chisq = -log(det R) (n - 1 - (2p + 5)/6)``, ``df = p(p-1)/2``.
     """
-    A = _check_corr(R)
+    A = check_corr(R)
     if n is None or n <= 1:
         raise UsageError("bartlett needs the number of observations n > 1")
     p = A.shape[0]
@@ -224,7 +224,7 @@ def _minres_fn(Psi: np.ndarray, S: np.ndarray, nf: int) -> float:
     """psych ``fit.residuals`` (fm="minres"): sum of squared off-diagonal residuals."""
     Sd = S.copy()
     np.fill_diagonal(Sd, 1.0 - Psi)
-    w, V = _eigh_desc(Sd)
+    w, V = eigh_desc(Sd)
     w = np.where(w < EPS, 100 * EPS, w)
     L = V[:, :nf] * np.sqrt(w[:nf])
     res = Sd - L @ L.T
@@ -234,7 +234,7 @@ def _minres_fn(Psi: np.ndarray, S: np.ndarray, nf: int) -> float:
 
 def _minres_gr(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
     """psych ``FAgr.minres``."""
-    w, V = _eigh_desc(S - np.diag(Psi))
+    w, V = eigh_desc(S - np.diag(Psi))
     L = V[:, :nf] * np.sqrt(np.maximum(w[:nf], 0.0))
     return (L * L).sum(axis=1) + Psi - np.diag(S)
 
@@ -242,7 +242,7 @@ def _minres_gr(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
 def _ml_fn(Psi: np.ndarray, S: np.ndarray, nf: int) -> float:
     """psych ``FAfn``: ML discrepancy as a function of the uniquenesses."""
     sc = 1.0 / np.sqrt(Psi)
-    w = _eigh_desc(S * sc[:, None] * sc[None, :], vectors=False)
+    w = eigh_desc(S * sc[:, None] * sc[None, :], vectors=False)
     e = w[nf:]
     return float(-(np.sum(np.log(e) - e) - nf + S.shape[0]))
 
@@ -250,7 +250,7 @@ def _ml_fn(Psi: np.ndarray, S: np.ndarray, nf: int) -> float:
 def _ml_gr(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
     """psych ``FAgr``."""
     sc = 1.0 / np.sqrt(Psi)
-    w, V = _eigh_desc(S * sc[:, None] * sc[None, :])
+    w, V = eigh_desc(S * sc[:, None] * sc[None, :])
     load = V[:, :nf] * np.sqrt(np.maximum(w[:nf] - 1.0, 0.0))
     load = np.sqrt(Psi)[:, None] * load
     g = (load * load).sum(axis=1) + Psi - np.diag(S)
@@ -260,18 +260,19 @@ def _ml_gr(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
 def _ml_out(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
     """psych ``FAout``."""
     sc = 1.0 / np.sqrt(Psi)
-    w, V = _eigh_desc(S * sc[:, None] * sc[None, :])
+    w, V = eigh_desc(S * sc[:, None] * sc[None, :])
     load = V[:, :nf] * np.sqrt(np.maximum(w[:nf] - 1.0, 0.0))
     return np.sqrt(Psi)[:, None] * load
 
 
 def _wls_out(Psi: np.ndarray, S: np.ndarray, nf: int) -> np.ndarray:
     """psych ``FAout.wls``."""
-    w, V = _eigh_desc(S - np.diag(Psi))
+    w, V = eigh_desc(S - np.diag(Psi))
     return V[:, :nf] * np.sqrt(np.maximum(w[:nf], 0.0))
 
 
-def _extract_optim(R: np.ndarray, nf: int, fm: str, warnings: list[str]):
+def extract_optim(R: np.ndarray, nf: int, fm: str, warnings: list[str]):
+    """minres or ML extraction as psych ``fa`` (SMC start, L-BFGS-B on the uniquenesses); parallel analysis uses it too."""
     s = smc(R)
     upper = max(float(s.max()), 1.0)
     start = np.diag(R) - s
@@ -292,7 +293,7 @@ def _extract_optim(R: np.ndarray, nf: int, fm: str, warnings: list[str]):
     return L, info
 
 
-def _extract_pa(R: np.ndarray, nf: int, max_iter: int, min_err: float, warnings: list[str]):
+def extract_pa(R: np.ndarray, nf: int, max_iter: int, min_err: float, warnings: list[str]):
     """Iterated principal axis as psych ``fa(fm="pa")`` (SMC start, stop when the
     change of the communality sum < min_err or after max_iter iterations)."""
     rmat = R.copy()
@@ -305,7 +306,7 @@ def _extract_pa(R: np.ndarray, nf: int, max_iter: int, min_err: float, warnings:
     w = None
     comm1 = comm
     while err > min_err:
-        w, V = _eigh_desc(rmat)
+        w, V = eigh_desc(rmat)
         with np.errstate(invalid="ignore"):
             L = V[:, :nf] * np.sqrt(w[:nf])
         new = (L * L).sum(axis=1)
@@ -654,7 +655,7 @@ def fa(
     -------
     FAResult
     """
-    A = _check_corr(R)
+    A = check_corr(R)
     p = A.shape[0]
     names = _names(items, p, R)
     if fm not in FM_METHODS:
@@ -677,12 +678,12 @@ def fa(
             n_obs = float(np_obs.max())
     warnings: list[str] = []
 
-    e_values = _eigh_desc(A, vectors=False).copy()
+    e_values = eigh_desc(A, vectors=False).copy()
     if fm == "pa":
-        L, info = _extract_pa(A, nf, max_iter, min_err, warnings)
+        L, info = extract_pa(A, nf, max_iter, min_err, warnings)
         values = info["values"]
     else:
-        L, info = _extract_optim(A, nf, fm, warnings)
+        L, info = extract_optim(A, nf, fm, warnings)
         values = None
     if not np.all(np.isfinite(L)):
         raise DataError(
@@ -697,7 +698,7 @@ def fa(
     if values is None:
         S = A.copy()
         np.fill_diagonal(S, np.diag(model0))
-        values = _eigh_desc(S, vectors=False).copy()
+        values = eigh_desc(S, vectors=False).copy()
 
     rot_conv = True
     phi = None

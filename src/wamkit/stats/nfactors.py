@@ -18,8 +18,8 @@ import numpy as np
 
 from wamkit.errors import DataError, UsageError
 from wamkit.results import StatResult, to_jsonable
-from wamkit.stats.correlation import _pairwise_core, as_float_matrix, pairwise_cor
-from wamkit.stats.efa import _check_corr, _eigh_desc, _extract_optim, _extract_pa
+from wamkit.stats.correlation import as_float_matrix, pairwise_cor, pairwise_core
+from wamkit.stats.efa import check_corr, eigh_desc, extract_optim, extract_pa
 
 __all__ = ["ParallelResult", "MAPResult", "parallel_analysis", "map_test"]
 
@@ -50,13 +50,13 @@ def map_test(R: Any, *, n_max: int = 8) -> MAPResult:
     MAPResult
         ``values`` has length ``min(n_max, p)``; entries psych leaves ``NA`` are NaN.
     """
-    A = _check_corr(R)
+    A = check_corr(R)
     p = A.shape[0]
     if n_max < 1:
         raise UsageError("n_max must be at least 1")
     n = min(n_max, p)
     n1 = p - 1 if n >= p else n
-    w, V = _eigh_desc(A)
+    w, V = eigh_desc(A)
     with np.errstate(invalid="ignore"):
         comp = V * np.sqrt(w)
     # all partial matrices at once: (n1, p, p)
@@ -333,16 +333,16 @@ def parallel_analysis(
         raise DataError(f"parallel analysis needs at least 3 rows, got {n}")
     warnings: list[str] = []
     Rx, _ = pairwise_cor(X)  # (X itself: error messages name the items)
-    pc_values = _eigh_desc(Rx, vectors=False).copy()
+    pc_values = eigh_desc(Rx, vectors=False).copy()
     w_obs: list[str] = []
     if fm == "pa":
-        _L, info = _extract_pa(Rx, n_factors, 50, 0.001, w_obs)
+        _L, info = extract_pa(Rx, n_factors, 50, 0.001, w_obs)
         fa_values = np.asarray(info["values"]).copy()
     else:
-        L, _info = _extract_optim(Rx, n_factors, fm, w_obs)
+        L, _info = extract_optim(Rx, n_factors, fm, w_obs)
         S = Rx.copy()
         np.fill_diagonal(S, (L * L).sum(axis=1))
-        fa_values = _eigh_desc(S, vectors=False).copy()
+        fa_values = eigh_desc(S, vectors=False).copy()
     warnings.extend(f"observed data: {w}" for w in w_obs)
 
     samp = np.empty((n_iter, p))
@@ -358,7 +358,7 @@ def parallel_analysis(
         ridx = rng_res.integers(0, n, size=(count, n, p), dtype=np.int32)
         Xb = arr[ridx, cols[None, None, :]]
         if has_missing:
-            C, nb, ok = _pairwise_core(Xb)
+            C, nb, ok = pairwise_core(Xb)
             bad = (nb < 3).any(axis=(1, 2)) | ~ok.all(axis=(1, 2))
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -393,10 +393,10 @@ def parallel_analysis(
         if fm == "ml":
             for j in range(B):
                 for Cj, target in ((Cb[j], samp_fa), (Cs[j], sim_fa)):
-                    Lj, _ = _extract_optim(Cj, n_factors, "ml", [])
+                    Lj, _ = extract_optim(Cj, n_factors, "ml", [])
                     Sj = Cj.copy()
                     np.fill_diagonal(Sj, (Lj * Lj).sum(axis=1))
-                    target[done + j] = _eigh_desc(Sj, vectors=False)
+                    target[done + j] = eigh_desc(Sj, vectors=False)
         else:
             both = _batched_reduced_values(np.concatenate([Cb, Cs]), n_factors, fm, smc_start=False)
             samp_fa[sl] = both[:B]

@@ -132,17 +132,29 @@ def across_roles(
     if client not in keyed_by_role or prof not in keyed_by_role:
         raise UsageError("invariance across roles needs client and professional rows with their instruments")
     structure = _paired_structure(data.instruments[client], data.instruments[prof], dict(d.pairs))
+    dyads = {role: data.frame[d.dyad].iloc[data.role_rows(role)] for role in keyed_by_role}
+    return paired_roles(keyed_by_role, dyads, structure, [client, prof], settings, warnings, step)
+
+
+def paired_roles(
+    keyed_by_role: dict[str, pd.DataFrame],
+    dyad_by_role: dict[str, pd.Series],
+    structure: dict[str, list[str]],
+    roles: list[str],
+    settings: ValidateSettings,
+    warnings: list[str],
+    step: Callable[[str], None],
+) -> Any:
+    """Configural -> ... across ``roles`` with the partners of a dyad paired: each role's keyed items and
+    the dyad id of each of its rows (aligned), one row per dyad and role."""
     items = [i for its in structure.values() for i in its]
-    parts = []
-    for role, keyed in keyed_by_role.items():
-        rows = data.role_rows(role)
-        parts.append(keyed[items].assign(_dyad=data.frame[d.dyad].iloc[rows].to_numpy(), _role=role))
+    parts = [keyed_by_role[role][items].assign(_dyad=dyad_by_role[role].to_numpy(), _role=role) for role in roles]
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["_dyad"].notna()]
     wide, cols = _widen(frame, ["_dyad"], "_role", items)
     step(f"invariance across roles ({len(wide)} dyads)")
     return fit_or_warn(
-        "invariance across roles", warnings, lambda: _sequence(wide, structure, [client, prof], cols, settings, "roles")
+        "invariance across roles", warnings, lambda: _sequence(wide, structure, roles, cols, settings, "roles")
     )
 
 

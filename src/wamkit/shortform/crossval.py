@@ -149,11 +149,14 @@ def shorten_data(
     Takes one role's rows and instrument (``role`` ``"client"``/``"professional"``, needed when the data hold
     both), keys the items as the scorer does, reads ``criterion`` (a column name) as numbers, and, when the rows
     come from several waves, keeps each person's rows in one fold (the design's person or dyad column).  Other
-    keyword arguments go to :func:`shorten`.  ``settings`` of the result record ``role`` and ``grouped_by``.
+    keyword arguments go to :func:`shorten`.  ``settings`` of the result record ``role`` and ``grouped_by``;
+    ``invariance`` compares the full and the short form over the waves and across the roles the data hold
+    (:func:`wamkit.shortform.invariance.form_invariance`).
     """
     from dataclasses import replace
 
     from wamkit.design.read import score_data
+    from wamkit.shortform.invariance import form_invariance
 
     if None in data.instruments:
         value, rows = None, np.arange(len(data.frame))
@@ -193,4 +196,10 @@ def shorten_data(
             raise UsageError(f"criterion: {data.source} has no column {criterion!r}")
         crit = pd.to_numeric(frame[criterion].astype("string").str.strip(), errors="coerce").rename(criterion)
     res = shorten(items, ins, criterion=crit, groups=groups, **kwargs)
-    return replace(res, settings={**res.settings, "role": value, "grouped_by": grouped_by})
+    invariance, notes = form_invariance(data, value, ins, res.kept, scored)
+    return replace(
+        res,
+        settings={**res.settings, "role": value, "grouped_by": grouped_by},
+        invariance=invariance,
+        warnings=(*res.warnings, *notes),
+    )

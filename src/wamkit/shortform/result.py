@@ -38,6 +38,10 @@ class ShortFormResult(Result):
     fit : joint CFA fit of the full and the short form (``cross_validated``: mean over held-out folds;
         ``in_sample``: all rows, final selection).
     warnings : notes (non-convergence, subscales left whole, changed missing-data tolerance, ...).
+    invariance : with data read by :func:`wamkit.read` (:func:`~wamkit.shortform.crossval.shorten_data`), the
+        full and the short form's invariance ``waves`` (over the waves of the same persons) and ``roles``
+        (across client and professional within dyads): each ``{"full", "short"}`` with ``highest_level``,
+        ``verdict`` and one row per fitted ``steps`` (fit and changes), or None when the data cannot show it (a warning says why).
     irt : ``{subscale: IRTResult}`` of the final (all-rows) graded models, for information curves
         (not in ``to_dict``).
     """
@@ -52,6 +56,7 @@ class ShortFormResult(Result):
     fit: dict[str, Any]
     warnings: tuple[str, ...] = ()
     irt: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    invariance: dict[str, Any] | None = None
 
     @property
     def kept(self) -> dict[str, list[str]]:
@@ -64,7 +69,7 @@ class ShortFormResult(Result):
         return [i for d in self.subscales.values() for i in d["dropped"]]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"shorten": {"instrument", "subscales", "settings", "folds", "fit", "warnings"}}`` (JSON-safe)."""
+        """``{"shorten": {"instrument", "subscales", "settings", "folds", "fit", "invariance", "warnings"}}``."""
         return to_jsonable(
             {
                 "shorten": {
@@ -73,6 +78,7 @@ class ShortFormResult(Result):
                     "settings": self.settings,
                     "folds": self.folds,
                     "fit": self.fit,
+                    "invariance": self.invariance,
                     "warnings": list(self.warnings),
                 }
             }

@@ -51,6 +51,7 @@ def shortform_document(result: Any) -> Document:
     if st["criterion"]:
         _validity_section(doc, d["subscales"], st["criterion"])
     _fit_section(doc, d["fit"])
+    _invariance_section(doc, d.get("invariance") or {})
     _information_section(doc, d["subscales"], result.irt)
     if d.get("warnings"):
         doc.heading("Warnings")
@@ -119,6 +120,39 @@ def _fit_section(doc: Document, fit: dict[str, Any]) -> None:
     if lines:
         doc.heading("CFA fit (lavaan ML, listwise)")
         doc.bullets(lines)
+
+
+INVARIANCE_COLUMNS = (
+    Column("design", kind="text"),
+    Column("form", kind="text"),
+    Column("cfi", "configural CFI"),
+    Column("rmsea", "configural RMSEA"),
+    Column("highest_level", "highest level", kind="text"),
+    Column("verdict", kind="text"),
+)
+
+
+def _invariance_section(doc: Document, invariance: dict[str, Any]) -> None:
+    """Full and short form side by side: invariance over the waves and across the roles (as validate)."""
+    rows = []
+    for key, part in invariance.items():
+        if not part:
+            continue
+        design = (
+            f"over waves {', '.join(map(str, part['occasions']))}"
+            if key == "waves"
+            else f"across roles at {part['wave']}"
+            if part.get("wave") is not None
+            else "across roles"
+        )
+        for form in ("full", "short"):
+            s = part.get(form)
+            if s:
+                first = s["steps"][0] if s["steps"] else {}
+                rows.append({"design": design, "form": form, **first, **s})
+    if rows:
+        doc.heading("Measurement invariance, full and short form (ML, listwise)")
+        doc.table(rows, INVARIANCE_COLUMNS)
 
 
 def _information_section(doc: Document, subscales: dict[str, Any], irt: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,11 +40,13 @@ def bland_altman_svg(
     xlabel: str,
     ylabel: str,
     width: int = 900,
+    number: Callable[[str], str] = str,
 ) -> str:
     """Bland–Altman plot, one panel per wave: difference against mean, lines at the mean difference and the limits.
 
     ``panels``: (title, means, differences, mean difference, lower limit, upper limit);
-    panels share their axes so waves can be compared.
+    panels share their axes so waves can be compared. ``number`` puts a formatted number into the report's
+    language (the decimal comma of a Dutch or French report).
     """
     ok = [(m[np.isfinite(m) & np.isfinite(d)], d[np.isfinite(m) & np.isfinite(d)]) for _, m, d, *_ in panels]
     xs = np.concatenate([m for m, _ in ok] + [np.zeros(0)])
@@ -71,7 +73,9 @@ def bland_altman_svg(
         )
     ]
     for t in nice_ticks(-y_lim, y_lim, False):
-        out.append(f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end" fill="#444">{nf.num(t, 1)}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end" fill="#444">{number(nf.num(t, 1))}</text>'
+        )
     for j, ((title, _, _, mean, lo, hi), (m, d)) in enumerate(zip(panels, ok, strict=True)):
         x0 = left + j * (pw + gap)
         out.append(f'<rect x="{x0:.1f}" y="{top}" width="{pw:.1f}" height="{ph}" fill="#fafafa" stroke="#bbb"/>')
@@ -92,11 +96,11 @@ def bland_altman_svg(
                 out.append(
                     f'<line x1="{x0:.1f}" y1="{sy(v):.1f}" x2="{x0 + pw:.1f}" y2="{sy(v):.1f}" '
                     f'stroke="{color}" stroke-width="1.5"{dash}/><text x="{x0 + pw - 3:.1f}" '
-                    f'y="{sy(v) - 3:.1f}" text-anchor="end" font-size="10" fill="{color}">{nf.fixed(v, 2)}</text>'
+                    f'y="{sy(v) - 3:.1f}" text-anchor="end" font-size="10" fill="{color}">{number(nf.fixed(v, 2))}</text>'
                 )
         for t in nice_ticks(x_lo, x_hi, False):
             out.append(
-                f'<text x="{sx(t, j):.1f}" y="{top + ph + 14}" text-anchor="middle" fill="#444">{nf.num(t, 1)}</text>'
+                f'<text x="{sx(t, j):.1f}" y="{top + ph + 14}" text-anchor="middle" fill="#444">{number(nf.num(t, 1))}</text>'
             )
     out.append(f'<text x="{left + (width - left) / 2:.1f}" y="{height - 6}" text-anchor="middle">{_esc(xlabel)}</text>')
     out.append(
@@ -106,9 +110,9 @@ def bland_altman_svg(
     return "".join(out)
 
 
-def _estimate(e: Any) -> str:
+def _estimate(e: Any, t: Catalogue) -> str:
     star = "*" if e.pvalue is not None and math.isfinite(e.pvalue) and e.pvalue < 0.05 else ""
-    return f"{nf.fixed(e.estimate, 2)}{star}"
+    return f"{t.number(nf.fixed(e.estimate, 2))}{star}"
 
 
 def apim_svg(entry: Any, t: Catalogue, labels: dict[str, str]) -> str:
@@ -157,14 +161,14 @@ def apim_svg(entry: Any, t: Catalogue, labels: dict[str, str]) -> str:
         )
         mx, my = x1 + (x2 - x1) * (0.32 if a[0] != b[0] else 0.5), y1 + (y2 - y1) * (0.32 if a[0] != b[0] else 0.5)
         out.append(
-            f'<text x="{mx:.1f}" y="{my + dy:.1f}" text-anchor="middle" font-size="12">{_esc(_estimate(est))}</text>'
+            f'<text x="{mx:.1f}" y="{my + dy:.1f}" text-anchor="middle" font-size="12">{_esc(_estimate(est, t))}</text>'
         )
     x = box[("client", 1)][0] + bw + 14
     out.append(
         f'<path d="M{x - 12},{box[("client", 1)][1] + bh / 2} C{x + 22},{70} {x + 22},{160} {x - 12},'
         f'{box[("professional", 1)][1] + bh / 2}" fill="none" stroke="#777" marker-start="url(#{uid})" '
         f'marker-end="url(#{uid})"/><text x="{x + 14}" y="{h / 2 + 4}" font-size="11" fill="#555">'
-        f"{_esc(nf.r_apa(res.residual_correlation))}</text></svg>"
+        f"{_esc(t.number(nf.r_apa(res.residual_correlation)))}</text></svg>"
     )
     return "".join(out)
 
@@ -238,7 +242,7 @@ def _bland_altman(doc: Document, result: Any, t: Catalogue, names: dict[str, str
             )
         if panels:
             doc.figure(
-                bland_altman_svg(panels, xlabel=t("report.ba_x"), ylabel=t("report.ba_y")),
+                bland_altman_svg(panels, xlabel=t("report.ba_x"), ylabel=t("report.ba_y"), number=t.number),
                 t("report.ba_caption", score=names.get(p.id, p.id)),
             )
 

@@ -16,9 +16,13 @@ def provenance(
     seed: int | None = None,
     extra_instruments=(),
     study=None,
+    private: bool = False,
 ) -> dict[str, Any]:
     """What produced an output: wamkit version, instrument id/version/hash, input hashes (with what the
-    reader did: header row, export kind, rows dropped), the study file, settings, seed."""
+    reader did: header row, export kind, rows dropped), the study file, settings, seed.
+
+    ``private`` (a pseudonymised output): the input files are named ``input 1``, ``input 2``, ... with
+    their hashes, so a file named after a person does not carry the name into the output."""
     from wamkit import __version__
 
     def ins(i):
@@ -33,12 +37,12 @@ def provenance(
         "instrument": ins(instrument) if instrument is not None else None,
         "inputs": [
             {
-                "file": t.source,
+                "file": f"input {k}" if private else t.source,
                 "format": t.format,
                 "sha256": t.sha256,
                 **{k: v for k, v in t.meta.items() if k not in ("value_labels", "question_text")},
             }
-            for t in tables
+            for k, t in enumerate(tables, start=1)
         ],
         "settings": settings or {},
         "seed": seed,
@@ -53,9 +57,10 @@ def provenance(
 
 
 def data_provenance(
-    command: str, data, settings: dict | None = None, seed: int | None = None, extra_tables=()
+    command: str, data, settings: dict | None = None, seed: int | None = None, extra_tables=(), private: bool = False
 ) -> dict[str, Any]:
-    """Provenance of an output computed from :class:`~wamkit.design.read.StudyData`."""
+    """Provenance of an output computed from :class:`~wamkit.design.read.StudyData` (``private``: see
+    :func:`provenance`)."""
     ins = list({i.id: i for i in data.instruments.values()}.values())
     return provenance(
         command=command,
@@ -65,6 +70,7 @@ def data_provenance(
         settings={"design": data.design.to_dict(), "where": list(data.filters), **(settings or {})},
         seed=seed,
         study=data.study,
+        private=private,
     )
 
 

@@ -320,3 +320,18 @@ def test_bad_csv_dialect_and_lang_are_named_as_flags(cli, tmp_path):
         "report", "--study", EXAMPLES / "study.yaml", "--dyad-id", "D0006", "--lang", "de", "-o", tmp_path / "s.html"
     )
     assert r.code == 2 and "wamkit: error: --lang must be one of en, nl, fr, not 'de'" in r.stderr
+
+
+def test_pseudonymised_outputs_do_not_name_the_input_file(cli, tmp_path, monkeypatch):
+    """A file named after a person must not carry the name into a pseudonymised output's provenance."""
+    monkeypatch.setenv("WAMKIT_PSEUDONYM_KEY", "a key that is long enough for the test")
+    named = tmp_path / "jansen_pieter.csv"
+    shutil.copy(DEMO, named)
+    r = cli("score", named, *BOTH, "--pseudonymise", "dyad", "--format", "json", "-q")
+    assert r.code == 0, r.stderr
+    payload = json.loads(r.stdout)
+    assert payload["provenance"]["inputs"][0]["file"] == "input 1"
+    assert payload["provenance"]["inputs"][0]["sha256"] == sha256(named)
+    assert "jansen" not in r.stdout
+    plain = json.loads(cli("score", named, *BOTH, "--format", "json", "-q").stdout)
+    assert plain["provenance"]["inputs"][0]["file"] == "jansen_pieter.csv"

@@ -83,6 +83,7 @@ def score_command(
                     "min_answered": result.min_answered,
                     "pseudonymised": pseudonymise or [],
                 },
+                private=bool(pseudonymise),
             ),
             **result.to_dict(),
         }

@@ -135,6 +135,7 @@ def _provenance(command: str, data: Any, result: Any, alerts: str | None) -> dic
             "lang": s["lang"],
             "apim": s["apim"],
         },
+        private=bool(s["pseudonymised"]),
     )
 
 

@@ -85,7 +85,10 @@ def install() -> None:
                 raise BadParameter(str(e), ctx=ctx, param=param) from None
 
     def build(descriptor: Any) -> Any:
-        simple = _simple_kind(descriptor)
+        try:
+            simple = _simple_kind(descriptor)
+        except AttributeError:  # a typer whose descriptors look different: its own conversion
+            simple = None
         if simple is None:
             return typer_build(descriptor)
         kind, many = simple

@@ -43,6 +43,8 @@ def _check(summary, fits, lrts):
 
 def test_keeps_the_items_the_reference_fitted(result):
     assert result.kept == SHORT["kept"]
+    # two waves of the same clients: the output says that the pooled statistics treat them as independent
+    assert result.warnings[0].startswith("the rows hold waves T0, T1 of the same clients (710 rows of 400 persons)")
 
 
 def test_short_form_over_waves_and_across_roles_equal_lavaan(result):

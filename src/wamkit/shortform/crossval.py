@@ -180,6 +180,7 @@ def shorten_data(
     frame = data.frame.iloc[rows].reset_index(drop=True)
     groups = None
     grouped_by = None
+    pooled = ""
     wave = data.design.wave
     if wave is not None and wave in frame.columns and frame[wave].dropna().nunique() > 1:
         grouped_by = data.design.person_column
@@ -190,6 +191,13 @@ def shorten_data(
                 "or declare the dyad column"
             )
         groups = frame[grouped_by]
+        waves = ", ".join(map(str, data.design.ordered_waves(frame[wave].dropna())))
+        pooled = (
+            f"the rows hold waves {waves} of the same clients ({len(frame)} rows of "
+            f"{groups.dropna().nunique()} persons): the folds keep each person together, but reliability, "
+            "r(short, full) with its CI and the CFA pool the waves as if the rows were independent (the CIs are "
+            f"too narrow); for per-wave estimates select one wave (where {wave}=...)"
+        )
     crit = None
     if criterion is not None:
         if criterion not in frame.columns:
@@ -201,5 +209,5 @@ def shorten_data(
         res,
         settings={**res.settings, "role": value, "grouped_by": grouped_by},
         invariance=invariance,
-        warnings=(*res.warnings, *notes),
+        warnings=(*([pooled] if groups is not None else []), *res.warnings, *notes),
     )

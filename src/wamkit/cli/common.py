@@ -298,19 +298,3 @@ def write_result(result, out, fmt: str, inputs=(), *, payload: dict | None = Non
     else:
         data = render_document(result.document(), fmt)
     emit(data, out.output, inputs, force=out.force)
-
-
-def fmt_num(x, digits: int = 3) -> str:
-    import math
-
-    if x is None:
-        return "-"
-    try:
-        xf = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if math.isnan(xf):
-        return "-"
-    if xf.is_integer() and abs(xf) < 1e12:
-        return str(int(xf))
-    return f"{xf:.{digits}f}"

@@ -77,13 +77,6 @@ def vgq_geomin(L: np.ndarray, delta: float = 0.01) -> tuple[np.ndarray, float]:
     return (2.0 / k) * (L / L2) * pro[:, None], float(pro.sum())
 
 
-def vgq_varimax(L: np.ndarray) -> tuple[np.ndarray, float]:
-    """GPArotation ``vgQ.varimax``."""
-    QL = L * L
-    QL = QL - QL.mean(axis=0, keepdims=True)
-    return -L * QL, float(-np.sum(QL * QL) / 4.0)
-
-
 def vgq_quartimax(L: np.ndarray) -> tuple[np.ndarray, float]:
     """GPArotation ``vgQ.quartimax``."""
     return -(L**3), float(-np.sum(L**4) / 4.0)

@@ -688,10 +688,3 @@ def build_partable(
         release=tuple((str(a), str(b), str(c), int(d)) for a, b, c, d in release),
         model=pm,
     )
-
-
-def formula_of(pt: ParTable, row: int) -> str:
-    """lavaan notation of a parameter-table row: ``"f =~ x1"``, ``"x1 ~~ x1"``, ``"x1 ~1"``."""
-    if pt.op[row] == "~1":
-        return f"{pt.lhs[row]} ~1"
-    return f"{pt.lhs[row]} {pt.op[row]} {pt.rhs[row]}"

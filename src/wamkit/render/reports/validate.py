@@ -113,7 +113,7 @@ def heatmap_svg(
             )
             out.append(
                 f'<text x="{label_w + cell * j + cell / 2 - 1:.1f}" y="{yy + 12}" text-anchor="middle" '
-                f'fill="{ink}">{float(v):.2f}</text>'
+                f'fill="{ink}">{nf.fixed(v, 2)}</text>'
             )
     out.append("</svg>")
     return "".join(out)
